@@ -1,0 +1,275 @@
+"""The ``cene`` command line: sort, watch and undo, on top of ``cene_desktop.core`` (no Qt)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from cene_desktop import __version__
+from cene_desktop.core.catalog import Catalog, CatalogError
+from cene_desktop.core.classifier import ModelError, SceneClassifier
+from cene_desktop.core.pipeline import Outcome, Progress, Sorter, SortOptions, SortSummary
+from cene_desktop.core.placement import MODES, Placer
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cene",
+        description="Cene sorts photos into scene albums (Buildings, Forest, Glacier, Mountain, "
+        "Sea, Street, Unsorted). Run without a command to open the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"Cene {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def sorting_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("photos", type=Path, help="the folder your photos arrive in")
+        sub.add_argument("--library", "-l", type=Path, required=True, help="where albums go")
+        sub.add_argument(
+            "--mode", choices=MODES, default="move", help="move (default), copy or symlink"
+        )
+        sub.add_argument(
+            "--threshold",
+            type=float,
+            default=None,
+            help="confidence below which a photo goes to Unsorted (default: the model's "
+            "calibrated value)",
+        )
+        sub.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    sort = commands.add_parser("sort", help="sort every photo in a folder once, then exit")
+    sorting_options(sort)
+    sort.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
+
+    watch = commands.add_parser("watch", help="keep sorting photos as they arrive")
+    sorting_options(watch)
+    watch.add_argument(
+        "--polling", action="store_true", help="check for new photos periodically (network drives)"
+    )
+    watch.add_argument(
+        "--settle",
+        type=float,
+        default=0.5,
+        help="seconds a file must stay unchanged before it is sorted (default 0.5)",
+    )
+
+    undo = commands.add_parser("undo", help="reverse the last sort or watch run")
+    undo.add_argument("--library", "-l", type=Path, required=True)
+    undo.add_argument("--json", action="store_true")
+    return parser
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h"
+
+
+class ProgressBar:
+    """A one-line progress bar with rate and ETA on a terminal, sparse lines elsewhere."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, step: Progress) -> None:
+        now = time.monotonic()
+        final = step.done >= step.total
+        if not final and now - self._last < (0.1 if self.interactive else 2.0):
+            return
+        self._last = now
+        fraction = step.done / step.total if step.total else 1.0
+        rate = step.done / step.elapsed if step.elapsed > 0 else 0.0
+        width = 30
+        bar = "#" * int(fraction * width) + "-" * (width - int(fraction * width))
+        line = (
+            f"[{bar}] {step.done}/{step.total} {fraction:4.0%}  {rate:5.1f} photos/s  "
+            f"ETA {_duration(step.eta_seconds)}"
+        )
+        if self.interactive:
+            columns = shutil.get_terminal_size().columns
+            self.stream.write("\r" + line[: columns - 1] + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _print_summary(summary: SortSummary, out: TextIO) -> None:
+    rate = summary.count("placed") / summary.elapsed if summary.elapsed else 0.0
+    if summary.recovered:
+        out.write(
+            f"Recovered an interrupted run: {len(summary.recovered.finished)} operations "
+            f"finished, {len(summary.recovered.rolled_back)} rolled back.\n"
+        )
+    if summary.dry_run:
+        out.write(f"Dry run: nothing was changed. Plan for {summary.photos_dir}:\n")
+        for outcome in summary.outcomes:
+            if outcome.status == "planned" and outcome.dest is not None:
+                target = outcome.dest.relative_to(summary.library)
+                out.write(
+                    f"  {outcome.source} -> {target}  ({outcome.predicted} "
+                    f"{outcome.confidence:.2f})\n"
+                )
+    verb = "Would sort" if summary.dry_run else "Sorted"
+    placed = summary.count("planned" if summary.dry_run else "placed")
+    out.write(
+        f"{verb} {placed} photos into {summary.library} ({summary.mode}) in "
+        f"{summary.elapsed:.1f} s ({rate:.1f} photos/s) on {summary.device}, model "
+        f"{summary.model_version}.\n"
+    )
+    for album, count in summary.album_counts().items():
+        out.write(f"  {album:<10} {count:6d}\n")
+    duplicates, unchanged = summary.count("duplicate"), summary.count("unchanged")
+    if duplicates:
+        out.write(f"{duplicates} photos are identical to photos already in the library; ")
+        out.write("they were left where they are:\n")
+        for outcome in summary.outcomes:
+            if outcome.status == "duplicate":
+                out.write(f"  {outcome.source}: same as {outcome.dest}\n")
+    if unchanged:
+        out.write(f"{unchanged} photos were sorted before and have not changed.\n")
+    if summary.skipped:
+        out.write(f"Skipped {len(summary.skipped)} files (left exactly where they were):\n")
+        for outcome in summary.skipped:
+            out.write(f"  {outcome.source}: {outcome.reason}\n")
+    if summary.cancelled:
+        out.write("Stopped before the end; run the same command again to sort the rest.\n")
+    if summary.error:
+        out.write(f"Error: {summary.error}\n")
+
+
+def _sorter(args: argparse.Namespace, dry_run: bool) -> Sorter:
+    classifier = SceneClassifier()
+    options = SortOptions(mode=args.mode, threshold=args.threshold, dry_run=dry_run)
+    return Sorter(args.library, args.photos, classifier, options)
+
+
+def _cancel_on_signals() -> threading.Event:
+    cancel = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        cancel.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return cancel
+
+
+def run_sort(args: argparse.Namespace) -> int:
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        raise SystemExit("cene: --threshold must be between 0 and 1")
+    cancel = _cancel_on_signals()
+    with _sorter(args, args.dry_run) as sorter:
+        progress = None if args.json and not sys.stderr.isatty() else ProgressBar(sys.stderr)
+        summary = sorter.sort_folder(progress=progress, cancel=cancel)
+    if args.json:
+        json.dump(summary.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_summary(summary, sys.stdout)
+    return 1 if summary.error else 0
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    from cene_desktop.core.pipeline import watch_folder
+    from cene_desktop.core.watcher import FolderWatcher
+
+    cancel = _cancel_on_signals()
+
+    def notice(message: str) -> None:
+        log.info("%s", message)
+        if args.json:
+            print(json.dumps({"notice": message}), flush=True)
+        else:
+            print(message, flush=True)
+
+    def on_outcome(outcome: Outcome) -> None:
+        if args.json:
+            data = {
+                "source": str(outcome.source),
+                "status": outcome.status,
+                "album": outcome.album,
+                "dest": str(outcome.dest) if outcome.dest else None,
+                "confidence": outcome.confidence,
+                "reason": outcome.reason,
+            }
+            print(json.dumps(data), flush=True)
+        elif outcome.status == "placed":
+            print(
+                f"{outcome.source.name} -> {outcome.album} ({outcome.confidence:.2f})", flush=True
+            )
+        elif outcome.status in ("skipped", "duplicate"):
+            print(f"{outcome.source.name}: {outcome.reason}", flush=True)
+
+    with _sorter(args, dry_run=False) as sorter:
+        watcher = FolderWatcher(
+            sorter.photos_dir,
+            sorter.library,
+            settle_seconds=args.settle,
+            polling=args.polling,
+            notice=notice,
+        )
+        notice(f"Watching {sorter.photos_dir} (Ctrl+C to stop); albums in {sorter.library}.")
+        summary = watch_folder(sorter, watcher, cancel, on_outcome=on_outcome, notice=notice)
+    if not args.json:
+        print(f"Stopped watching. Sorted {summary.count('placed')} photos.")
+    if summary.error:
+        print(f"Error: {summary.error}", file=sys.stderr)
+    return 1 if summary.error else 0
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    library = args.library.resolve()
+    catalog = Catalog.open(library)
+    try:
+        placer = Placer(library, catalog)
+        placer.recover()
+        run = catalog.last_undoable_run()
+        if run is None:
+            message = f"Nothing to undo in {library}."
+            print(json.dumps({"undone": None, "message": message}) if args.json else message)
+            return 0
+        report = placer.undo_run(run.id)
+    finally:
+        catalog.close()
+    if args.json:
+        data = {
+            "undone": run.id,
+            "restored": [str(p) for p in report.restored],
+            "problems": report.problems,
+        }
+        print(json.dumps(data, indent=2))
+    else:
+        print(
+            f"Undid the {run.kind} run of {run.started_at}: {len(report.restored)} photos "
+            "put back where they came from."
+        )
+        for problem in report.problems:
+            print(f"  could not undo: {problem}")
+    return 1 if report.problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from cene_desktop.logs import setup_logging
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(verbose=args.verbose)
+    handlers = {"sort": run_sort, "watch": run_watch, "undo": run_undo}
+    try:
+        return handlers[args.command](args)
+    except (ModelError, CatalogError) as error:
+        print(f"cene: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,29 @@
+"""The albums of a Cene library: one folder per scene, plus Unsorted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SCENE_CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
+UNSORTED = "Unsorted"
+SCENE_ALBUMS = tuple(name.capitalize() for name in SCENE_CLASSES)
+ALBUMS = (*SCENE_ALBUMS, UNSORTED)
+#: Cene's own state inside a library: the catalog, model versions, thumbnails.
+STATE_DIR_NAME = ".cene"
+
+
+def album_for_class(class_name: str) -> str:
+    """The album a model class is sorted into ("mountain" -> "Mountain")."""
+    album = class_name.capitalize()
+    if album not in SCENE_ALBUMS:
+        raise ValueError(f"unknown scene class {class_name!r}")
+    return album
+
+
+def album_dirs(library: Path) -> list[Path]:
+    """Every album folder of a library, in display order."""
+    return [library / name for name in ALBUMS]
+
+
+def state_dir(library: Path) -> Path:
+    return library / STATE_DIR_NAME

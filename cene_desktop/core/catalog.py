@@ -1,0 +1,476 @@
+"""The library's catalog: photos, where they came from, sort runs and the file-operation journal.
+
+SQLite in WAL mode at ``LIB/.cene/catalog.db``. Every file operation is written to the journal
+(and made durable) before it touches a file, and marked finished after, so that start-up can
+finish or roll back whatever a crash left open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cene_desktop.core.albums import state_dir
+
+CATALOG_FILE_NAME = "catalog.db"
+
+# Each entry migrates the schema from version N to N + 1 (PRAGMA user_version).
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,              -- 'sort', 'watch', 'undo', 'correction'
+        photos_dir TEXT,
+        mode TEXT,
+        model_version TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        undone_at TEXT
+    );
+    CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        original_path TEXT NOT NULL,     -- absolute path where Cene found it
+        current_path TEXT NOT NULL,      -- relative to the library root
+        album TEXT NOT NULL,
+        mode TEXT NOT NULL,              -- 'move', 'copy' or 'symlink'
+        predicted TEXT,                  -- the model's best scene class
+        confidence REAL,                 -- calibrated probability of that class
+        probabilities TEXT,              -- JSON {class: probability}
+        model_version TEXT,
+        taken_at TEXT,
+        sorted_at TEXT NOT NULL,
+        corrected INTEGER NOT NULL DEFAULT 0,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE INDEX photos_album ON photos(album);
+    CREATE INDEX photos_review ON photos(corrected, confidence);
+    CREATE TABLE sources (
+        path TEXT PRIMARY KEY,           -- absolute path of a file Cene has looked at
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL
+    );
+    CREATE TABLE journal (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        op TEXT NOT NULL,                -- see placement.Operation
+        src TEXT NOT NULL,
+        dest TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        payload TEXT NOT NULL,           -- JSON: what the photo row becomes once done
+        state TEXT NOT NULL DEFAULT 'pending',   -- 'pending', 'done', 'rolled_back'
+        detail TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX journal_open ON journal(state) WHERE state = 'pending';
+    CREATE INDEX journal_run ON journal(run_id);
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        from_album TEXT NOT NULL,
+        to_album TEXT NOT NULL,
+        kind TEXT NOT NULL,              -- 'relabel' or 'confirm'
+        at TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class CatalogError(Exception):
+    """The catalog cannot be opened or used; the message says why in the user's words."""
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    id: int
+    content_hash: str
+    size: int
+    original_path: str
+    current_path: str
+    album: str
+    mode: str
+    predicted: str | None
+    confidence: float | None
+    probabilities: dict[str, float]
+    model_version: str | None
+    taken_at: str | None
+    sorted_at: str
+    corrected: bool
+    run_id: int | None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    run_id: int | None
+    op: str
+    src: str
+    dest: str
+    content_hash: str
+    size: int
+    payload: dict[str, Any]
+    state: str
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    kind: str
+    photos_dir: str | None
+    mode: str | None
+    started_at: str
+    finished_at: str | None
+    undone_at: str | None
+
+
+def _photo(row: sqlite3.Row) -> PhotoRecord:
+    return PhotoRecord(
+        id=row["id"],
+        content_hash=row["content_hash"],
+        size=row["size"],
+        original_path=row["original_path"],
+        current_path=row["current_path"],
+        album=row["album"],
+        mode=row["mode"],
+        predicted=row["predicted"],
+        confidence=row["confidence"],
+        probabilities=json.loads(row["probabilities"] or "{}"),
+        model_version=row["model_version"],
+        taken_at=row["taken_at"],
+        sorted_at=row["sorted_at"],
+        corrected=bool(row["corrected"]),
+        run_id=row["run_id"],
+    )
+
+
+def _journal(row: sqlite3.Row) -> JournalEntry:
+    return JournalEntry(
+        id=row["id"],
+        run_id=row["run_id"],
+        op=row["op"],
+        src=row["src"],
+        dest=row["dest"],
+        content_hash=row["content_hash"],
+        size=row["size"],
+        payload=json.loads(row["payload"]),
+        state=row["state"],
+    )
+
+
+class Catalog:
+    """One library's catalog. Thread-safe: every call holds the catalog's lock."""
+
+    def __init__(self, connection: sqlite3.Connection, library: Path | None) -> None:
+        self._db = connection
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self.library = library
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, library: Path) -> Catalog:
+        """Open (creating and migrating if needed) the catalog of ``library``."""
+        folder = state_dir(library)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                folder / CATALOG_FILE_NAME, check_same_thread=False, isolation_level=None
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            # FULL: a journal entry must be on disk before the file operation it announces.
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=10000")
+        except (OSError, sqlite3.Error) as error:
+            raise CatalogError(
+                f"Cene cannot open its catalog in {folder}: {error}. "
+                "Check that the library folder is writable, or choose another one."
+            ) from error
+        catalog = cls(connection, library)
+        catalog._migrate()
+        return catalog
+
+    @classmethod
+    def in_memory(cls, library: Path | None = None) -> Catalog:
+        """A throw-away catalog (dry runs, tests) with the real schema."""
+        connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        catalog = cls(connection, library)
+        catalog._migrate()
+        return catalog
+
+    @classmethod
+    def open_copy(cls, library: Path) -> Catalog:
+        """An in-memory copy of a library's catalog (or an empty one): a dry run changes nothing."""
+        path = state_dir(library) / CATALOG_FILE_NAME
+        if not path.exists():
+            return cls.in_memory(library)
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        source.backup(connection)
+        source.close()
+        catalog = cls(connection, library)
+        catalog._migrate()
+        return catalog
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise CatalogError(
+                    f"This library's catalog was written by a newer Cene (schema {version}); "
+                    "update Cene to open it."
+                )
+            for target in range(version, SCHEMA_VERSION):
+                # One transaction per step: a crash mid-migration leaves the old schema intact.
+                with self.transaction() as db:
+                    for statement in MIGRATIONS[target].split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version={target + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def start_run(
+        self, kind: str, photos_dir: Path | None, mode: str | None, model_version: str | None
+    ) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs(kind, photos_dir, mode, model_version, started_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (kind, str(photos_dir) if photos_dir else None, mode, model_version, now_iso()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (now_iso(), run_id))
+
+    def mark_run_undone(self, run_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET undone_at = ? WHERE id = ?", (now_iso(), run_id))
+
+    def last_undoable_run(self) -> Run | None:
+        """The latest sort or watch run that placed at least one photo and is not undone yet."""
+        rows = self._query(
+            "SELECT * FROM runs WHERE undone_at IS NULL AND kind IN ('sort', 'watch')"
+            " AND EXISTS (SELECT 1 FROM journal j WHERE j.run_id = runs.id AND j.state = 'done')"
+            " ORDER BY id DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return Run(
+            id=row["id"],
+            kind=row["kind"],
+            photos_dir=row["photos_dir"],
+            mode=row["mode"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            undone_at=row["undone_at"],
+        )
+
+    # -- photos and sources --------------------------------------------------------------
+
+    def photo_by_hash(self, content_hash: str) -> PhotoRecord | None:
+        rows = self._query("SELECT * FROM photos WHERE content_hash = ?", (content_hash,))
+        return _photo(rows[0]) if rows else None
+
+    def photo(self, photo_id: int) -> PhotoRecord | None:
+        rows = self._query("SELECT * FROM photos WHERE id = ?", (photo_id,))
+        return _photo(rows[0]) if rows else None
+
+    def photos(self, album: str | None = None) -> list[PhotoRecord]:
+        if album is None:
+            rows = self._query("SELECT * FROM photos ORDER BY id")
+        else:
+            rows = self._query("SELECT * FROM photos WHERE album = ? ORDER BY id", (album,))
+        return [_photo(row) for row in rows]
+
+    def album_counts(self) -> dict[str, int]:
+        rows = self._query("SELECT album, COUNT(*) AS n FROM photos GROUP BY album")
+        return {row["album"]: row["n"] for row in rows}
+
+    def known_source(self, path: Path, size: int, mtime_ns: int) -> str | None:
+        """The content hash of a file Cene has seen unchanged at ``path`` before, if any."""
+        rows = self._query(
+            "SELECT content_hash FROM sources WHERE path = ? AND size = ? AND mtime_ns = ?",
+            (str(path), size, mtime_ns),
+        )
+        return rows[0]["content_hash"] if rows else None
+
+    def remember_source(
+        self, path: Path, size: int, mtime_ns: int, content_hash: str, photo_id: int | None
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sources(path, size, mtime_ns, content_hash, photo_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (str(path), size, mtime_ns, content_hash, photo_id),
+            )
+
+    def forget_photo(self, photo_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM sources WHERE photo_id = ?", (photo_id,))
+            db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+
+    # -- journal -------------------------------------------------------------------------
+
+    def journal_begin(
+        self,
+        run_id: int | None,
+        op: str,
+        src: Path,
+        dest: Path,
+        content_hash: str,
+        size: int,
+        payload: dict[str, Any],
+    ) -> int:
+        """Record the intent to do ``op``; durable once this returns."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO journal(run_id, op, src, dest, content_hash, size, payload,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    op,
+                    str(src),
+                    str(dest),
+                    content_hash,
+                    size,
+                    json.dumps(payload),
+                    now_iso(),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def journal_set_dest(self, entry_id: int, dest: Path) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE journal SET dest = ? WHERE id = ?", (str(dest), entry_id))
+
+    def journal_close(
+        self, entry_id: int, state: str, detail: str | None = None, conn: Any = None
+    ) -> None:
+        sql = "UPDATE journal SET state = ?, detail = ?, finished_at = ? WHERE id = ?"
+        params = (state, detail, now_iso(), entry_id)
+        if conn is not None:
+            conn.execute(sql, params)
+            return
+        with self.transaction() as db:
+            db.execute(sql, params)
+
+    def open_journal(self) -> list[JournalEntry]:
+        rows = self._query("SELECT * FROM journal WHERE state = 'pending' ORDER BY id")
+        return [_journal(row) for row in rows]
+
+    def journal_of_run(self, run_id: int) -> list[JournalEntry]:
+        rows = self._query(
+            "SELECT * FROM journal WHERE run_id = ? AND state = 'done' ORDER BY id", (run_id,)
+        )
+        return [_journal(row) for row in rows]
+
+    def record_placed(self, entry: JournalEntry, current_path: str) -> int:
+        """In one transaction: the photo row, its source, and the journal entry marked done."""
+        payload = entry.payload
+        with self.transaction() as db:
+            db.execute("DELETE FROM photos WHERE content_hash = ?", (entry.content_hash,))
+            cursor = db.execute(
+                "INSERT INTO photos(content_hash, size, original_path, current_path, album, mode,"
+                " predicted, confidence, probabilities, model_version, taken_at, sorted_at,"
+                " corrected, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                (
+                    entry.content_hash,
+                    entry.size,
+                    payload["original_path"],
+                    current_path,
+                    payload["album"],
+                    payload["mode"],
+                    payload.get("predicted"),
+                    payload.get("confidence"),
+                    json.dumps(payload.get("probabilities", {})),
+                    payload.get("model_version"),
+                    payload.get("taken_at"),
+                    now_iso(),
+                    entry.run_id,
+                ),
+            )
+            photo_id = int(cursor.lastrowid or 0)
+            if payload.get("source_mtime_ns") is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO sources(path, size, mtime_ns, content_hash, photo_id)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (
+                        payload["original_path"],
+                        entry.size,
+                        payload["source_mtime_ns"],
+                        entry.content_hash,
+                        photo_id,
+                    ),
+                )
+            self.journal_close(entry.id, "done", conn=db)
+            return photo_id
+
+    def record_relocated(
+        self, entry: JournalEntry, photo_id: int, current_path: str, album: str | None
+    ) -> None:
+        """A library photo moved (undo, correction): update its row and close the entry."""
+        with self.transaction() as db:
+            if album is None:
+                db.execute("DELETE FROM sources WHERE photo_id = ?", (photo_id,))
+                db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+            else:
+                db.execute(
+                    "UPDATE photos SET current_path = ?, album = ? WHERE id = ?",
+                    (current_path, album, photo_id),
+                )
+            self.journal_close(entry.id, "done", conn=db)
+
+    def add_correction(self, photo_id: int, from_album: str, to_album: str, kind: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO corrections(photo_id, from_album, to_album, kind, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (photo_id, from_album, to_album, kind, now_iso()),
+            )
+            db.execute("UPDATE photos SET corrected = 1 WHERE id = ?", (photo_id,))

@@ -1,0 +1,196 @@
+"""The scene model shipped in ``assets/model``: loaded lazily, run in batches, on the best device.
+
+On a machine without an NVIDIA GPU the model runs through LiteRT (the TFLite runtime), which
+loads in a fraction of a second; TensorFlow is imported only when a GPU may be present, and
+never at import time of this module.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cene_desktop.assets import asset_path
+from cene_desktop.core.albums import SCENE_CLASSES
+
+log = logging.getLogger(__name__)
+
+
+class ModelError(Exception):
+    """The scene model is missing or unusable; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What ``metadata.json`` says about a model."""
+
+    folder: Path
+    name: str
+    version: str
+    classes: tuple[str, ...]
+    input_size: int
+    temperature: float
+    default_threshold: float
+    files: dict[str, str]
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> ModelInfo:
+        folder = folder or asset_path("model")
+        try:
+            meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise ModelError(
+                f"The scene model is missing ({folder / 'metadata.json'} not found). "
+                "Reinstall Cene."
+            ) from error
+        except (OSError, ValueError) as error:
+            raise ModelError(f"The scene model's metadata cannot be read: {error}") from error
+        classes = tuple(meta["classes"])
+        if set(classes) != set(SCENE_CLASSES):
+            raise ModelError(f"The scene model knows {classes}, Cene expects {SCENE_CLASSES}.")
+        return cls(
+            folder=folder,
+            name=str(meta.get("name", "scene model")),
+            version=str(meta["version"]),
+            classes=classes,
+            input_size=int(meta["input_size"]),
+            temperature=float(meta.get("temperature", 1.0)),
+            default_threshold=float(meta.get("default_threshold", 0.8)),
+            files=dict(meta["files"]),
+            metrics=dict(meta.get("metrics", {})),
+        )
+
+
+def nvidia_gpu_possible() -> bool:
+    """Cheap check (no TensorFlow import) for an NVIDIA driver on this machine."""
+    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidiactl").exists()
+
+
+def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    scaled = logits.astype(np.float64) / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+class SceneClassifier:
+    """Batch scene classification with calibrated probabilities.
+
+    ``backend``: "auto" (GPU through TensorFlow when one is visible, else LiteRT on the CPU),
+    "litert" or "keras". Thread-safe; the model loads on first use.
+    """
+
+    def __init__(
+        self, model_dir: Path | None = None, backend: str = "auto", threads: int | None = None
+    ) -> None:
+        self.info = ModelInfo.load(model_dir)
+        self.backend = backend
+        self.threads = threads or os.cpu_count() or 1
+        self.device = "not loaded"
+        self.load_seconds = 0.0
+        self._lock = threading.Lock()
+        self._run: Any = None
+        self._interpreter: Any = None
+        self._batch = 0
+
+    @property
+    def loaded(self) -> bool:
+        return self._run is not None
+
+    def load(self) -> None:
+        with self._lock:
+            if self._run is None:
+                started = time.perf_counter()
+                self._load()
+                self.load_seconds = time.perf_counter() - started
+                log.info(
+                    "Scene model %s loaded in %.2f s on %s",
+                    self.info.version,
+                    self.load_seconds,
+                    self.device,
+                )
+
+    def _load(self) -> None:
+        backend = self.backend
+        if backend == "auto":
+            wants_gpu = nvidia_gpu_possible() or os.environ.get("CENE_FORCE_TENSORFLOW") == "1"
+            backend = "keras" if wants_gpu and self._visible_gpus() else "litert"
+        if backend == "litert" and "tflite" in self.info.files:
+            self._load_litert()
+        elif backend in ("litert", "keras"):
+            self._load_keras()
+        else:
+            raise ValueError(f"unknown backend {self.backend!r}")
+
+    def _visible_gpus(self) -> list[str]:
+        import tensorflow as tf
+
+        return [device.name for device in tf.config.list_physical_devices("GPU")]
+
+    def _load_litert(self) -> None:
+        path = self.info.folder / self.info.files["tflite"]
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:  # LiteRT not installed: TensorFlow's copy of the same runtime
+            import tensorflow as tf
+
+            Interpreter = tf.lite.Interpreter  # noqa: N806
+        try:
+            self._interpreter = Interpreter(model_path=str(path), num_threads=self.threads)
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(f"The scene model {path} cannot be loaded: {error}") from error
+        self._batch = 0
+        self._run = self._run_litert
+        self.device = f"CPU (LiteRT, {self.threads} threads)"
+
+    def _run_litert(self, batch: np.ndarray) -> np.ndarray:
+        interpreter = self._interpreter
+        input_index = interpreter.get_input_details()[0]["index"]
+        if batch.shape[0] != self._batch:
+            interpreter.resize_tensor_input(input_index, list(batch.shape), strict=False)
+            interpreter.allocate_tensors()
+            self._batch = batch.shape[0]
+        interpreter.set_tensor(input_index, batch)
+        interpreter.invoke()
+        return np.array(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]))
+
+    def _load_keras(self) -> None:
+        import keras
+        import tensorflow as tf
+
+        path = self.info.folder / self.info.files["keras"]
+        try:
+            model = keras.saving.load_model(path, compile=False)
+        except (ValueError, OSError) as error:
+            raise ModelError(f"The scene model {path} cannot be loaded: {error}") from error
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            self.device = f"GPU ({details.get('device_name', gpus[0].name)}, TensorFlow)"
+        else:
+            self.device = "CPU (TensorFlow)"
+        self._run = lambda batch: np.asarray(model(batch, training=False))
+
+    def predict(self, pixels: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities, shape (N, 6), for uint8 images (N, S, S, 3)."""
+        if pixels.ndim != 4 or pixels.shape[1:] != (self.info.input_size,) * 2 + (3,):
+            raise ValueError(f"expected (N, {self.info.input_size}, {self.info.input_size}, 3)")
+        self.load()
+        with self._lock:
+            logits = self._run(np.ascontiguousarray(pixels, dtype=np.float32))
+        return softmax(logits, self.info.temperature)
+
+    def labelled(self, probabilities: np.ndarray) -> list[dict[str, float]]:
+        return [
+            {name: round(float(p), 5) for name, p in zip(self.info.classes, row, strict=True)}
+            for row in probabilities
+        ]

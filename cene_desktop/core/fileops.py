@@ -1,0 +1,177 @@
+"""File operations that never overwrite and never leave half a photo behind.
+
+Every function here either completes or raises with the source untouched; the destination name
+is claimed atomically (hard link, ``O_EXCL`` or ``RENAME_NOREPLACE``), so an existing file is
+never replaced. Callers journal each operation first (see ``placement``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+HASH_NAME = "sha256"
+PARTIAL_PREFIX = ".cene-partial-"
+_COPY_CHUNK = 1 << 20
+
+
+class PlacementError(Exception):
+    """A file operation failed; the message is meant for the user."""
+
+
+class DiskFullError(PlacementError):
+    """The destination file system has no space left. Nothing was changed."""
+
+
+def content_hash_bytes(data: bytes) -> str:
+    return hashlib.new(HASH_NAME, data).hexdigest()
+
+
+def content_hash_file(path: Path) -> str:
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, HASH_NAME).hexdigest()
+
+
+def numbered_names(name: str) -> Iterator[str]:
+    """``IMG_1.jpg``, ``IMG_1 (2).jpg``, ``IMG_1 (3).jpg`` … for resolving a name clash."""
+    stem, dot, suffix = name.rpartition(".")
+    if not stem:  # no extension, or a dot-file
+        stem, dot, suffix = name, "", ""
+    yield name
+    number = 2
+    while True:
+        yield f"{stem} ({number}){dot}{suffix}"
+        number += 1
+
+
+def partial_path(dest_dir: Path, token: int | str) -> Path:
+    """Where a copy is assembled before it gets its real name (hidden, so nobody shows it)."""
+    return dest_dir / f"{PARTIAL_PREFIX}{token}.tmp"
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # Windows and some network file systems cannot open a directory; nothing to sync
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def same_file_system(a: Path, b: Path) -> bool:
+    return os.stat(a).st_dev == os.stat(b).st_dev
+
+
+def _renameat2_noreplace(src: Path, dest: Path) -> bool:
+    """Linux ``renameat2(RENAME_NOREPLACE)``; False where the system cannot do it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_noreplace = -100, 1
+    result = renameat2(at_fdcwd, os.fsencode(src), at_fdcwd, os.fsencode(dest), rename_noreplace)
+    if result == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL):
+        return False
+    raise OSError(error, os.strerror(error), str(dest))
+
+
+def rename_noclobber(src: Path, dest: Path) -> None:
+    """Rename within one file system; FileExistsError if ``dest`` exists."""
+    try:
+        # follow_symlinks=False: renaming an album's symlink must move the link, not the photo.
+        os.link(src, dest, follow_symlinks=False)
+    except OSError as error:
+        if error.errno in (errno.EEXIST, errno.EXDEV, errno.ENOSPC):
+            raise
+        # The file system has no hard links (FAT, some network shares).
+        if not _renameat2_noreplace(src, dest):
+            if os.path.lexists(dest):
+                raise FileExistsError(errno.EEXIST, "File exists", str(dest)) from None
+            os.rename(src, dest)
+    else:
+        os.unlink(src)
+    fsync_dir(dest.parent)
+    if src.parent != dest.parent:
+        fsync_dir(src.parent)
+
+
+def _copy_to_partial(src: Path, partial: Path) -> str:
+    """Copy ``src`` into a new file ``partial`` (fsynced); returns the hash of what was written."""
+    digest = hashlib.new(HASH_NAME)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(partial, flags, 0o644)
+    try:
+        with open(src, "rb") as source, os.fdopen(descriptor, "wb", closefd=False) as target:
+            while chunk := source.read(_COPY_CHUNK):
+                digest.update(chunk)
+                target.write(chunk)
+            target.flush()
+            os.fsync(target.fileno())
+    finally:
+        os.close(descriptor)
+    shutil.copystat(src, partial, follow_symlinks=True)
+    return digest.hexdigest()
+
+
+def copy_verified(src: Path, dest: Path, expected_hash: str, partial: Path) -> None:
+    """Copy ``src`` to ``dest`` through ``partial``: write, fsync, verify the hash, then name it.
+
+    On any failure the partial file is removed and ``dest`` does not exist.
+    """
+    try:
+        written_hash = _copy_to_partial(src, partial)
+        if written_hash != expected_hash or content_hash_file(partial) != expected_hash:
+            raise PlacementError(
+                f"The copy of {src} did not match the original (it changed while Cene was "
+                "copying it, or the disk returned different bytes). The original is untouched."
+            )
+        rename_noclobber(partial, dest)
+    except BaseException as error:
+        remove_if_exists(partial)
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFullError(
+                f"The disk holding {dest.parent} is full. Nothing was changed; "
+                "free some space and Cene will carry on."
+            ) from error
+        raise
+
+
+def remove_if_exists(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def symlink_noclobber(target: Path, link: Path) -> None:
+    """Create ``link`` pointing at ``target``; FileExistsError if ``link`` exists."""
+    os.symlink(target, link)
+    fsync_dir(link.parent)
+
+
+def describe_os_error(error: OSError, path: Path) -> str:
+    """A sentence a user can act on, for an error about ``path``."""
+    reasons = {
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.ENOSPC: "the disk is full",
+        errno.EROFS: "the disk is read-only",
+        errno.ENOENT: "it no longer exists",
+        errno.ELOOP: "it is a symbolic link loop",
+        errno.EIO: "the disk reported a read/write error",
+        errno.ENAMETOOLONG: "the name is too long for this file system",
+    }
+    reason = reasons.get(error.errno or 0, error.strerror or str(error))
+    return f"{path}: {reason}"

@@ -1,0 +1,495 @@
+"""Sorting: scan -> read, hash and decode -> classify -> place, overlapped and cancellable.
+
+Reading runs in a small thread pool (Pillow and hashlib release the GIL), classification in
+batches on the calling thread, and placement in one dedicated thread: one serial worker moves
+files, so two threads never race on the same album.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from cene_desktop.core import scanner
+from cene_desktop.core.albums import ALBUMS, UNSORTED, album_for_class
+from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.fileops import DiskFullError, PlacementError
+from cene_desktop.core.placement import Placer, RecoveryReport, SourceChanged
+from cene_desktop.core.scanner import Candidate, PreparedPhoto, Skipped
+from cene_desktop.core.watcher import FolderWatcher
+
+log = logging.getLogger(__name__)
+
+
+class Classifier(Protocol):
+    """What the pipeline needs of a scene classifier (``classifier.SceneClassifier``)."""
+
+    device: str
+
+    @property
+    def info(self) -> Any: ...
+
+    def predict(self, pixels: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class SortOptions:
+    mode: str = "move"
+    threshold: float | None = None  # None: the model's calibrated default
+    dry_run: bool = False
+    batch_size: int = 32
+    read_workers: int = 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one file. ``status``: placed, planned, duplicate, unchanged, skipped."""
+
+    source: Path
+    status: str
+    album: str | None = None
+    dest: Path | None = None
+    predicted: str | None = None
+    confidence: float | None = None
+    reason: str | None = None
+    retry: bool = False
+    seconds: float | None = None  # from the start of reading to placed
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    elapsed: float
+    last: Outcome | None
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.done == 0 or self.total <= self.done:
+            return None if self.done == 0 else 0.0
+        return self.elapsed / self.done * (self.total - self.done)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class SortSummary:
+    library: Path
+    photos_dir: Path
+    mode: str
+    dry_run: bool
+    device: str = ""
+    model_version: str = ""
+    run_id: int | None = None
+    elapsed: float = 0.0
+    outcomes: list[Outcome] = field(default_factory=list)
+    recovered: RecoveryReport = field(default_factory=RecoveryReport)
+    error: str | None = None  # a problem that stopped the run (disk full, library gone)
+    cancelled: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    def album_counts(self) -> dict[str, int]:
+        counts = Counter(
+            o.album for o in self.outcomes if o.status in ("placed", "planned") and o.album
+        )
+        return {album: counts[album] for album in ALBUMS if counts[album]}
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "skipped"]
+
+    def to_dict(self) -> dict[str, Any]:
+        def outcome(o: Outcome) -> dict[str, Any]:
+            data = {k: v for k, v in asdict(o).items() if v is not None and k != "retry"}
+            return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+
+        return {
+            "library": str(self.library),
+            "photos_dir": str(self.photos_dir),
+            "mode": self.mode,
+            "dry_run": self.dry_run,
+            "device": self.device,
+            "model_version": self.model_version,
+            "run_id": self.run_id,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "albums": self.album_counts(),
+            "placed": self.count("placed"),
+            "planned": self.count("planned"),
+            "duplicates": self.count("duplicate"),
+            "unchanged": self.count("unchanged"),
+            "skipped": self.count("skipped"),
+            "recovered": {
+                "finished": len(self.recovered.finished),
+                "rolled_back": len(self.recovered.rolled_back),
+            },
+            "error": self.error,
+            "cancelled": self.cancelled,
+            "photos": [outcome(o) for o in self.outcomes],
+        }
+
+
+@dataclass
+class _PlaceJob:
+    photo: PreparedPhoto
+    probabilities: dict[str, float]
+    predicted: str
+    confidence: float
+    started: float
+
+
+class Sorter:
+    """Sorts photos from one folder into one library. Use as a context manager."""
+
+    def __init__(
+        self,
+        library: Path,
+        photos_dir: Path,
+        classifier: Classifier,
+        options: SortOptions | None = None,
+    ) -> None:
+        self.library = library.resolve()
+        self.photos_dir = photos_dir.resolve()
+        self.classifier = classifier
+        self.options = options or SortOptions()
+        info = classifier.info
+        self.threshold = (
+            self.options.threshold
+            if self.options.threshold is not None
+            else float(info.default_threshold)
+        )
+        if self.options.dry_run:
+            self.catalog = Catalog.open_copy(self.library)
+        else:
+            self.library.mkdir(parents=True, exist_ok=True)
+            self.catalog = Catalog.open(self.library)
+        self.placer = Placer(self.library, self.catalog, dry_run=self.options.dry_run)
+        self.recovered = RecoveryReport() if self.options.dry_run else self.placer.recover()
+        self.placer.ensure_albums()
+
+    def __enter__(self) -> Sorter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # -- one-shot sort -------------------------------------------------------------------
+
+    def sort_folder(
+        self,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SortSummary:
+        """Sort every photo now in the photos folder, once."""
+        summary = self._summary()
+        started = time.perf_counter()
+        if not self.photos_dir.is_dir():
+            summary.error = (
+                f"The photo folder {self.photos_dir} does not exist or is not a folder. "
+                "Check the path, or plug in the drive it is on."
+            )
+            return summary
+        run_id = self.start_run("sort")
+        summary.run_id = run_id
+        found = list(scanner.find_photos(self.photos_dir, self.library))
+        try:
+            summary.outcomes = self.sort_found(found, run_id, progress, cancel)
+        except DiskFullError as error:
+            summary.error = str(error)
+        finally:
+            if not self.options.dry_run:
+                self.catalog.finish_run(run_id)
+        summary.cancelled = bool(cancel and cancel.is_set())
+        summary.device = self.classifier.device
+        summary.elapsed = time.perf_counter() - started
+        return summary
+
+    def _summary(self) -> SortSummary:
+        return SortSummary(
+            library=self.library,
+            photos_dir=self.photos_dir,
+            mode=self.options.mode,
+            dry_run=self.options.dry_run,
+            device=self.classifier.device,
+            model_version=str(self.classifier.info.version),
+            recovered=self.recovered,
+        )
+
+    def start_run(self, kind: str) -> int:
+        if self.options.dry_run:
+            return 0
+        return self.catalog.start_run(
+            kind, self.photos_dir, self.options.mode, str(self.classifier.info.version)
+        )
+
+    # -- the pipeline --------------------------------------------------------------------
+
+    def sort_found(
+        self,
+        found: Iterable[Candidate | Skipped],
+        run_id: int | None,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Outcome]:
+        """Sort the given candidates; skipped entries are reported as they are.
+
+        Raises DiskFullError (after stopping cleanly) when the library's disk is full.
+        """
+        cancel = cancel or threading.Event()
+        items = list(found)
+        outcomes: list[Outcome] = []
+        started = time.perf_counter()
+        lock = threading.Lock()
+
+        def report(outcome: Outcome) -> None:
+            with lock:
+                outcomes.append(outcome)
+                done = len(outcomes)
+            if progress is not None:
+                progress(Progress(done, len(items), time.perf_counter() - started, outcome))
+
+        to_read: list[Candidate] = []
+        for item in items:
+            if isinstance(item, Skipped):
+                report(Outcome(item.path, "skipped", reason=item.reason, retry=item.retry))
+            elif self.catalog.known_source(item.path, item.size, item.mtime_ns):
+                report(Outcome(item.path, "unchanged", reason="already in the library"))
+            else:
+                to_read.append(item)
+
+        jobs: queue.Queue[_PlaceJob | None] = queue.Queue(maxsize=2 * self.options.batch_size)
+        failure: list[BaseException] = []
+        placer_thread = threading.Thread(
+            target=self._place_worker,
+            args=(jobs, run_id, report, cancel, failure),
+            name="cene-file-ops",
+            daemon=True,
+        )
+        placer_thread.start()
+        try:
+            for batch in self._read_batches(to_read, cancel, report):
+                self._classify(batch, jobs, cancel)
+        finally:
+            jobs.put(None)
+            placer_thread.join()
+        if failure:
+            raise failure[0]
+        return outcomes
+
+    def _read_batches(
+        self,
+        candidates: list[Candidate],
+        cancel: threading.Event,
+        report: Callable[[Outcome], None],
+    ) -> Iterator[list[tuple[PreparedPhoto, float]]]:
+        size = int(self.classifier.info.input_size)
+        window = 2 * self.options.batch_size
+        with ThreadPoolExecutor(self.options.read_workers, thread_name_prefix="cene-read") as pool:
+            pending: deque[tuple[Future[PreparedPhoto | Skipped], float]] = deque()
+            remaining = iter(candidates)
+            batch: list[tuple[PreparedPhoto, float]] = []
+            while True:
+                while len(pending) < window and not cancel.is_set():
+                    candidate = next(remaining, None)
+                    if candidate is None:
+                        break
+                    pending.append(
+                        (pool.submit(scanner.prepare_photo, candidate, size), time.perf_counter())
+                    )
+                if not pending or cancel.is_set():
+                    break
+                future, submitted = pending.popleft()
+                result = future.result()
+                if isinstance(result, Skipped):
+                    report(
+                        Outcome(result.path, "skipped", reason=result.reason, retry=result.retry)
+                    )
+                elif self.placer.duplicate_of(result.content_hash) is not None:
+                    self._report_duplicate(result, report)
+                else:
+                    batch.append((result, submitted))
+                # Classify what is ready instead of waiting for a full batch when reading stalls.
+                if len(batch) >= self.options.batch_size or (
+                    batch
+                    and (not pending or not pending[0][0].done())
+                    and len(batch) >= self.options.batch_size // 4
+                ):
+                    yield batch
+                    batch = []
+            for future, _ in pending:
+                future.cancel()
+            if batch and not cancel.is_set():
+                yield batch
+
+    def _report_duplicate(self, photo: PreparedPhoto, report: Callable[[Outcome], None]) -> None:
+        c = photo.candidate
+        placement = self.placer.record_duplicate(c.path, c.size, c.mtime_ns, photo.content_hash)
+        report(
+            Outcome(
+                c.path,
+                "duplicate",
+                album=placement.album,
+                dest=placement.dest,
+                reason=f"identical to {placement.dest} already in the library; left in place",
+            )
+        )
+
+    def _classify(
+        self,
+        batch: list[tuple[PreparedPhoto, float]],
+        jobs: queue.Queue[_PlaceJob | None],
+        cancel: threading.Event,
+    ) -> None:
+        pixels = np.stack([photo.pixels for photo, _ in batch])
+        probabilities = self.classifier.predict(pixels)
+        classes = self.classifier.info.classes
+        for (photo, started), row in zip(batch, probabilities, strict=True):
+            best = int(np.argmax(row))
+            job = _PlaceJob(
+                photo=photo,
+                probabilities={
+                    name: round(float(p), 5) for name, p in zip(classes, row, strict=True)
+                },
+                predicted=classes[best],
+                confidence=float(row[best]),
+                started=started,
+            )
+            while not cancel.is_set():
+                try:
+                    jobs.put(job, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
+    def _place_worker(
+        self,
+        jobs: queue.Queue[_PlaceJob | None],
+        run_id: int | None,
+        report: Callable[[Outcome], None],
+        cancel: threading.Event,
+        failure: list[BaseException],
+    ) -> None:
+        while (job := jobs.get()) is not None:
+            if cancel.is_set():
+                continue
+            try:
+                report(self._place(job, run_id))
+            except DiskFullError as error:
+                log.error("%s", error)
+                failure.append(error)
+                cancel.set()
+            except BaseException as error:  # noqa: BLE001 - reported, and the run stops cleanly
+                log.exception("Unexpected error while placing %s", job.photo.candidate.path)
+                failure.append(error)
+                cancel.set()
+
+    def _place(self, job: _PlaceJob, run_id: int | None) -> Outcome:
+        photo = job.photo
+        candidate = photo.candidate
+        album = album_for_class(job.predicted) if job.confidence >= self.threshold else UNSORTED
+        try:
+            placement = self.placer.place(
+                candidate.path,
+                size=candidate.size,
+                mtime_ns=candidate.mtime_ns,
+                content_hash=photo.content_hash,
+                album=album,
+                mode=self.options.mode,
+                run_id=run_id,
+                details={
+                    "predicted": job.predicted,
+                    "confidence": round(job.confidence, 5),
+                    "probabilities": job.probabilities,
+                    "model_version": str(self.classifier.info.version),
+                    "taken_at": photo.taken_at,
+                },
+            )
+        except SourceChanged as error:
+            return Outcome(candidate.path, "skipped", reason=str(error), retry=True)
+        except DiskFullError:
+            raise
+        except PlacementError as error:
+            return Outcome(candidate.path, "skipped", reason=str(error))
+        status = (
+            "duplicate"
+            if placement.duplicate
+            else ("planned" if self.options.dry_run else "placed")
+        )
+        return Outcome(
+            candidate.path,
+            status,
+            album=placement.album,
+            dest=placement.dest,
+            predicted=job.predicted,
+            confidence=round(job.confidence, 5),
+            seconds=time.perf_counter() - job.started,
+        )
+
+
+def watch_folder(
+    sorter: Sorter,
+    watcher: FolderWatcher,
+    cancel: threading.Event,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    notice: Callable[[str], None] | None = None,
+    tick: float = 0.1,
+) -> SortSummary:
+    """Sort what is in the folder now, then each photo as it arrives, until ``cancel`` is set.
+
+    A folder that vanishes (drive unplugged, share gone) is waited for, never taken as the
+    photos being deleted; when it returns, it is scanned again in full.
+    """
+    tell = notice or (lambda message: log.warning("%s", message))
+    summary = sorter._summary()
+    summary.run_id = run_id = sorter.start_run("watch")
+    started = time.perf_counter()
+
+    def sort(found: Iterable[Candidate | Skipped]) -> None:
+        def progress(step: Progress) -> None:
+            if on_outcome is not None and step.last is not None:
+                on_outcome(step.last)
+
+        summary.outcomes.extend(sorter.sort_found(found, run_id, progress, cancel))
+
+    try:
+        while not cancel.is_set():
+            if not sorter.photos_dir.is_dir():
+                tell(f"The photo folder {sorter.photos_dir} is gone (drive unplugged?). Waiting.")
+                watcher.stop()
+                while not cancel.is_set() and not sorter.photos_dir.is_dir():
+                    cancel.wait(1.0)
+                if cancel.is_set():
+                    break
+                tell(f"The photo folder {sorter.photos_dir} is back. Watching it again.")
+            if not watcher.running:
+                watcher.start()
+                sort(scanner.find_photos(sorter.photos_dir, sorter.library))
+            ready = watcher.stable.ready()
+            if ready:
+                sort(scanner.candidates_from_paths(ready))
+            cancel.wait(tick)
+    except DiskFullError as error:
+        summary.error = str(error)
+    finally:
+        watcher.stop()
+        if not sorter.options.dry_run:
+            sorter.catalog.finish_run(run_id)
+    summary.device = sorter.classifier.device
+    summary.elapsed = time.perf_counter() - started
+    summary.cancelled = cancel.is_set()
+    return summary

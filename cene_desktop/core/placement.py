@@ -1,0 +1,395 @@
+"""Putting photos into albums, moving them between albums and back out, all journaled.
+
+The one place that changes files in a library. Each operation is written to the catalog journal
+before it starts and closed after it ends; ``recover()`` finishes or rolls back whatever a crash
+left open, so a kill at any instant loses no photo and leaves no half-copied file.
+Only one thread may use a ``Placer`` at a time (the pipeline's single file-operation worker).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cene_desktop.core import fileops
+from cene_desktop.core.albums import ALBUMS
+from cene_desktop.core.catalog import Catalog, JournalEntry, PhotoRecord
+
+log = logging.getLogger(__name__)
+
+MODES = ("move", "copy", "symlink")
+# Journal operations. 'move', 'copy', 'symlink' put a photo into the library; 'relocate' moves
+# one between albums; 'restore' moves one back out to where it came from; 'remove' deletes a
+# library copy or link whose original is still in place.
+RENAMING_OPS = ("move", "relocate", "restore")
+
+
+class SourceChanged(Exception):
+    """The file changed after it was read (still being written): try it again later."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    source: Path
+    dest: Path  # the photo's file in the library (for duplicates: the copy already there)
+    album: str
+    duplicate: bool = False
+    photo_id: int | None = None
+
+
+@dataclass
+class RecoveryReport:
+    finished: list[str] = field(default_factory=list)
+    rolled_back: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.finished or self.rolled_back)
+
+
+@dataclass
+class UndoReport:
+    run_id: int | None = None
+    restored: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _lexists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+def _user_message(error: OSError, path: Path) -> str:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"The disk holding {path.parent} is full. Nothing was changed; free some space and "
+            "Cene will carry on."
+        )
+    return f"Cene could not place {fileops.describe_os_error(error, path)}. The photo is untouched."
+
+
+class Placer:
+    """Performs journaled file operations on one library."""
+
+    def __init__(self, library: Path, catalog: Catalog, *, dry_run: bool = False) -> None:
+        self.library = library
+        self.catalog = catalog
+        self.dry_run = dry_run
+        self._claimed: set[Path] = set()  # dry run: names a real run would have taken
+
+    # -- set-up and recovery -------------------------------------------------------------
+
+    def ensure_albums(self) -> None:
+        if self.dry_run:
+            return
+        for album in ALBUMS:
+            (self.library / album).mkdir(parents=True, exist_ok=True)
+
+    def recover(self) -> RecoveryReport:
+        """Finish or roll back every journal entry a crash left open."""
+        report = RecoveryReport()
+        for entry in self.catalog.open_journal():
+            try:
+                finished = self._recover_entry(entry)
+            except OSError as error:
+                log.error("Could not recover journal entry %s: %s", entry.id, error)
+                continue
+            (report.finished if finished else report.rolled_back).append(
+                f"{entry.op} {entry.src} -> {entry.dest}"
+            )
+        if report:
+            log.info(
+                "Recovered an interrupted run: %d operations finished, %d rolled back",
+                len(report.finished),
+                len(report.rolled_back),
+            )
+        return report
+
+    def _recover_entry(self, entry: JournalEntry) -> bool:
+        src, dest = Path(entry.src), Path(entry.dest)
+        fileops.remove_if_exists(fileops.partial_path(dest.parent, entry.id))
+        if entry.op in RENAMING_OPS:
+            done = self._recover_rename(entry, src, dest)
+        elif entry.op == "copy":
+            done = _lexists(dest) and fileops.content_hash_file(dest) == entry.content_hash
+        elif entry.op == "symlink":
+            done = dest.is_symlink() and Path(os.readlink(dest)) == src.resolve()
+        elif entry.op == "remove":
+            done = not _lexists(src)
+        else:
+            raise ValueError(f"unknown journal operation {entry.op!r}")
+        if done:
+            self._complete(entry)
+        else:
+            self.catalog.journal_close(entry.id, "rolled_back", "interrupted before it started")
+        return done
+
+    def _recover_rename(self, entry: JournalEntry, src: Path, dest: Path) -> bool:
+        if not _lexists(dest):
+            return False  # nothing happened yet: the photo is still at src
+        if _lexists(src):
+            if os.path.samefile(src, dest) if not src.is_symlink() else _same_link(src, dest):
+                os.unlink(src)  # killed between link and unlink
+                fileops.fsync_dir(src.parent)
+                return True
+            # A cross-device move that was copied and verified but not yet deleted at the source.
+            if not dest.is_symlink() and fileops.content_hash_file(dest) == entry.content_hash:
+                os.unlink(src)
+                fileops.fsync_dir(src.parent)
+                return True
+            return False
+        if dest.is_symlink():
+            return True
+        return fileops.content_hash_file(dest) == entry.content_hash
+
+    def _complete(self, entry: JournalEntry) -> int | None:
+        dest = Path(entry.dest)
+        if entry.op in ("move", "copy", "symlink"):
+            return self.catalog.record_placed(entry, self._relative(dest))
+        photo_id = int(entry.payload["photo_id"])
+        album = entry.payload.get("album") if entry.op == "relocate" else None
+        self.catalog.record_relocated(entry, photo_id, self._relative(dest), album)
+        return photo_id
+
+    def _relative(self, path: Path) -> str:
+        """Library paths are stored relative to the library, so a moved library still works."""
+        try:
+            return str(path.relative_to(self.library))
+        except ValueError:
+            return str(path)
+
+    # -- placing new photos --------------------------------------------------------------
+
+    def place(
+        self,
+        source: Path,
+        *,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        album: str,
+        mode: str,
+        run_id: int | None,
+        details: dict[str, Any],
+    ) -> Placement:
+        """Put ``source`` into ``album`` (or record it as a duplicate of a photo already there).
+
+        Raises SourceChanged if the file changed since it was read, PlacementError otherwise.
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if self.duplicate_of(content_hash) is not None:
+            return self.record_duplicate(source, size, mtime_ns, content_hash)
+        self._check_unchanged(source, size, mtime_ns)
+        dest_dir = self.library / album
+        payload = {
+            **details,
+            "original_path": str(source),
+            "album": album,
+            "mode": mode,
+            "source_mtime_ns": mtime_ns,
+        }
+        if self.dry_run:
+            dest = self._free_name(dest_dir, source.name)
+            self._claimed.add(dest)
+            return Placement(source, dest, album)
+        return self._journaled(
+            "move" if mode == "move" else mode,
+            source,
+            dest_dir,
+            source.name,
+            content_hash,
+            size,
+            payload,
+            run_id,
+            album,
+        )
+
+    def duplicate_of(self, content_hash: str) -> PhotoRecord | None:
+        """The library photo with these exact bytes, if it is still in the library."""
+        existing = self.catalog.photo_by_hash(content_hash)
+        if existing is not None and _lexists(self.library / existing.current_path):
+            return existing
+        return None
+
+    def record_duplicate(
+        self, source: Path, size: int, mtime_ns: int, content_hash: str
+    ) -> Placement:
+        """Remember ``source`` as a copy of a library photo; the file itself stays where it is."""
+        existing = self.duplicate_of(content_hash)
+        if existing is None:
+            raise ValueError(f"{source} is not a duplicate of a library photo")
+        if not self.dry_run:
+            self.catalog.remember_source(source, size, mtime_ns, content_hash, existing.id)
+        return Placement(
+            source,
+            self.library / existing.current_path,
+            existing.album,
+            duplicate=True,
+            photo_id=existing.id,
+        )
+
+    def _check_unchanged(self, source: Path, size: int, mtime_ns: int) -> None:
+        try:
+            info = os.stat(source, follow_symlinks=False)
+        except FileNotFoundError as error:
+            raise SourceChanged(f"{source} disappeared before Cene could place it") from error
+        if info.st_size != size or info.st_mtime_ns != mtime_ns:
+            raise SourceChanged(f"{source} changed while Cene was reading it")
+
+    def _free_name(self, dest_dir: Path, name: str) -> Path:
+        for candidate in fileops.numbered_names(name):
+            dest = dest_dir / candidate
+            if not _lexists(dest) and dest not in self._claimed:
+                return dest
+        raise AssertionError("unreachable")
+
+    def _journaled(
+        self,
+        op: str,
+        source: Path,
+        dest_dir: Path,
+        name: str,
+        content_hash: str,
+        size: int,
+        payload: dict[str, Any],
+        run_id: int | None,
+        album: str | None,
+    ) -> Placement:
+        names = fileops.numbered_names(name)
+        dest = self._free_name(dest_dir, next(names))
+        entry_id = self.catalog.journal_begin(run_id, op, source, dest, content_hash, size, payload)
+        while True:
+            try:
+                self._perform(op, source, dest, content_hash, entry_id)
+                break
+            except FileExistsError:
+                # Someone else took the name between our check and the operation: next name.
+                dest = self._free_name(dest_dir, next(names))
+                self.catalog.journal_set_dest(entry_id, dest)
+            except fileops.PlacementError as error:
+                self.catalog.journal_close(entry_id, "rolled_back", str(error))
+                raise
+            except OSError as error:
+                self.catalog.journal_close(entry_id, "rolled_back", str(error))
+                raise fileops.PlacementError(_user_message(error, dest)) from error
+        entry = JournalEntry(
+            entry_id, run_id, op, str(source), str(dest), content_hash, size, payload, "pending"
+        )
+        photo_id = self._complete(entry)
+        return Placement(source, dest, album or "", photo_id=photo_id)
+
+    def _perform(self, op: str, source: Path, dest: Path, content_hash: str, token: int) -> None:
+        partial = fileops.partial_path(dest.parent, token)
+        if op == "symlink":
+            fileops.symlink_noclobber(source.resolve(), dest)
+        elif op == "copy":
+            fileops.copy_verified(source, dest, content_hash, partial)
+        elif op == "remove":
+            os.unlink(source)
+            fileops.fsync_dir(source.parent)
+        elif fileops.same_file_system(source.parent, dest.parent) or source.is_symlink():
+            fileops.rename_noclobber(source, dest)
+        else:
+            fileops.copy_verified(source, dest, content_hash, partial)
+            os.unlink(source)
+            fileops.fsync_dir(source.parent)
+
+    # -- moving photos already in the library --------------------------------------------
+
+    def relocate(self, photo: PhotoRecord, album: str, run_id: int | None = None) -> Placement:
+        """Move a library photo (or its link) into another album."""
+        if album not in ALBUMS:
+            raise ValueError(f"unknown album {album!r}")
+        current = self.library / photo.current_path
+        if not _lexists(current):
+            raise fileops.PlacementError(
+                f"{current} is no longer in the library (moved or deleted outside Cene)."
+            )
+        payload = {"photo_id": photo.id, "album": album, "from_album": photo.album}
+        return self._journaled(
+            "relocate",
+            current,
+            self.library / album,
+            current.name,
+            photo.content_hash,
+            photo.size,
+            payload,
+            run_id,
+            album,
+        )
+
+    def undo_run(self, run_id: int) -> UndoReport:
+        """Reverse every placement of a run, newest first; never overwrites anything."""
+        report = UndoReport(run_id=run_id)
+        for entry in reversed(self.catalog.journal_of_run(run_id)):
+            if entry.op not in ("move", "copy", "symlink", "relocate"):
+                continue
+            photo = self.catalog.photo_by_hash(entry.content_hash)
+            if photo is None or (photo.run_id != run_id and entry.op != "relocate"):
+                continue  # already undone, or placed again by a later run
+            try:
+                restored = self.undo_photo(photo, entry)
+            except (fileops.PlacementError, OSError) as error:
+                report.problems.append(str(error))
+                continue
+            if restored is not None:
+                report.restored.append(restored)
+        self.catalog.mark_run_undone(run_id)
+        return report
+
+    def undo_photo(self, photo: PhotoRecord, entry: JournalEntry) -> Path | None:
+        """Reverse one journal entry for ``photo``; returns where the photo is now."""
+        current = self.library / photo.current_path
+        if entry.op == "relocate":
+            back = str(entry.payload.get("from_album", photo.album))
+            return self.relocate(photo, back).dest
+        if not _lexists(current):
+            raise fileops.PlacementError(f"{current} is no longer in the library; nothing to undo.")
+        original = Path(photo.original_path)
+        payload = {"photo_id": photo.id}
+        original_intact = (
+            photo.mode != "move"
+            and original.is_file()
+            and fileops.content_hash_file(original) == photo.content_hash
+        )
+        if photo.mode == "symlink" or original_intact:
+            # The original is where it was: only the library's link or copy goes.
+            entry_id = self.catalog.journal_begin(
+                None, "remove", current, current, photo.content_hash, photo.size, payload
+            )
+            self._perform("remove", current, current, photo.content_hash, entry_id)
+            self._complete(
+                JournalEntry(
+                    entry_id,
+                    None,
+                    "remove",
+                    str(current),
+                    str(current),
+                    photo.content_hash,
+                    photo.size,
+                    payload,
+                    "pending",
+                )
+            )
+            return original
+        # The library holds the only copy: put it back where it came from.
+        original.parent.mkdir(parents=True, exist_ok=True)
+        placed = self._journaled(
+            "restore",
+            current,
+            original.parent,
+            original.name,
+            photo.content_hash,
+            photo.size,
+            payload,
+            None,
+            None,
+        )
+        return placed.dest
+
+
+def _same_link(a: Path, b: Path) -> bool:
+    return b.is_symlink() and os.readlink(a) == os.readlink(b)

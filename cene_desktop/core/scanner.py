@@ -1,0 +1,221 @@
+"""What counts as a photo, and reading one: content hash, EXIF orientation and date, pixels.
+
+A photo is read from disk once: the same bytes are hashed and decoded. JPEGs are decoded at a
+reduced scale (``Image.draft``), which is most of what makes sorting a 12 MP camera dump fast.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import struct
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from cene_desktop.core import fileops
+from cene_desktop.core.albums import ALBUMS
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+UNSUPPORTED_SUFFIXES = {
+    **dict.fromkeys(
+        (".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".raf", ".orf")
+        + (".rw2", ".pef", ".srw", ".x3f", ".3fr", ".erf", ".kdc", ".mrw", ".raw", ".rwl", ".iiq"),
+        "RAW camera file (not supported yet; left in place)",
+    ),
+    **dict.fromkeys(
+        (".heic", ".heif", ".avif"), "HEIC/HEIF/AVIF photo (not supported yet; left in place)"
+    ),
+    **dict.fromkeys(
+        (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mts", ".m2ts", ".wmv", ".webm"),
+        "video (Cene sorts photos only; left in place)",
+    ),
+}
+#: Larger than any camera makes (a 102 MP medium format is 11648 x 8736), far smaller than a
+#: decompression bomb.
+MAX_PIXELS = 200_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+_DECODABLE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF"})
+_EXIF_DATE_TAGS = (36867, 36868, 306)  # DateTimeOriginal, DateTimeDigitized, DateTime
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file that looks like a photo by its name, with the size and mtime it had when seen."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file Cene left where it was, and why (a sentence for the user)."""
+
+    path: Path
+    reason: str
+    #: True when trying again later may succeed (the file was still being written).
+    retry: bool = False
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    candidate: Candidate
+    content_hash: str
+    pixels: np.ndarray  # (S, S, 3) uint8, ready for the scene model
+    width: int
+    height: int
+    taken_at: str | None
+
+
+def is_excluded_dir(path: Path, library: Path | None) -> bool:
+    """Album folders and Cene's state are never scanned, even when the library is inside."""
+    if path.name.startswith("."):
+        return True
+    return library is not None and path.parent == library and path.name in ALBUMS
+
+
+def classify_name(path: Path) -> str | None:
+    """None for a name that looks like a photo; a skip reason for other media; '' otherwise."""
+    suffix = path.suffix.lower()
+    if suffix in PHOTO_SUFFIXES:
+        return None
+    return UNSUPPORTED_SUFFIXES.get(suffix, "")
+
+
+def examine(path: Path) -> Candidate | Skipped | None:
+    """Decide what to do with one path: a candidate photo, a skip with reason, or None (ignore)."""
+    if path.name.startswith(".") or path.name.startswith(fileops.PARTIAL_PREFIX):
+        return None
+    verdict = classify_name(path)
+    if verdict == "":
+        return None
+    try:
+        link_info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return Skipped(path, f"cannot be read: {fileops.describe_os_error(error, path)}")
+    if stat.S_ISLNK(link_info.st_mode):
+        try:
+            os.stat(path)
+        except OSError as error:
+            return Skipped(path, f"broken or looping symbolic link ({error.strerror})")
+        return Skipped(path, "symbolic link: Cene sorts the photo itself, not links to it")
+    if verdict is not None:
+        return Skipped(path, verdict)
+    if not stat.S_ISREG(link_info.st_mode):
+        return Skipped(path, "not a regular file (a device, pipe or socket with a photo's name)")
+    return Candidate(path, link_info.st_size, link_info.st_mtime_ns)
+
+
+def find_photos(root: Path, library: Path | None = None) -> Iterator[Candidate | Skipped]:
+    """Every photo under ``root`` (and every media file Cene must skip), depth first, sorted.
+
+    Directory symlinks are not followed, so a link loop cannot trap the scan.
+    """
+    library = library.resolve() if library is not None else None
+    pending = [root.resolve()]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                items = sorted(entries, key=lambda entry: entry.name)
+        except OSError as error:
+            yield Skipped(folder, f"folder cannot be read: {error.strerror}")
+            continue
+        subfolders = []
+        for entry in items:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not is_excluded_dir(path, library):
+                    subfolders.append(path)
+                continue
+            found = examine(path)
+            if found is not None:
+                yield found
+        pending.extend(reversed(subfolders))
+
+
+def _taken_at(image: Image.Image) -> str | None:
+    try:
+        exif = image.getexif()
+        values = [exif.get_ifd(0x8769).get(tag) for tag in _EXIF_DATE_TAGS[:2]] + [exif.get(306)]
+    except Exception:  # noqa: BLE001 - broken EXIF must not stop a photo from being sorted
+        return None
+    for value in values:
+        if isinstance(value, str) and len(value) >= 19 and value[:4].isdigit():
+            return value[:19].replace(":", "-", 2).replace(" ", "T")
+    return None
+
+
+def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str | None]:
+    """Pixels for the scene model: EXIF-upright, RGB, centre square, ``size`` x ``size``.
+
+    Raises ValueError with a user-facing reason when the bytes are not a usable photo.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in _DECODABLE_FORMATS:
+                raise ValueError(f"unsupported image format ({image.format})")
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ValueError(f"image too large ({width} x {height} pixels)")
+            taken_at = _taken_at(image)
+            image.draft("RGB", (size, size))
+            image = ImageOps.exif_transpose(image)
+            image = image.convert("RGB")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ValueError("image too large (decompression bomb protection)") from error
+    except UnidentifiedImageError as error:
+        raise ValueError("not an image: the content is not a photo format Cene can read") from error
+    except (OSError, SyntaxError, IndexError, TypeError, struct.error) as error:
+        message = str(error)
+        if "truncated" in message:
+            raise ValueError("truncated image (incomplete file)") from error
+        raise ValueError(f"corrupt image ({message or type(error).__name__})") from error
+    side = min(image.size)
+    left, top = (image.width - side) / 2, (image.height - side) / 2
+    square = image.resize(
+        (size, size), Image.Resampling.BILINEAR, box=(left, top, left + side, top + side)
+    )
+    return np.asarray(square, dtype=np.uint8), width, height, taken_at
+
+
+def prepare_photo(candidate: Candidate, size: int) -> PreparedPhoto | Skipped:
+    """Read, hash and decode one candidate. Never raises for a bad file: returns Skipped."""
+    path = candidate.path
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read()
+            after = os.fstat(stream.fileno())
+    except OSError as error:
+        return Skipped(path, f"cannot be read: {fileops.describe_os_error(error, path)}")
+    if after.st_size != candidate.size or after.st_mtime_ns != candidate.mtime_ns:
+        return Skipped(path, "still being written", retry=True)
+    if not data:
+        return Skipped(path, "empty file (0 bytes)", retry=True)
+    content_hash = fileops.content_hash_bytes(data)
+    try:
+        pixels, width, height, taken_at = decode_for_model(data, size)
+    except ValueError as error:
+        return Skipped(path, str(error), retry="truncated" in str(error))
+    return PreparedPhoto(candidate, content_hash, pixels, width, height, taken_at)
+
+
+def candidates_from_paths(paths: Iterable[Path]) -> Iterator[Candidate | Skipped]:
+    for path in paths:
+        found = examine(path)
+        if found is not None:
+            yield found

@@ -1,0 +1,194 @@
+"""Watching the photo folder: watchdog events in, "this file is complete" paths out.
+
+A file is only handed on once its size and mtime have stayed the same for ``settle_seconds``
+(a camera import still copying it is left alone). inotify is used where it works; a polling
+observer where it cannot (out of inotify watches, network file systems, or on request).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from cene_desktop.core import scanner
+
+log = logging.getLogger(__name__)
+
+NETWORK_FILE_SYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "sshfs", "9p", "afs", "ceph"}
+    | {"glusterfs", "fuse.glusterfs", "davfs", "fuse.davfs2", "fuse.rclone", "virtiofs"}
+)
+
+Notice = Callable[[str], None]
+
+
+def file_system_type(path: Path) -> str | None:
+    """The type of the file system ``path`` is on (Linux /proc/mounts), or None if unknown."""
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    best, best_type = "", None
+    target = str(path.resolve())
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) >= len(best):
+            best, best_type = mount_point, parts[2]
+    return best_type
+
+
+def is_network_path(path: Path) -> bool:
+    return file_system_type(path) in NETWORK_FILE_SYSTEMS
+
+
+class StableFiles:
+    """Files seen changing, released once unchanged for ``settle_seconds``. Thread-safe."""
+
+    def __init__(self, settle_seconds: float) -> None:
+        self.settle_seconds = settle_seconds
+        self._lock = threading.Lock()
+        # path -> (size, mtime_ns, time the current size/mtime was first seen)
+        self._pending: dict[Path, tuple[int, int, float]] = {}
+
+    def touch(self, path: Path) -> None:
+        with self._lock:
+            self._pending[path] = (-1, -1, time.monotonic())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def ready(self) -> list[Path]:
+        now = time.monotonic()
+        released = []
+        with self._lock:
+            for path, (size, mtime_ns, since) in list(self._pending.items()):
+                try:
+                    info = os.stat(path, follow_symlinks=False)
+                except OSError:
+                    del self._pending[path]  # gone again (a temp file renamed away)
+                    continue
+                if (info.st_size, info.st_mtime_ns) != (size, mtime_ns):
+                    self._pending[path] = (info.st_size, info.st_mtime_ns, now)
+                elif now - since >= self.settle_seconds:
+                    released.append(path)
+                    del self._pending[path]
+        return released
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: FolderWatcher) -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("deleted", "closed_no_write", "opened"):
+            return
+        raw = event.dest_path if event.event_type == "moved" else event.src_path
+        path = Path(os.fsdecode(raw))
+        if event.is_directory:
+            if event.event_type in ("created", "moved"):
+                self.watcher.folder_arrived(path)
+            return
+        self.watcher.file_changed(path)
+
+
+class FolderWatcher:
+    """Watches a photo folder recursively and collects complete, stable photo files."""
+
+    def __init__(
+        self,
+        root: Path,
+        library: Path | None = None,
+        *,
+        settle_seconds: float = 0.5,
+        polling: bool = False,
+        poll_interval: float = 2.0,
+        notice: Notice | None = None,
+    ) -> None:
+        self.root = root.resolve()
+        self.library = library.resolve() if library is not None else None
+        self.stable = StableFiles(settle_seconds)
+        self.poll_interval = poll_interval
+        self.notice = notice or (lambda message: log.warning("%s", message))
+        self.force_polling = polling
+        self.polling = polling
+        self._observer: BaseObserver | None = None
+
+    def _excluded(self, path: Path) -> bool:
+        try:
+            relative = path.relative_to(self.root)
+        except ValueError:
+            return True
+        current = self.root
+        for part in relative.parts[:-1]:
+            current = current / part
+            if scanner.is_excluded_dir(current, self.library):
+                return True
+        return False
+
+    def file_changed(self, path: Path) -> None:
+        if scanner.classify_name(path) == "" or self._excluded(path):
+            return
+        self.stable.touch(path)
+
+    def folder_arrived(self, folder: Path) -> None:
+        """A folder moved or created in: its files may never send events of their own."""
+        if self._excluded(folder / "x") or scanner.is_excluded_dir(folder, self.library):
+            return
+        for found in scanner.find_photos(folder, self.library):
+            self.stable.touch(found.path)
+
+    def start(self) -> None:
+        """Start watching; falls back to polling (with a notice) where inotify cannot watch."""
+        self.stop()
+        if not self.force_polling and is_network_path(self.root):
+            self.notice(
+                f"{self.root} is on a network drive, which sends no change events: "
+                f"checking it for new photos every {self.poll_interval:g} s instead."
+            )
+            self.polling = True
+        if not self.polling:
+            try:
+                self._observer = self._schedule(Observer())
+                return
+            except OSError as error:
+                self.notice(
+                    f"Cene cannot watch {self.root} for changes ({error.strerror or error}; "
+                    "often: too many folders for the system's inotify limit). Checking it "
+                    f"every {self.poll_interval:g} s instead."
+                )
+                self.polling = True
+        self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
+
+    def _schedule(self, observer: BaseObserver) -> BaseObserver:
+        observer.schedule(_Handler(self), str(self.root), recursive=True)
+        try:
+            observer.start()
+        except BaseException:
+            observer.stop()
+            raise
+        return observer
+
+    def stop(self) -> None:
+        if self._observer is not None:
+            observer, self._observer = self._observer, None
+            observer.stop()
+            if observer.is_alive():
+                observer.join(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        return self._observer is not None and self._observer.is_alive()
