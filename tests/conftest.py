@@ -1,0 +1,54 @@
+"""Shared fixtures: real sample photos, the real shipped model, throw-away libraries."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO.parent / "shared" / "data" / "intel-sample"
+CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Logs and settings of the tests never land in the real user's folders."""
+    home = tmp_path_factory.mktemp("home")
+    os.environ["CENE_LOG_DIR"] = str(home / "logs")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    os.environ["XDG_STATE_HOME"] = str(home / "state")
+
+
+def sample_files(per_class: int) -> list[tuple[str, Path]]:
+    """(true class, path) for the first ``per_class`` sample photos of every class."""
+    if not SAMPLE_DIR.is_dir():
+        pytest.fail(f"The sample photos are missing: {SAMPLE_DIR} (see shared/data/README.md)")
+    files = []
+    for name in CLASSES:
+        files += [(name, p) for p in sorted((SAMPLE_DIR / name).glob("*.jpg"))[:per_class]]
+    return files
+
+
+def copy_samples(dest: Path, per_class: int) -> dict[str, str]:
+    """Copy sample photos flat into ``dest``; returns {file name: true class}."""
+    dest.mkdir(parents=True, exist_ok=True)
+    truth = {}
+    for name, path in sample_files(per_class):
+        target = dest / f"{name}_{path.name}"
+        shutil.copyfile(path, target)
+        truth[target.name] = name
+    return truth
+
+
+@pytest.fixture(scope="session")
+def classifier():  # type: ignore[no-untyped-def]
+    from cene_desktop.core.classifier import SceneClassifier
+
+    model = SceneClassifier()
+    model.load()
+    return model
