@@ -1,0 +1,1 @@
+"""Offline training of Cene's scene model: convert, cache features, train, evaluate, export."""

@@ -1,0 +1,68 @@
+"""Command line: `python -m model_training convert|features|train|finetune|export|evaluate`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from model_training.config import TrainingConfig
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = argparse.ArgumentParser(prog="python -m model_training", description=__doc__)
+    parser.add_argument("stage", choices=["convert", "features", "train", "finetune", "export",
+                                          "evaluate"])
+    parser.add_argument("--variant", default="lite0")
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--first-block", type=int, default=12)
+    parser.add_argument("--views", type=int, default=None, help="augmented train views to cache")
+    parser.add_argument("--data-root", type=Path, default=Path("/tmp/intel"))
+    parser.add_argument("--cache-root", type=Path, default=Path("/tmp/cene-cache"))
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--run", default="finetune", help="name of the fine-tuning run")
+    parser.add_argument("--source", default="head",
+                        help="export: which trained weights ('head' or a fine-tuning run name)")
+    parser.add_argument("--model-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
+                        stream=sys.stderr)
+
+    config = TrainingConfig(variant=args.variant, input_size=args.size,
+                            first_block=args.first_block, data_root=args.data_root,
+                            cache_root=args.cache_root)
+    if args.model_dir is not None:
+        config.model_dir = args.model_dir
+
+    if args.stage == "convert":
+        from model_training import convert
+
+        convert.main(config)
+    elif args.stage == "features":
+        from model_training import pipeline
+
+        pipeline.cache_features(config, args.views)
+    elif args.stage == "train":
+        from model_training import train
+
+        train.train_head(config)
+    elif args.stage == "finetune":
+        from model_training import train
+
+        train.finetune(config, run=args.run, epochs=args.epochs)
+    elif args.stage == "export":
+        from model_training import export
+
+        export.export(config, source=args.source)
+    elif args.stage == "evaluate":
+        from model_training import evaluate
+
+        evaluate.write_report(config)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
