@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cene_desktop.core.albums import state_dir
+from cene_desktop.core.fileops import DiskFullError
 
 CATALOG_FILE_NAME = "catalog.db"
 
@@ -258,13 +260,22 @@ class Catalog:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                if "full" in str(error):
+                    raise DiskFullError(
+                        f"The disk holding the library {self.library} is full; Cene cannot "
+                        "update its catalog. Nothing was changed; free some space and Cene "
+                        "will carry on."
+                    ) from error
                 raise
-            self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -404,13 +415,20 @@ class Catalog:
         rows = self._query("SELECT * FROM journal WHERE state = 'pending' ORDER BY id")
         return [_journal(row) for row in rows]
 
+    def journal_states(self) -> Counter[tuple[str, str | None]]:
+        """How many journal entries ended in each (state, detail): for checks and tests."""
+        rows = self._query("SELECT state, detail, COUNT(*) AS n FROM journal GROUP BY 1, 2")
+        return Counter({(row["state"], row["detail"]): row["n"] for row in rows})
+
     def journal_of_run(self, run_id: int) -> list[JournalEntry]:
         rows = self._query(
             "SELECT * FROM journal WHERE run_id = ? AND state = 'done' ORDER BY id", (run_id,)
         )
         return [_journal(row) for row in rows]
 
-    def record_placed(self, entry: JournalEntry, current_path: str) -> int:
+    def record_placed(
+        self, entry: JournalEntry, current_path: str, detail: str | None = None
+    ) -> int:
         """In one transaction: the photo row, its source, and the journal entry marked done."""
         payload = entry.payload
         with self.transaction() as db:
@@ -448,11 +466,16 @@ class Catalog:
                         photo_id,
                     ),
                 )
-            self.journal_close(entry.id, "done", conn=db)
+            self.journal_close(entry.id, "done", detail, conn=db)
             return photo_id
 
     def record_relocated(
-        self, entry: JournalEntry, photo_id: int, current_path: str, album: str | None
+        self,
+        entry: JournalEntry,
+        photo_id: int,
+        current_path: str,
+        album: str | None,
+        detail: str | None = None,
     ) -> None:
         """A library photo moved (undo, correction): update its row and close the entry."""
         with self.transaction() as db:
@@ -464,7 +487,7 @@ class Catalog:
                     "UPDATE photos SET current_path = ?, album = ? WHERE id = ?",
                     (current_path, album, photo_id),
                 )
-            self.journal_close(entry.id, "done", conn=db)
+            self.journal_close(entry.id, "done", detail, conn=db)
 
     def add_correction(self, photo_id: int, from_album: str, to_album: str, kind: str) -> None:
         with self.transaction() as db:

@@ -26,6 +26,8 @@ MODES = ("move", "copy", "symlink")
 # one between albums; 'restore' moves one back out to where it came from; 'remove' deletes a
 # library copy or link whose original is still in place.
 RENAMING_OPS = ("move", "relocate", "restore")
+RECOVERED_DONE = "finished after an interruption"
+RECOVERED_ROLLED_BACK = "interrupted before it started"
 
 
 class SourceChanged(Exception):
@@ -121,9 +123,9 @@ class Placer:
         else:
             raise ValueError(f"unknown journal operation {entry.op!r}")
         if done:
-            self._complete(entry)
+            self._complete(entry, RECOVERED_DONE)
         else:
-            self.catalog.journal_close(entry.id, "rolled_back", "interrupted before it started")
+            self.catalog.journal_close(entry.id, "rolled_back", RECOVERED_ROLLED_BACK)
         return done
 
     def _recover_rename(self, entry: JournalEntry, src: Path, dest: Path) -> bool:
@@ -144,13 +146,13 @@ class Placer:
             return True
         return fileops.content_hash_file(dest) == entry.content_hash
 
-    def _complete(self, entry: JournalEntry) -> int | None:
+    def _complete(self, entry: JournalEntry, detail: str | None = None) -> int | None:
         dest = Path(entry.dest)
         if entry.op in ("move", "copy", "symlink"):
-            return self.catalog.record_placed(entry, self._relative(dest))
+            return self.catalog.record_placed(entry, self._relative(dest), detail)
         photo_id = int(entry.payload["photo_id"])
         album = entry.payload.get("album") if entry.op == "relocate" else None
-        self.catalog.record_relocated(entry, photo_id, self._relative(dest), album)
+        self.catalog.record_relocated(entry, photo_id, self._relative(dest), album, detail)
         return photo_id
 
     def _relative(self, path: Path) -> str:

@@ -11,7 +11,11 @@ from cene_desktop.core import fileops
 
 def test_numbered_names_count_up_before_the_extension() -> None:
     names = fileops.numbered_names("IMG_0001.JPG")
-    assert [next(names) for _ in range(3)] == ["IMG_0001.JPG", "IMG_0001 (2).JPG", "IMG_0001 (3).JPG"]
+    assert [next(names) for _ in range(3)] == [
+        "IMG_0001.JPG",
+        "IMG_0001 (2).JPG",
+        "IMG_0001 (3).JPG",
+    ]
     no_extension = fileops.numbered_names("scan")
     assert [next(no_extension) for _ in range(2)] == ["scan", "scan (2)"]
 

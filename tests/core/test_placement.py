@@ -128,7 +128,9 @@ def other_file_system(tmp_path: Path) -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_move_across_file_systems_copies_verifies_then_deletes(other_file_system: Path, library) -> None:  # type: ignore[no-untyped-def]
+def test_move_across_file_systems_copies_verifies_then_deletes(
+    other_file_system: Path, library
+) -> None:  # type: ignore[no-untyped-def]
     lib, catalog, placer = library
     content = os.urandom(300_000)
     photo = make_photo(other_file_system / "card" / "DSC_1.jpg", content)
@@ -148,8 +150,12 @@ def _pending(catalog: Catalog, placer: Placer, op: str, src: Path, dest: Path) -
         dest,
         fileops.content_hash_file(src) if src.exists() else fileops.content_hash_file(dest),
         (src if src.exists() else dest).stat().st_size,
-        {"original_path": str(src), "album": dest.parent.name, "mode": "move",
-         "source_mtime_ns": 0},
+        {
+            "original_path": str(src),
+            "album": dest.parent.name,
+            "mode": "move",
+            "source_mtime_ns": 0,
+        },
     )
 
 

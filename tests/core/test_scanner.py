@@ -87,7 +87,12 @@ def test_every_kind_of_bad_input_gets_a_reason(tmp_path: Path) -> None:
 def test_the_scan_skips_album_folders_and_hidden_folders(tmp_path: Path) -> None:
     photos = tmp_path / "photos"
     library = photos / "Sorted"
-    for folder in (photos / "2024" / "trip", library / "Sea", library / ".cene", photos / ".thumbs"):
+    for folder in (
+        photos / "2024" / "trip",
+        library / "Sea",
+        library / ".cene",
+        photos / ".thumbs",
+    ):
         folder.mkdir(parents=True)
         (folder / "p.jpg").write_bytes(jpeg_bytes())
     found = [f.path for f in scanner.find_photos(photos, library)]
@@ -110,7 +115,10 @@ def test_exif_orientation_is_applied_before_classification(tmp_path: Path) -> No
     info = path.stat()
     prepared = scanner.prepare_photo(Candidate(path, info.st_size, info.st_mtime_ns), 64)
     assert isinstance(prepared, PreparedPhoto)
-    left, right = prepared.pixels[:, :24].mean(axis=(0, 1)), prepared.pixels[:, 40:].mean(axis=(0, 1))
+    left, right = (
+        prepared.pixels[:, :24].mean(axis=(0, 1)),
+        prepared.pixels[:, 40:].mean(axis=(0, 1)),
+    )
     assert left[2] > 200 and left[0] < 50, left  # blue
     assert right[0] > 200 and right[2] < 50, right  # red
     assert prepared.taken_at == "2024-07-14T09:30:00"

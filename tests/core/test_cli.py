@@ -1,0 +1,152 @@
+"""The ``cene`` command as a user runs it: in a subprocess, on real photos, killed at random."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from PIL import Image
+
+from cene_desktop.core.albums import ALBUMS
+from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.placement import RECOVERED_DONE, RECOVERED_ROLLED_BACK
+
+from ..conftest import REPO, sample_files
+
+
+def cene(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "cene_desktop", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"cene {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def test_sort_json_then_undo(tmp_path: Path) -> None:
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    photos.mkdir()
+    originals = {}
+    for name, path in sample_files(2):
+        target = photos / f"{name}-{path.name}"
+        target.write_bytes(path.read_bytes())
+        originals[target.name] = target.read_bytes()
+    (photos / "clip.mov").write_bytes(b"\x00\x00\x00\x14ftypqt  ")
+    result = json.loads(cene("sort", str(photos), "--library", str(library), "--json").stdout)
+    assert result["placed"] == 12 and result["skipped"] == 1
+    assert sum(result["albums"].values()) == 12
+    assert "video" in next(p["reason"] for p in result["photos"] if p["status"] == "skipped")
+    assert sorted(p.name for p in photos.iterdir()) == ["clip.mov"]
+    undone = json.loads(cene("undo", "--library", str(library), "--json").stdout)
+    assert len(undone["restored"]) == 12 and undone["problems"] == []
+    for name, data in originals.items():
+        assert (photos / name).read_bytes() == data
+    nothing = cene("undo", "--library", str(library)).stdout
+    assert "Nothing to undo" in nothing
+
+
+def test_sort_prints_a_summary_with_albums_and_skipped_reasons(tmp_path: Path) -> None:
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    photos.mkdir()
+    for name, path in sample_files(1):
+        (photos / f"{name}.jpg").write_bytes(path.read_bytes())
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    out = cene("sort", str(photos), "--library", str(library), "--dry-run").stdout
+    assert "Dry run: nothing was changed" in out and "Would sort 6 photos" in out
+    assert not library.exists()
+    out = cene("sort", str(photos), "--library", str(library)).stdout
+    assert "Sorted 6 photos" in out and "photos/s" in out
+    assert "broken.jpg" in out and "Skipped 1 files" in out
+
+
+def test_a_missing_photo_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = cene("sort", str(tmp_path / "nope"), "--library", str(tmp_path / "lib"), check=False)
+    assert result.returncode == 1
+    assert "does not exist" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def make_camera_roll(photos: Path) -> dict[str, int]:
+    """300 distinct photos in two 'cards' whose file names clash; returns their hash counts."""
+    hashes: Counter[str] = Counter()
+    samples = sample_files(40)
+    for card, count in (("card1", 240), ("card2", 60)):
+        (photos / card).mkdir(parents=True)
+        for index, (_, path) in enumerate(samples[:count]):
+            target = photos / card / f"IMG_{index:04d}.jpg"
+            if card == "card1":
+                target.write_bytes(path.read_bytes())
+            else:  # a different photo under the same name as one on card1
+                Image.open(path).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(target)
+            hashes[hashlib.sha256(target.read_bytes()).hexdigest()] += 1
+    assert len(hashes) == 300
+    return dict(hashes)
+
+
+def library_hashes(library: Path) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for album in ALBUMS:
+        for path in (library / album).iterdir():
+            assert not path.name.startswith(".cene-partial"), f"half-written file {path}"
+            found[hashlib.sha256(path.read_bytes()).hexdigest()] += 1
+    return found
+
+
+def test_killing_a_sort_at_random_moments_never_loses_or_doubles_a_photo(tmp_path: Path) -> None:
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    expected = make_camera_roll(photos)
+    rng = random.Random(20261123)
+    interrupted_mid_sort = 0
+
+    def in_library() -> int:
+        return sum(1 for _ in library.glob("*/*.jpg")) if library.exists() else 0
+
+    for _ in range(30):
+        # Kill once a random number of further photos has been placed, plus a random instant:
+        # the kill lands mid-move, mid-copy or mid-commit, wherever the run happens to be.
+        target = in_library() + rng.randint(1, 25)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cene_desktop", "sort", str(photos), "--library", str(library)],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while process.poll() is None and in_library() < target:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0.0, 0.03))
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            interrupted_mid_sort += 1
+        process.wait()
+        if in_library() >= 300:
+            break
+    cene("sort", str(photos), "--library", str(library))
+    assert interrupted_mid_sort >= 8, "the kills never hit a sort in progress"
+    assert list(photos.rglob("*.jpg")) == []
+    assert library_hashes(library) == Counter(expected)
+    catalog = Catalog.open(library)
+    assert catalog.open_journal() == []
+    states = catalog.journal_states()
+    # The kills left operations open that start-up then finished or rolled back.
+    assert states[("done", RECOVERED_DONE)] + states[("rolled_back", RECOVERED_ROLLED_BACK)] > 0
+    records = catalog.photos()
+    assert len(records) == 300
+    for record in records:
+        data = (library / record.current_path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == record.content_hash
+    catalog.close()
+    # card2's names clash with card1's: most land in the same album and get a " (2)".
+    renamed = [p for p in library.rglob("IMG_* (2).jpg")]
+    assert len(renamed) >= 30

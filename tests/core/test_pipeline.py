@@ -1,0 +1,182 @@
+"""Sorting real photos with the real shipped model, end to end through the engine."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS, UNSORTED
+from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.pipeline import Sorter, SortOptions
+
+from ..conftest import copy_samples
+from .test_scanner import make_bad_folder
+
+
+def tree_state(root: Path) -> dict[str, str]:
+    """Every file under root (links included) with a digest of its bytes or link target."""
+    state = {}
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = Path(folder) / name
+            if path.is_symlink():
+                state[str(path.relative_to(root))] = "link:" + os.readlink(path)
+            elif path.is_file():
+                state[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                state[str(path.relative_to(root))] = "special"
+    return state
+
+
+def album_files(library: Path) -> dict[str, list[Path]]:
+    return {
+        album: sorted(p for p in (library / album).iterdir() if not p.name.startswith("."))
+        for album in ALBUMS
+    }
+
+
+def sort(photos: Path, library: Path, classifier, **options) -> object:  # type: ignore[no-untyped-def]
+    with Sorter(library, photos, classifier, SortOptions(**options)) as sorter:
+        return sorter.sort_folder()
+
+
+def test_sorting_puts_each_photo_in_its_scene_album(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    truth = copy_samples(photos, per_class=10)
+    summary = sort(photos, library, classifier, threshold=0.0)
+    assert summary.error is None
+    assert summary.count("placed") == 60 and summary.skipped == []
+    assert list(photos.iterdir()) == []
+    placed = album_files(library)
+    assert placed[UNSORTED] == []
+    correct = sum(
+        truth[path.name].capitalize() == album for album in SCENE_ALBUMS for path in placed[album]
+    )
+    assert correct / 60 >= 0.85, f"only {correct}/60 photos landed in the right album"
+    catalog = Catalog.open(library)
+    records = catalog.photos()
+    assert len(records) == 60
+    for record in records:
+        assert (library / record.current_path).exists()
+        assert abs(sum(record.probabilities.values()) - 1.0) < 1e-3
+        assert record.model_version == classifier.info.version
+    catalog.close()
+    again = sort(photos, library, classifier)
+    assert again.count("placed") == 0 and again.outcomes == []
+
+
+def test_unsure_photos_go_to_unsorted(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    copy_samples(photos, per_class=3)
+    # A photo of no scene at all: flat grey. The model must not be sure what it is.
+    Image.fromarray(np.full((300, 300, 3), 128, np.uint8)).save(photos / "grey.jpg")
+    summary = sort(photos, library, classifier, threshold=0.999)
+    counts = summary.album_counts()
+    assert counts.get(UNSORTED, 0) >= 1
+    assert (library / UNSORTED / "grey.jpg").exists()
+
+
+def test_copy_mode_and_a_second_run_change_nothing(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    copy_samples(photos, per_class=2)
+    before = tree_state(photos)
+    first = sort(photos, library, classifier, mode="copy")
+    assert first.count("placed") == 12
+    assert tree_state(photos) == before
+    second = sort(photos, library, classifier, mode="copy")
+    assert second.count("placed") == 0 and second.count("unchanged") == 12
+    assert sum(len(files) for files in album_files(library).values()) == 12
+
+
+def test_dry_run_touches_nothing(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    copy_samples(photos, per_class=2)
+    before = tree_state(tmp_path)
+    summary = sort(photos, library, classifier, dry_run=True)
+    assert summary.count("planned") == 12
+    assert all(o.dest is not None and o.dest.parent.parent == library for o in summary.outcomes)
+    assert tree_state(tmp_path) == before
+    assert not library.exists()
+
+
+def test_a_library_inside_the_photo_folder_is_never_rescanned(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    photos = tmp_path / "photos"
+    library = photos / "Sorted"
+    copy_samples(photos, per_class=2)
+    assert sort(photos, library, classifier).count("placed") == 12
+    copy_samples(photos / "new", per_class=1)
+    # The second run sees only the new photos, and never the sorted ones inside the library.
+    second = sort(photos, library, classifier)
+    assert {o.source.parent for o in second.outcomes} == {(photos / "new").resolve()}
+    assert second.count("duplicate") == 6
+
+
+def test_bad_files_are_reported_and_left_exactly_where_they_were(
+    tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    copy_samples(photos, per_class=1)
+    expected = make_bad_folder(photos / "bad")
+    before = tree_state(photos / "bad")
+    summary = sort(photos, library, classifier)
+    assert summary.error is None and summary.count("placed") == 6
+    skipped = {o.source.name: o.reason for o in summary.skipped}
+    assert set(skipped) == set(expected)
+    assert tree_state(photos / "bad") == before
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 2 MB file system (tmpfs), for running out of space for real."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small file system here; test_fileops injects the error")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def noisy_jpeg(path: Path, seed: int) -> None:
+    """About 400 KB that no JPEG encoder can squeeze: random pixels."""
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)).save(path, quality=95)
+
+
+def test_a_full_disk_stops_the_run_cleanly_and_sorting_resumes(
+    tmp_path: Path,
+    small_disk: Path,
+    classifier,  # type: ignore[no-untyped-def]
+) -> None:
+    photos, library = tmp_path / "photos", small_disk / "lib"
+    photos.mkdir()
+    for i in range(8):
+        noisy_jpeg(photos / f"noise_{i}.jpg", i)
+    originals = tree_state(photos)
+    summary = sort(photos, library, classifier, threshold=0.0)
+    assert summary.error is not None and "full" in summary.error
+    in_library = {p.name: p for files in album_files(library).values() for p in files}
+    left = {p.name for p in photos.iterdir()}
+    assert 0 < len(in_library) < 8
+    assert set(in_library) | left == set(originals) and not set(in_library) & left
+    for name, path in in_library.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == originals[name]
+    for name in left:
+        assert hashlib.sha256((photos / name).read_bytes()).hexdigest() == originals[name]
+    partials = [p for p in library.rglob(".cene-partial-*")]
+    assert partials == []
+    subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
+    resumed = sort(photos, library, classifier, threshold=0.0)
+    assert resumed.error is None
+    final = {p.name: p for files in album_files(library).values() for p in files}
+    assert set(final) == set(originals) and list(photos.iterdir()) == []
