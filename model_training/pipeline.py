@@ -71,7 +71,9 @@ def cache_features(config: TrainingConfig, views: int | None = None) -> None:
             sources = data.load_sources(train_paths)
         features.cache_view(
             config.cache, key,
-            lambda v=view: features.augmented_views(sources, size, seed=1000 + v), runner)
+            lambda v=view, s=sources: features.augmented_views(s, size, seed=1000 + v),
+            runner,
+        )
 
 
 def load_view(config: TrainingConfig, key: str, kind: str) -> np.ndarray:
