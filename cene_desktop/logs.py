@@ -25,6 +25,7 @@ def setup_logging(verbose: bool = False, console: bool = True) -> Path | None:
     """Configure the root logger once; returns the log file (None if it cannot be written)."""
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("watchdog").setLevel(logging.INFO)  # its debug output is every event
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     path: Path | None = log_path()
     try:

@@ -166,16 +166,15 @@ def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in _DECODABLE_FORMATS:
-                raise ValueError(f"unsupported image format ({image.format})")
-            width, height = image.size
+            opened = Image.open(io.BytesIO(data))
+            if opened.format not in _DECODABLE_FORMATS:
+                raise ValueError(f"unsupported image format ({opened.format})")
+            width, height = opened.size
             if width * height > MAX_PIXELS:
                 raise ValueError(f"image too large ({width} x {height} pixels)")
-            taken_at = _taken_at(image)
-            image.draft("RGB", (size, size))
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
+            taken_at = _taken_at(opened)
+            opened.draft("RGB", (size, size))
+            image = ImageOps.exif_transpose(opened).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ValueError("image too large (decompression bomb protection)") from error
     except UnidentifiedImageError as error:

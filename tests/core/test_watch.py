@@ -1,0 +1,172 @@
+"""Watch mode with a real watchdog observer: new photos, slow copies, a vanishing folder."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cene_desktop.core import watcher as watcher_module
+from cene_desktop.core.pipeline import Outcome, Sorter, SortOptions, SortSummary, watch_folder
+from cene_desktop.core.watcher import FolderWatcher, StableFiles
+
+from ..conftest import sample_files
+
+
+@dataclass
+class Watching:
+    photos: Path
+    library: Path
+    outcomes: list[Outcome] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+    summary: SortSummary | None = None
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            # Woken by every outcome and notice; the short timeout also catches other changes.
+            while not condition():
+                assert time.monotonic() < deadline, (
+                    f"timed out waiting for Cene: {self.outcomes} {self.notices}"
+                )
+                self.changed.wait(0.05)
+
+    def placed(self) -> dict[str, Outcome]:
+        return {o.source.name: o for o in self.outcomes if o.status == "placed"}
+
+
+@pytest.fixture
+def watching(tmp_path: Path, classifier, request) -> Iterator[Watching]:  # type: ignore[no-untyped-def]
+    options = getattr(request, "param", {})
+    state = Watching(tmp_path / "photos", tmp_path / "lib")
+    state.photos.mkdir()
+
+    def on_outcome(outcome: Outcome) -> None:
+        with state.changed:
+            state.outcomes.append(outcome)
+            state.changed.notify_all()
+
+    def notice(message: str) -> None:
+        with state.changed:
+            state.notices.append(message)
+            state.changed.notify_all()
+
+    cancel = threading.Event()
+    sorter = Sorter(state.library, state.photos, classifier, SortOptions(threshold=0.0))
+    folder_watcher = FolderWatcher(
+        state.photos,
+        state.library,
+        settle_seconds=options.get("settle", 0.5),
+        polling=options.get("polling", False),
+        poll_interval=0.2,
+        notice=notice,
+    )
+
+    def run() -> None:
+        state.summary = watch_folder(sorter, folder_watcher, cancel, on_outcome, notice)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    state.wait_for(lambda: folder_watcher.running)
+    yield state
+    cancel.set()
+    thread.join(timeout=30)
+    sorter.close()
+    assert not thread.is_alive()
+
+
+def test_new_photos_are_sorted_as_they_arrive(watching: Watching) -> None:
+    for name, path in sample_files(2):
+        shutil.copyfile(path, watching.photos / f"{name}-{path.name}")
+    watching.wait_for(lambda: len(watching.placed()) == 12)
+    for outcome in watching.placed().values():
+        assert outcome.dest is not None and outcome.dest.exists()
+        assert not outcome.source.exists()
+    (watching.photos / "later").mkdir()
+    _, path = sample_files(3)[2]  # a photo not sorted yet (the first two of each class are)
+    shutil.copyfile(path, watching.photos / "later" / "late.jpg")
+    watching.wait_for(lambda: "late.jpg" in watching.placed())
+
+
+@pytest.mark.parametrize("watching", [{"settle": 1.0}], indirect=True)
+def test_a_photo_still_being_copied_is_not_touched_until_complete(watching: Watching) -> None:
+    _, path = sample_files(1)[0]
+    data = path.read_bytes()
+    target = watching.photos / "slow-copy.jpg"
+    with target.open("wb") as stream:
+        for start in range(0, len(data), len(data) // 4 + 1):
+            stream.write(data[start : start + len(data) // 4 + 1])
+            stream.flush()
+            time.sleep(0.4)  # a slow card reader: pauses shorter than the settle time
+            assert target.exists(), "Cene moved a file that was still being written"
+    watching.wait_for(lambda: "slow-copy.jpg" in watching.placed())
+    placed = watching.placed()["slow-copy.jpg"]
+    assert placed.dest is not None and placed.dest.read_bytes() == data
+    assert not [o for o in watching.outcomes if o.status == "skipped"]
+
+
+def test_the_watched_folder_vanishing_is_waited_out(watching: Watching) -> None:
+    name, path = sample_files(1)[0]
+    shutil.copyfile(path, watching.photos / "before.jpg")
+    watching.wait_for(lambda: "before.jpg" in watching.placed())
+    away = watching.photos.with_name("photos-unplugged")
+    watching.photos.rename(away)  # the drive goes away
+    watching.wait_for(lambda: any("gone" in n for n in watching.notices))
+    shutil.copyfile(sample_files(2)[1][1], away / "while-away.jpg")
+    away.rename(watching.photos)  # and comes back, with a photo added elsewhere meanwhile
+    watching.wait_for(lambda: any("back" in n for n in watching.notices))
+    watching.wait_for(lambda: "while-away.jpg" in watching.placed())
+    assert (watching.library / watching.placed()["before.jpg"].album / "before.jpg").exists()
+    assert watching.summary is None  # still watching
+
+
+@pytest.mark.parametrize("watching", [{"polling": True}], indirect=True)
+def test_polling_mode_finds_new_photos(watching: Watching) -> None:
+    _, path = sample_files(1)[0]
+    shutil.copyfile(path, watching.photos / "polled.jpg")
+    watching.wait_for(lambda: "polled.jpg" in watching.placed())
+
+
+def test_when_inotify_cannot_watch_cene_falls_back_to_polling(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Exhausting the system's inotify watches would disturb the whole machine: inject the error.
+    class NoWatchesLeft(watcher_module.Observer):  # type: ignore[misc,valid-type]
+        def schedule(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(watcher_module, "Observer", NoWatchesLeft)
+    notices: list[str] = []
+    folder_watcher = FolderWatcher(tmp_path, notice=notices.append, poll_interval=0.1)
+    folder_watcher.start()
+    try:
+        assert folder_watcher.polling and folder_watcher.running
+        assert "inotify" in notices[0] and "every 0.1 s" in notices[0]
+        (tmp_path / "new.jpg").write_bytes(b"x")
+        deadline = time.monotonic() + 10
+        while not len(folder_watcher.stable) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(folder_watcher.stable) == 1
+    finally:
+        folder_watcher.stop()
+
+
+def test_stable_files_wait_for_size_and_mtime_to_settle(tmp_path: Path) -> None:
+    stable = StableFiles(settle_seconds=0.3)
+    path = tmp_path / "a.jpg"
+    path.write_bytes(b"part")
+    stable.touch(path)
+    assert stable.ready() == []
+    time.sleep(0.15)
+    path.write_bytes(b"part and more")
+    assert stable.ready() == []  # changed: the clock starts again
+    time.sleep(0.15)
+    assert stable.ready() == []
+    time.sleep(0.35)
+    assert stable.ready() == [path]
+    assert stable.ready() == []
