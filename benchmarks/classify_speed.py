@@ -48,8 +48,9 @@ def tflite_predictor(metadata: dict, threads: int) -> Callable[[np.ndarray], np.
         import tensorflow as tf
 
         Interpreter = tf.lite.Interpreter  # noqa: N806
-    interpreter = Interpreter(model_path=str(MODEL_DIR / metadata["files"]["tflite"]),
-                              num_threads=threads)
+    interpreter = Interpreter(
+        model_path=str(MODEL_DIR / metadata["files"]["tflite"]), num_threads=threads
+    )
     source = interpreter.get_input_details()[0]["index"]
     target = interpreter.get_output_details()[0]["index"]
     shape: list[int] = []
@@ -66,8 +67,9 @@ def tflite_predictor(metadata: dict, threads: int) -> Callable[[np.ndarray], np.
     return predict
 
 
-def photos_per_second(predict: Callable[[np.ndarray], np.ndarray], images: np.ndarray,
-                      batch: int, repeats: int) -> float:
+def photos_per_second(
+    predict: Callable[[np.ndarray], np.ndarray], images: np.ndarray, batch: int, repeats: int
+) -> float:
     """Best of `repeats` passes over the photos (the best pass is the least disturbed by
     other work on the machine)."""
     usable = len(images) // batch * batch
@@ -76,7 +78,7 @@ def photos_per_second(predict: Callable[[np.ndarray], np.ndarray], images: np.nd
     for _ in range(repeats):
         started = time.perf_counter()
         for start in range(0, usable, batch):
-            predict(images[start:start + batch])
+            predict(images[start : start + batch])
         best = min(best, time.perf_counter() - started)
     return usable / best
 
@@ -96,8 +98,10 @@ def main() -> int:
     images = np.stack([load_photo(p, size) for p in paths])
     decode_rate = len(paths) / (time.perf_counter() - started)
 
-    print(f"model {metadata['version']}  input {size}px  photos {len(paths)} from {args.photos}"
-          f"  threads {args.threads}")
+    print(
+        f"model {metadata['version']}  input {size}px  photos {len(paths)} from {args.photos}"
+        f"  threads {args.threads}"
+    )
     print(f"{'path':<8} {'batch':>5} {'photos/s':>10} {'ms/photo':>10}")
     print(f"{'decode':<8} {1:>5} {decode_rate:>10.1f} {1000 / decode_rate:>10.2f}")
     paths_to_time = {

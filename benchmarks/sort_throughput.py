@@ -1,0 +1,74 @@
+"""How fast Cene sorts a camera dump: photos/s, latency per photo, peak memory.
+
+    python benchmarks/sort_throughput.py [--count 500] [--workdir /tmp/cene-bench]
+
+Builds (once) a folder of 12 MP camera JPEGs made from the sample scenes, then runs a real
+``cene sort`` (move mode, same file system) on a fresh copy, in this process, and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.camera_photos import fresh_copy, make_camera_folder  # noqa: E402
+from cene_desktop.core.classifier import SceneClassifier  # noqa: E402
+from cene_desktop.core.pipeline import Sorter, SortOptions  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/cene-bench"))
+    parser.add_argument("--read-workers", type=int, nargs="+", default=[2])
+    args = parser.parse_args()
+
+    originals = make_camera_folder(args.workdir / "camera", args.count)
+    megabytes = sum(p.stat().st_size for p in originals) / 1e6
+    classifier = SceneClassifier()
+    classifier.load()
+    rows = []
+    for workers in args.read_workers:
+        photos = fresh_copy(originals, args.workdir / "photos")
+        library = args.workdir / "library"
+        shutil.rmtree(library, ignore_errors=True)
+        options = SortOptions(mode="move", read_workers=workers)
+        with Sorter(library, photos, classifier, options) as sorter:
+            started = time.perf_counter()
+            summary = sorter.sort_folder()
+            elapsed = time.perf_counter() - started
+        assert summary.error is None and summary.count("placed") == args.count, summary.error
+        latencies = np.array([o.seconds for o in summary.outcomes if o.seconds is not None])
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows.append((workers, elapsed, latencies, peak_mb))
+
+    print()
+    print(f"Sorting {args.count} camera photos (12 MP JPEG, {megabytes / args.count:.1f} MB "
+          f"each, {megabytes:.0f} MB in all), move mode, on {classifier.device}")
+    print(f"model {classifier.info.version}, input {classifier.info.input_size} px")
+    print()
+    header = ("read threads", "seconds", "photos/s", "p50 ms", "p95 ms", "peak RSS MB")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---:" for _ in header) + "|")
+    for workers, elapsed, latencies, peak_mb in rows:
+        cells = (
+            f"{workers}",
+            f"{elapsed:.1f}",
+            f"{args.count / elapsed:.1f}",
+            f"{np.percentile(latencies, 50) * 1000:.0f}",
+            f"{np.percentile(latencies, 95) * 1000:.0f}",
+            f"{peak_mb:.0f}",
+        )
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
