@@ -51,8 +51,10 @@ def main() -> None:
         rows.append((workers, elapsed, latencies, peak_mb))
 
     print()
-    print(f"Sorting {args.count} camera photos (12 MP JPEG, {megabytes / args.count:.1f} MB "
-          f"each, {megabytes:.0f} MB in all), move mode, on {classifier.device}")
+    print(
+        f"Sorting {args.count} camera photos (12 MP JPEG, {megabytes / args.count:.1f} MB "
+        f"each, {megabytes:.0f} MB in all), move mode, on {classifier.device}"
+    )
     print(f"model {classifier.info.version}, input {classifier.info.input_size} px")
     print()
     header = ("read threads", "seconds", "photos/s", "p50 ms", "p95 ms", "peak RSS MB")

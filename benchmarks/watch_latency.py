@@ -70,13 +70,17 @@ def main() -> None:
     values = np.array(latencies) * 1000
     print()
     print(f"Watch latency, file closed -> in album: {args.count} photos of 12 MP, one at a time,")
-    print(f"settle time {args.settle} s, {'polling' if args.polling else 'inotify'} observer, "
-          f"{classifier.device}")
+    print(
+        f"settle time {args.settle} s, {'polling' if args.polling else 'inotify'} observer, "
+        f"{classifier.device}"
+    )
     print()
     print("| photos | p50 ms | p95 ms | max ms |")
     print("|---:|---:|---:|---:|")
-    print(f"| {len(values)} | {np.percentile(values, 50):.0f} | {np.percentile(values, 95):.0f} "
-          f"| {values.max():.0f} |")
+    print(
+        f"| {len(values)} | {np.percentile(values, 50):.0f} | {np.percentile(values, 95):.0f} "
+        f"| {values.max():.0f} |"
+    )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ MIGRATIONS: tuple[str, ...] = (
         mode TEXT NOT NULL,              -- 'move', 'copy' or 'symlink'
         predicted TEXT,                  -- the model's best scene class
         confidence REAL,                 -- calibrated probability of that class
+        runner_up TEXT,                  -- the second most likely class (review filters)
         probabilities TEXT,              -- JSON {class: probability}
         model_version TEXT,
         taken_at TEXT,
@@ -84,8 +85,10 @@ MIGRATIONS: tuple[str, ...] = (
         from_album TEXT NOT NULL,
         to_album TEXT NOT NULL,
         kind TEXT NOT NULL,              -- 'relabel' or 'confirm'
-        at TEXT NOT NULL
+        at TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs(id)   -- one drag or key press = one run, undone together
     );
+    CREATE INDEX corrections_run ON corrections(run_id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -110,6 +113,7 @@ class PhotoRecord:
     mode: str
     predicted: str | None
     confidence: float | None
+    runner_up: str | None
     probabilities: dict[str, float]
     model_version: str | None
     taken_at: str | None
@@ -153,12 +157,25 @@ def _photo(row: sqlite3.Row) -> PhotoRecord:
         mode=row["mode"],
         predicted=row["predicted"],
         confidence=row["confidence"],
+        runner_up=row["runner_up"],
         probabilities=json.loads(row["probabilities"] or "{}"),
         model_version=row["model_version"],
         taken_at=row["taken_at"],
         sorted_at=row["sorted_at"],
         corrected=bool(row["corrected"]),
         run_id=row["run_id"],
+    )
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(
+        id=row["id"],
+        kind=row["kind"],
+        photos_dir=row["photos_dir"],
+        mode=row["mode"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        undone_at=row["undone_at"],
     )
 
 
@@ -309,18 +326,7 @@ class Catalog:
             " AND EXISTS (SELECT 1 FROM journal j WHERE j.run_id = runs.id AND j.state = 'done')"
             " ORDER BY id DESC LIMIT 1"
         )
-        if not rows:
-            return None
-        row = rows[0]
-        return Run(
-            id=row["id"],
-            kind=row["kind"],
-            photos_dir=row["photos_dir"],
-            mode=row["mode"],
-            started_at=row["started_at"],
-            finished_at=row["finished_at"],
-            undone_at=row["undone_at"],
-        )
+        return _run(rows[0]) if rows else None
 
     # -- photos and sources --------------------------------------------------------------
 
@@ -435,8 +441,9 @@ class Catalog:
             db.execute("DELETE FROM photos WHERE content_hash = ?", (entry.content_hash,))
             cursor = db.execute(
                 "INSERT INTO photos(content_hash, size, original_path, current_path, album, mode,"
-                " predicted, confidence, probabilities, model_version, taken_at, sorted_at,"
-                " corrected, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                " predicted, confidence, runner_up, probabilities, model_version, taken_at,"
+                " sorted_at, corrected, run_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
                 (
                     entry.content_hash,
                     entry.size,
@@ -446,6 +453,7 @@ class Catalog:
                     payload["mode"],
                     payload.get("predicted"),
                     payload.get("confidence"),
+                    payload.get("runner_up"),
                     json.dumps(payload.get("probabilities", {})),
                     payload.get("model_version"),
                     payload.get("taken_at"),
@@ -489,11 +497,53 @@ class Catalog:
                 )
             self.journal_close(entry.id, "done", detail, conn=db)
 
-    def add_correction(self, photo_id: int, from_album: str, to_album: str, kind: str) -> None:
+    def add_correction(
+        self, photo_id: int, from_album: str, to_album: str, kind: str, run_id: int | None
+    ) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO corrections(photo_id, from_album, to_album, kind, at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (photo_id, from_album, to_album, kind, now_iso()),
+                "INSERT INTO corrections(photo_id, from_album, to_album, kind, at, run_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (photo_id, from_album, to_album, kind, now_iso(), run_id),
             )
             db.execute("UPDATE photos SET corrected = 1 WHERE id = ?", (photo_id,))
+
+    def corrections_of_run(self, run_id: int) -> list[sqlite3.Row]:
+        return self._query("SELECT * FROM corrections WHERE run_id = ? ORDER BY id DESC", (run_id,))
+
+    def remove_correction(self, correction_id: int, photo_id: int) -> None:
+        """Forget one correction; the photo counts as corrected only if others remain."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM corrections WHERE id = ?", (correction_id,))
+            db.execute(
+                "UPDATE photos SET corrected = EXISTS (SELECT 1 FROM corrections"
+                " WHERE photo_id = ?) WHERE id = ?",
+                (photo_id, photo_id),
+            )
+
+    def last_run(self, kinds: tuple[str, ...]) -> Run | None:
+        marks = ", ".join("?" for _ in kinds)
+        rows = self._query(
+            f"SELECT * FROM runs WHERE undone_at IS NULL AND kind IN ({marks})"
+            " ORDER BY id DESC LIMIT 1",
+            kinds,
+        )
+        return _run(rows[0]) if rows else None
+
+    def review_queue(
+        self, pair: tuple[str, str] | None = None, limit: int = 1000
+    ) -> list[PhotoRecord]:
+        """Photos nobody has looked at yet, least confident first; ``pair``: only photos whose
+        two most likely scenes are these two (e.g. mountain or glacier)."""
+        if pair is None:
+            rows = self._query(
+                "SELECT * FROM photos WHERE corrected = 0 ORDER BY confidence ASC, id LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self._query(
+                "SELECT * FROM photos WHERE corrected = 0 AND ((predicted = ? AND runner_up = ?)"
+                " OR (predicted = ? AND runner_up = ?)) ORDER BY confidence ASC, id LIMIT ?",
+                (pair[0], pair[1], pair[1], pair[0], limit),
+            )
+        return [_photo(row) for row in rows]

@@ -146,6 +146,7 @@ class _PlaceJob:
     photo: PreparedPhoto
     probabilities: dict[str, float]
     predicted: str
+    runner_up: str
     confidence: float
     started: float
 
@@ -359,13 +360,14 @@ class Sorter:
         probabilities = self.classifier.predict(pixels)
         classes = self.classifier.info.classes
         for (photo, started), row in zip(batch, probabilities, strict=True):
-            best = int(np.argmax(row))
+            best, runner_up = (int(i) for i in np.argsort(row)[::-1][:2])
             job = _PlaceJob(
                 photo=photo,
                 probabilities={
                     name: round(float(p), 5) for name, p in zip(classes, row, strict=True)
                 },
                 predicted=classes[best],
+                runner_up=classes[runner_up],
                 confidence=float(row[best]),
                 started=started,
             )
@@ -413,6 +415,7 @@ class Sorter:
                 run_id=run_id,
                 details={
                     "predicted": job.predicted,
+                    "runner_up": job.runner_up,
                     "confidence": round(job.confidence, 5),
                     "probabilities": job.probabilities,
                     "model_version": str(self.classifier.info.version),

@@ -1,0 +1,84 @@
+"""The user's settings: a typed dataclass stored as versioned JSON in the user's config folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir, user_pictures_dir
+
+log = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+SETTINGS_FILE_NAME = "settings.json"
+
+
+def settings_path() -> Path:
+    return Path(user_config_dir("Cene", appauthor=False)) / SETTINGS_FILE_NAME
+
+
+def default_library() -> Path:
+    return Path(user_pictures_dir()) / "Cene Albums"
+
+
+@dataclass
+class Settings:
+    photos_dir: str = ""  # the folder to watch; empty until the welcome dialog is done
+    library_dir: str = ""
+    mode: str = "move"  # move, copy or symlink
+    threshold: float | None = None  # None: the model's calibrated default
+    settle_seconds: float = 0.5
+    polling: bool = False
+    watching: bool = True  # resume watching at start-up
+    window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.photos_dir and self.library_dir)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": SETTINGS_VERSION, **asdict(self)}
+
+
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring settings written by an older Cene up to SETTINGS_VERSION."""
+    version = int(data.pop("version", 0))
+    if version == 0 and "watch_folder" in data:  # pre-release name of photos_dir
+        data["photos_dir"] = data.pop("watch_folder")
+    return data
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The saved settings, or defaults when there are none or they cannot be read."""
+    path = path or settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as error:
+        log.warning("Settings in %s cannot be read (%s); using defaults", path, error)
+        return Settings()
+    known = {f.name for f in fields(Settings)}
+    values = {k: v for k, v in _migrate(dict(data)).items() if k in known}
+    return Settings(**values)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically: a crash mid-save leaves the previous settings intact."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump(settings.to_json(), stream, indent=2)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,122 @@
+"""A person's own decisions about their library: relabel photos, confirm them, undo.
+
+Relabelling moves the file through the journaled ``Placer`` and records a ``Correction``; each
+user action (one drag, one key press) is one run, so that undo reverses it as a whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS
+from cene_desktop.core.catalog import Catalog, PhotoRecord
+from cene_desktop.core.fileops import PlacementError
+from cene_desktop.core.placement import Placer
+
+log = logging.getLogger(__name__)
+
+#: The review pane's quick filters: the two confusions that matter most.
+CONFUSABLE_PAIRS = {
+    "mountain or glacier?": ("mountain", "glacier"),
+    "street or building?": ("street", "buildings"),
+}
+
+
+@dataclass
+class ActionResult:
+    """What one user action did, in words for the status bar."""
+
+    message: str
+    moved: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class Library:
+    """One library opened for a person's edits. Not for concurrent use from several threads."""
+
+    def __init__(self, root: Path, catalog: Catalog | None = None) -> None:
+        self.root = root.resolve()
+        self.catalog = catalog or Catalog.open(self.root)
+        self._owns_catalog = catalog is None
+        self.placer = Placer(self.root, self.catalog)
+        self.placer.recover()
+        self.placer.ensure_albums()
+
+    def close(self) -> None:
+        if self._owns_catalog:
+            self.catalog.close()
+
+    def path_of(self, photo: PhotoRecord) -> Path:
+        return self.root / photo.current_path
+
+    def relabel(self, photo_ids: list[int], album: str) -> ActionResult:
+        """Move photos into ``album`` and remember that a person said they belong there."""
+        if album not in ALBUMS:
+            raise ValueError(f"unknown album {album!r}")
+        run_id = self.catalog.start_run("correction", None, None, None)
+        result = ActionResult("")
+        for photo_id in photo_ids:
+            photo = self.catalog.photo(photo_id)
+            if photo is None:
+                continue
+            try:
+                if photo.album != album:
+                    result.moved.append(self.placer.relocate(photo, album, run_id).dest)
+                self.catalog.add_correction(photo.id, photo.album, album, "relabel", run_id)
+            except PlacementError as error:
+                result.problems.append(str(error))
+        self.catalog.finish_run(run_id)
+        result.message = f"Moved {len(result.moved)} photos to {album}."
+        return result
+
+    def confirm(self, photo_ids: list[int]) -> ActionResult:
+        """'Looks right': the album is correct; the photo leaves the review queue."""
+        run_id = self.catalog.start_run("correction", None, None, None)
+        count = 0
+        for photo_id in photo_ids:
+            photo = self.catalog.photo(photo_id)
+            if photo is not None:
+                self.catalog.add_correction(photo.id, photo.album, photo.album, "confirm", run_id)
+                count += 1
+        self.catalog.finish_run(run_id)
+        return ActionResult(f"Confirmed {count} photos.")
+
+    def undo_last_correction(self) -> ActionResult:
+        """Reverse the latest relabel or confirmation (all photos of that one action)."""
+        run = self.catalog.last_run(("correction",))
+        if run is None:
+            return ActionResult("Nothing to undo.")
+        result = ActionResult("")
+        for correction in self.catalog.corrections_of_run(run.id):
+            photo = self.catalog.photo(correction["photo_id"])
+            if photo is None:
+                continue
+            try:
+                if correction["kind"] == "relabel" and photo.album != correction["from_album"]:
+                    back = self.placer.relocate(photo, correction["from_album"])
+                    result.moved.append(back.dest)
+                self.catalog.remove_correction(correction["id"], photo.id)
+            except PlacementError as error:
+                result.problems.append(str(error))
+        self.catalog.mark_run_undone(run.id)
+        result.message = (
+            f"Undid the last correction: {len(result.moved)} photos moved back."
+            if result.moved
+            else "Undid the last confirmation."
+        )
+        return result
+
+    def review_queue(self, filter_name: str | None = None, limit: int = 1000) -> list[PhotoRecord]:
+        pair = CONFUSABLE_PAIRS.get(filter_name or "")
+        return self.catalog.review_queue(pair, limit)
+
+    def album_counts(self) -> dict[str, int]:
+        counts = self.catalog.album_counts()
+        return {album: counts.get(album, 0) for album in ALBUMS}
+
+    @staticmethod
+    def album_for_key(key: int) -> str | None:
+        """Keys 1-6 relabel to the six scene albums, in display order."""
+        return SCENE_ALBUMS[key - 1] if 1 <= key <= len(SCENE_ALBUMS) else None
