@@ -530,6 +530,9 @@ class Catalog:
         )
         return _run(rows[0]) if rows else None
 
+    def review_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM photos WHERE corrected = 0")[0][0])
+
     def review_queue(
         self, pair: tuple[str, str] | None = None, limit: int = 1000
     ) -> list[PhotoRecord]:

@@ -451,6 +451,7 @@ def watch_folder(
     on_outcome: Callable[[Outcome], None] | None = None,
     notice: Callable[[str], None] | None = None,
     tick: float = 0.1,
+    on_progress: ProgressCallback | None = None,
 ) -> SortSummary:
     """Sort what is in the folder now, then each photo as it arrives, until ``cancel`` is set.
 
@@ -466,6 +467,8 @@ def watch_folder(
         def progress(step: Progress) -> None:
             if on_outcome is not None and step.last is not None:
                 on_outcome(step.last)
+            if on_progress is not None:
+                on_progress(step)
 
         summary.outcomes.extend(sorter.sort_found(found, run_id, progress, cancel))
 

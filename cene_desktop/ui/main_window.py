@@ -1,0 +1,609 @@
+"""The main window: albums on the left, photos in the middle, the selected photo on the right."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTextBrowser,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cene_desktop.config import Settings, save_settings
+from cene_desktop.core.albums import SCENE_ALBUMS, SCENE_CLASSES
+from cene_desktop.core.catalog import Catalog, CatalogError, PhotoRecord
+from cene_desktop.core.classifier import ModelError, ModelInfo
+from cene_desktop.core.library import CONFUSABLE_PAIRS
+from cene_desktop.core.pipeline import Outcome, SortSummary
+from cene_desktop.logs import log_path
+from cene_desktop.ui.album_model import REVIEW, AlbumListModel, PhotoGridModel
+from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog
+from cene_desktop.ui.worker import (
+    LibraryWorker,
+    SortWorker,
+    ThumbnailLoader,
+    start_in_thread,
+)
+
+log = logging.getLogger(__name__)
+
+PREVIEW_SIZE = 480
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class PhotoGrid(QListView):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)  # keeps 10,000+ photos cheap to lay out
+        self.setIconSize(QSize(160, 120))
+        self.setGridSize(QSize(180, 160))
+        self.setSpacing(6)
+        self.setMovement(QListView.Movement.Static)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setWordWrap(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(200)
+
+
+class PreviewPane(QWidget):
+    """The selected photo, large, with what the model thinks it shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.image = QLabel("Select a photo")
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumSize(240, 180)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.bars: dict[str, QProgressBar] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.image, 1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.verdict)
+        for name in SCENE_CLASSES:
+            bar = QProgressBar()
+            bar.setRange(0, 100)
+            bar.setFormat(f"{name.capitalize()}  %p%")
+            bar.setMaximumHeight(16)
+            self.bars[name] = bar
+            layout.addWidget(bar)
+        self.open_button = QPushButton("Open")
+        self.folder_button = QPushButton("Show in folder")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.folder_button)
+        layout.addLayout(buttons)
+        self.show_photo(None)
+
+    def show_photo(self, photo: PhotoRecord | None) -> None:
+        enabled = photo is not None
+        self.open_button.setEnabled(enabled)
+        self.folder_button.setEnabled(enabled)
+        for bar in self.bars.values():
+            bar.setVisible(enabled)
+        if photo is None:
+            self.image.setPixmap(QPixmap())
+            self.image.setText("Select a photo")
+            self.title.clear()
+            self.verdict.clear()
+            return
+        self.title.setText(f"<b>{Path(photo.current_path).name}</b><br>in {photo.album}")
+        sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
+        note = " You corrected this one." if photo.corrected else ""
+        self.verdict.setText(f"Looks like <b>{photo.predicted}</b> ({sure} sure).{note}")
+        for name, bar in self.bars.items():
+            bar.setValue(round(100 * photo.probabilities.get(name, 0.0)))
+
+    def set_image(self, image: QImage) -> None:
+        if image.isNull():
+            self.image.setText("No preview for this photo")
+            return
+        pixmap = QPixmap.fromImage(image)
+        self.image.setPixmap(
+            pixmap.scaled(
+                self.image.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+
+class MainWindow(QMainWindow):
+    request_watch = Signal()
+    request_preview = Signal()
+    request_relabel = Signal(list, str)
+    request_confirm = Signal(list)
+    request_undo = Signal()
+    request_import = Signal(list, str)
+
+    def __init__(self, settings: Settings, settings_file: Path | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.settings_file = settings_file
+        self.setWindowTitle("Cene")
+        self.setAcceptDrops(True)
+        self.catalog: Catalog | None = None
+        self.current_album = "Sea"
+        self.review_filter: str | None = None
+        self.watching = False
+        self.sort_worker: SortWorker | None = None
+        self.library_worker: LibraryWorker | None = None
+        self._threads: list = []  # type: ignore[type-arg]
+        try:
+            self.model_info: ModelInfo | None = ModelInfo.load()
+        except ModelError as error:
+            self.model_info = None
+            message = str(error)
+            QTimer.singleShot(0, lambda: self.show_error(message))
+        self._build()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(250)
+        self._refresh_timer.timeout.connect(self.refresh)
+        if settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+        else:
+            self.resize(1280, 800)
+
+    # -- building the window -------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.albums = AlbumListModel()
+        self.album_view = QListView()
+        self.album_view.setModel(self.albums)
+        self.album_view.setAcceptDrops(True)
+        self.album_view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.album_view.setDropIndicatorShown(True)
+        self.album_view.setMaximumWidth(220)
+        self.album_view.setStyleSheet(
+            "QListView { font-size: 11pt; } QListView::item { padding: 6px; }"
+        )
+        self.albums.photos_dropped.connect(self.relabel)
+        self.albums.files_dropped.connect(self.import_files)
+        self.album_view.selectionModel().currentChanged.connect(
+            lambda current, _: self.show_album(self.albums.names[current.row()])
+        )
+
+        self.grid_model = PhotoGridModel()
+        self.grid = PhotoGrid()
+        self.grid.setModel(self.grid_model)
+        self.grid.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.grid.doubleClicked.connect(lambda _: self.open_photo())
+
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.review_bar = QWidget()
+        review_layout = QHBoxLayout(self.review_bar)
+        review_layout.setContentsMargins(0, 0, 0, 0)
+        self.review_filters = QButtonGroup(self)
+        for label in ("All", *[name.capitalize() for name in CONFUSABLE_PAIRS]):
+            button = QPushButton(label)
+            button.setCheckable(True)
+            button.setChecked(label == "All")
+            self.review_filters.addButton(button)
+            review_layout.addWidget(button)
+        review_layout.addStretch(1)
+        hint = QLabel("Drag photos onto an album, or press 1–6.  Enter: looks right.")
+        hint.setStyleSheet("color: #666;")
+        review_layout.addWidget(hint)
+        self.review_filters.buttonClicked.connect(self._filter_clicked)
+        self.review_bar.setVisible(False)
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.addWidget(self.heading)
+        centre_layout.addWidget(self.review_bar)
+        centre_layout.addWidget(self.grid, 1)
+
+        self.preview = PreviewPane()
+        self.preview.open_button.clicked.connect(self.open_photo)
+        self.preview.folder_button.clicked.connect(self.show_in_folder)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.album_view)
+        splitter.addWidget(centre)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([200, 760, 320])
+        self.setCentralWidget(splitter)
+
+        self._build_toolbar()
+        self._build_status_bar()
+        self._build_shortcuts()
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = self.style()
+        self.pause_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaPause), "Pause watching", self
+        )
+        self.pause_action.triggered.connect(self.toggle_watching)
+        self.undo_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_ArrowBack), "Undo", self
+        )
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setToolTip("Undo the last correction (Ctrl+Z)")
+        self.undo_action.triggered.connect(self.undo)
+        open_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_FileIcon), "Open photo", self
+        )
+        open_action.triggered.connect(self.open_photo)
+        folder_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Show in folder", self
+        )
+        folder_action.triggered.connect(self.show_in_folder)
+        settings_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Settings", self
+        )
+        settings_action.triggered.connect(self.open_settings)
+        for action in (self.pause_action, self.undo_action, open_action, folder_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(settings_action)
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.watch_label = QLabel("Not watching")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(200)
+        self.progress.setVisible(False)
+        self.eta_label = QLabel()
+        self.device_label = QLabel("Device: model not loaded yet")
+        version = self.model_info.version if self.model_info else "missing"
+        self.model_label = QLabel(f"Model {version}")
+        bar.addWidget(self.watch_label)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.eta_label)
+        bar.addPermanentWidget(self.device_label)
+        bar.addPermanentWidget(self.model_label)
+
+    def _build_shortcuts(self) -> None:
+        for key, album in enumerate(SCENE_ALBUMS, start=1):
+            shortcut = QShortcut(QKeySequence(str(key)), self.grid)
+            shortcut.activated.connect(lambda album=album: self.relabel(self.selected_ids(), album))
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self.grid)
+            shortcut.activated.connect(self.confirm_selected)
+
+    # -- library and workers -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the library in the settings and start watching (if it was on)."""
+        library = Path(self.settings.library_dir)
+        try:
+            library.mkdir(parents=True, exist_ok=True)
+            self.catalog = Catalog.open(library)
+        except (OSError, CatalogError) as error:
+            self.show_error(
+                f"Cene cannot use the library folder {library}: {error}. "
+                "Choose another one in Settings."
+            )
+            return
+        self.grid_model.library = library.resolve()
+        self._start_workers(library)
+        self.album_view.setCurrentIndex(self.albums.index(self.albums.row_of(self.current_album)))
+        self.refresh()
+        if self.settings.watching:
+            self.set_watching(True)
+
+    def _start_workers(self, library: Path) -> None:
+        self.thumbnails = ThumbnailLoader(library)
+        self.thumbnails.ready.connect(self.grid_model.thumbnail_ready)
+        self.grid_model.thumbnail_wanted.connect(self.thumbnails.request)
+        self.previews = ThumbnailLoader(library, size=PREVIEW_SIZE)
+        self.previews.ready.connect(self._preview_ready)
+
+        self.sort_worker = SortWorker(self.settings)
+        self._threads.append(start_in_thread(self.sort_worker, "cene-sort"))
+        self.request_watch.connect(self.sort_worker.watch)
+        self.request_preview.connect(self.sort_worker.preview)
+        self.sort_worker.outcome.connect(self._outcome)
+        self.sort_worker.progress.connect(self._progress)
+        self.sort_worker.notice.connect(self._notice)
+        self.sort_worker.error.connect(self.show_error)
+        self.sort_worker.device.connect(self._device_changed)
+        self.sort_worker.watching.connect(self._watching_changed)
+
+        self.library_worker = LibraryWorker(library)
+        self._threads.append(start_in_thread(self.library_worker, "cene-library"))
+        self.request_relabel.connect(self.library_worker.relabel)
+        self.request_confirm.connect(self.library_worker.confirm)
+        self.request_undo.connect(self.library_worker.undo)
+        self.request_import.connect(self.library_worker.import_files)
+        self.library_worker.done.connect(self._action_done)
+        self.library_worker.failed.connect(self.show_error)
+        self.library_worker.changed.connect(self.schedule_refresh)
+
+    # Slots for worker signals are methods: Qt then runs them in the GUI thread (queued).
+    def _device_changed(self, device: str) -> None:
+        self.device_label.setText(f"Device: {device}")
+
+    def _action_done(self, message: str) -> None:
+        self.statusBar().showMessage(message, 5000)
+
+    def stop_workers(self) -> None:
+        if self.sort_worker is not None:
+            self.sort_worker.stop()
+        for thread in self._threads:
+            thread.quit()
+            thread.wait(30_000)
+        self._threads.clear()
+        if self.library_worker is not None:
+            self.library_worker.close()
+        for loader in (getattr(self, "thumbnails", None), getattr(self, "previews", None)):
+            if loader is not None:
+                loader.wait()
+        if self.catalog is not None:
+            self.catalog.close()
+            self.catalog = None
+
+    # -- watching ------------------------------------------------------------------------
+
+    def set_watching(self, on: bool) -> None:
+        if self.sort_worker is None:
+            return
+        if on and not self.watching:
+            self.watch_label.setText("Starting…")
+            self.request_watch.emit()
+        elif not on:
+            self.sort_worker.stop()
+        self.settings = replace(self.settings, watching=on)
+        self._save_settings()
+
+    def toggle_watching(self) -> None:
+        self.set_watching(not self.watching)
+
+    def _watching_changed(self, on: bool) -> None:
+        self.watching = on
+        style = self.style()
+        if on:
+            self.watch_label.setText(f"● Watching {self.settings.photos_dir}")
+            self.pause_action.setText("Pause watching")
+            self.pause_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+        else:
+            self.watch_label.setText("Paused: not watching")
+            self.pause_action.setText("Resume watching")
+            self.pause_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+            self.progress.setVisible(False)
+            self.eta_label.clear()
+
+    def _outcome(self, outcome: Outcome) -> None:
+        if outcome.status == "skipped" and not outcome.retry:
+            self.statusBar().showMessage(f"Skipped {outcome.source.name}: {outcome.reason}", 8000)
+        self.schedule_refresh()
+
+    def _progress(self, done: int, total: int, eta: float) -> None:
+        busy = done < total
+        self.progress.setVisible(busy)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.eta_label.setText(
+            f"{done}/{total}, about {_duration(eta)} left" if busy and eta >= 0 else ""
+        )
+
+    def _notice(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        if "gone" in message or "cannot" in message:
+            self.watch_label.setText(message)
+
+    # -- showing albums and photos -------------------------------------------------------
+
+    def schedule_refresh(self) -> None:
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def refresh(self) -> None:
+        if self.catalog is None:
+            return
+        counts = self.catalog.album_counts()
+        counts[REVIEW] = self.catalog.review_count()
+        self.albums.set_counts(counts)
+        if self.current_album == REVIEW:
+            pair = CONFUSABLE_PAIRS.get(self.review_filter or "")
+            photos = self.catalog.review_queue(pair)
+            self.heading.setText("Review: the photos the model was least sure of")
+        else:
+            photos = self.catalog.photos(self.current_album)
+            self.heading.setText(f"{self.current_album}: {len(photos)} photos")
+        selected = set(self.selected_ids())
+        self.grid_model.set_photos(photos)
+        if selected:
+            selection = self.grid.selectionModel()
+            for row, photo in enumerate(photos):
+                if photo.id in selected:
+                    selection.select(
+                        self.grid_model.index(row), QItemSelectionModel.SelectionFlag.Select
+                    )
+        self._selection_changed()
+
+    def show_album(self, name: str) -> None:
+        self.current_album = name
+        self.review_bar.setVisible(name == REVIEW)
+        self.grid.clearSelection()
+        self.refresh()
+
+    def _filter_clicked(self, button: QPushButton) -> None:
+        text = button.text().lower()
+        self.review_filter = text if text in CONFUSABLE_PAIRS else None
+        self.refresh()
+
+    def selected_photos(self) -> list[PhotoRecord]:
+        rows = sorted(index.row() for index in self.grid.selectionModel().selectedIndexes())
+        return [self.grid_model.photo(row) for row in rows if row < len(self.grid_model.photos)]
+
+    def selected_ids(self) -> list[int]:
+        return [photo.id for photo in self.selected_photos()]
+
+    def _selection_changed(self, *_: object) -> None:
+        photos = self.selected_photos()
+        photo = photos[0] if len(photos) == 1 else None
+        self.preview.show_photo(photo)
+        if photo is not None and self.grid_model.library is not None:
+            self.previews.request(photo.content_hash, self.grid_model.path_of(photo))
+
+    def _preview_ready(self, content_hash: str, image: QImage) -> None:
+        photos = self.selected_photos()
+        if len(photos) == 1 and photos[0].content_hash == content_hash:
+            self.preview.set_image(image)
+
+    # -- a person's actions --------------------------------------------------------------
+
+    def relabel(self, photo_ids: list[int], album: str) -> None:
+        if photo_ids and album != REVIEW:
+            self.request_relabel.emit(photo_ids, album)
+
+    def confirm_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.request_confirm.emit(ids)
+
+    def undo(self) -> None:
+        self.request_undo.emit()
+
+    def import_files(self, paths: list[str]) -> None:
+        if not self.settings.photos_dir:
+            self.show_error("Choose a photo folder first (Settings).")
+            return
+        self.request_import.emit(paths, self.settings.photos_dir)
+
+    def open_photo(self) -> None:
+        for photo in self.selected_photos()[:10]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.grid_model.path_of(photo))))
+
+    def show_in_folder(self) -> None:
+        photos = self.selected_photos()
+        if photos:
+            folder = self.grid_model.path_of(photos[0]).parent
+        elif self.grid_model.library is not None:
+            folder = self.grid_model.library / self.current_album
+        else:
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+            self.import_files(paths)
+
+    # -- dialogs -------------------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        log.warning("%s", message)
+        self.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cene", message, parent=self)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+
+    def run_welcome(self) -> bool:
+        dialog = WelcomeDialog(self.settings, self)
+        dialog.preview_requested.connect(self._preview_plan)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        self.settings = replace(dialog.settings, watching=True)
+        self._save_settings()
+        return True
+
+    def _preview_plan(self, settings: Settings) -> None:
+        """Run a dry run in a worker of its own and show the plan when it is ready."""
+        worker = SortWorker(settings)
+        thread = start_in_thread(worker, "cene-preview")
+        self._threads.append(thread)
+        worker.plan_ready.connect(self._show_plan)
+        worker.error.connect(self.show_error)
+        worker.device.connect(self._device_changed)
+        self.request_preview.connect(worker.preview)
+        self.request_preview.emit()
+        self.request_preview.disconnect(worker.preview)
+        self.statusBar().showMessage("Working out where each photo would go…")
+
+    def _show_plan(self, summary: SortSummary) -> None:
+        lines = [f"<h3>{summary.count('planned')} photos would be sorted</h3><p>"]
+        lines += [f"{album}: {count}<br>" for album, count in summary.album_counts().items()]
+        lines.append("</p><p>")
+        for outcome in summary.outcomes[:300]:
+            if outcome.status == "planned" and outcome.dest is not None:
+                lines.append(f"{outcome.source.name} → {outcome.album}<br>")
+            elif outcome.status == "skipped":
+                lines.append(f"<i>{outcome.source.name}: left in place ({outcome.reason})</i><br>")
+        dialog = QDialog(self)
+        dialog.setWindowTitle("What Cene would do")
+        text = QTextBrowser()
+        text.setHtml("".join(lines) + "</p><p>Nothing has been moved yet.</p>")
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(text)
+        dialog.resize(520, 480)
+        dialog.show()
+
+    def open_settings(self) -> None:
+        default = self.model_info.default_threshold if self.model_info else 0.8
+        dialog = SettingsDialog(self.settings, default, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.settings = dialog.settings
+        self._save_settings()
+        self.stop_workers()
+        self.start()
+
+    def _save_settings(self) -> None:
+        geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        self.settings = replace(self.settings, window_geometry=geometry)
+        try:
+            save_settings(self.settings, self.settings_file)
+        except OSError as error:
+            self.statusBar().showMessage(f"Settings could not be saved: {error}", 10000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._save_settings()
+        self.stop_workers()
+        event.accept()
+
+    def crash_message(self) -> str:
+        return f"The log file is {log_path()}."

@@ -1,0 +1,274 @@
+"""Background workers: the window asks, core does the work in another thread, Qt signals answer.
+
+``SortWorker`` runs the engine's watch loop (decode, classify, place) in its own thread;
+``LibraryWorker`` performs a person's edits (relabel, confirm, undo, importing dropped files)
+one at a time in another; ``ThumbnailLoader`` makes and caches thumbnails in a thread pool.
+The GUI thread never decodes, hashes, classifies or moves a file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+from PySide6.QtGui import QImage
+
+from cene_desktop.config import Settings
+from cene_desktop.core import fileops, scanner
+from cene_desktop.core.albums import STATE_DIR_NAME
+from cene_desktop.core.library import Library
+from cene_desktop.core.pipeline import Progress, Sorter, SortOptions, watch_folder
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL_SIZE = 160
+
+
+class SortWorker(QObject):
+    """Watches the photo folder and sorts what arrives, until stopped."""
+
+    outcome = Signal(object)  # core.pipeline.Outcome
+    progress = Signal(int, int, float)  # done, total, eta seconds (-1: unknown)
+    notice = Signal(str)
+    error = Signal(str)
+    device = Signal(str)
+    watching = Signal(bool)
+    plan_ready = Signal(object)  # SortSummary of a dry run
+
+    def __init__(self, settings: Settings, classifier_factory: object | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self._cancel = threading.Event()
+        self._classifier = None
+        self._classifier_factory = classifier_factory
+        self._device = ""
+
+    def classifier(self):  # type: ignore[no-untyped-def]
+        if self._classifier is None:
+            if self._classifier_factory is not None:
+                self._classifier = self._classifier_factory()  # type: ignore[operator]
+            else:
+                from cene_desktop.core.classifier import SceneClassifier
+
+                self._classifier = SceneClassifier()
+        return self._classifier
+
+    def stop(self) -> None:
+        self._cancel.set()
+
+    def _options(self, dry_run: bool = False) -> SortOptions:
+        return SortOptions(
+            mode=self.settings.mode, threshold=self.settings.threshold, dry_run=dry_run
+        )
+
+    @Slot()
+    def preview(self) -> None:
+        """A dry run over the photos already in the folder (nothing is touched)."""
+        try:
+            classifier = self.classifier()
+            with Sorter(
+                Path(self.settings.library_dir),
+                Path(self.settings.photos_dir),
+                classifier,
+                self._options(dry_run=True),
+            ) as sorter:
+                summary = sorter.sort_folder(progress=self._report_progress)
+            self.device.emit(classifier.device)
+            self.plan_ready.emit(summary)
+        except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
+            log.exception("Preview failed")
+            self.error.emit(f"Cene could not preview the sort: {error}")
+
+    @Slot()
+    def watch(self) -> None:
+        """Sort what is there, then keep watching until ``stop()``."""
+        self._cancel.clear()
+        from cene_desktop.core.watcher import FolderWatcher
+
+        try:
+            classifier = self.classifier()
+            with Sorter(
+                Path(self.settings.library_dir),
+                Path(self.settings.photos_dir),
+                classifier,
+                self._options(),
+            ) as sorter:
+                watcher = FolderWatcher(
+                    sorter.photos_dir,
+                    sorter.library,
+                    settle_seconds=self.settings.settle_seconds,
+                    polling=self.settings.polling,
+                    notice=self.notice.emit,
+                )
+                self.watching.emit(True)
+                summary = watch_folder(
+                    sorter,
+                    watcher,
+                    self._cancel,
+                    on_outcome=self.outcome.emit,
+                    notice=self.notice.emit,
+                    on_progress=self._report_progress,
+                )
+                if classifier.loaded:
+                    self.device.emit(classifier.device)
+            if summary.error:
+                self.error.emit(summary.error)
+        except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
+            log.exception("Watching stopped by an error")
+            self.error.emit(f"Cene stopped watching: {error}")
+        finally:
+            self.watching.emit(False)
+
+    def _report_progress(self, step: Progress) -> None:
+        eta = step.eta_seconds
+        self.progress.emit(step.done, step.total, -1.0 if eta is None else eta)
+        classifier = self._classifier
+        if classifier is not None and classifier.loaded and classifier.device != self._device:
+            self._device = classifier.device
+            self.device.emit(classifier.device)
+
+
+class LibraryWorker(QObject):
+    """A person's edits, performed one at a time in the worker's thread."""
+
+    done = Signal(str)  # a sentence for the status bar
+    failed = Signal(str)
+    changed = Signal()
+
+    def __init__(self, library_dir: Path) -> None:
+        super().__init__()
+        self.library_dir = library_dir
+        self._library: Library | None = None
+
+    def library(self) -> Library:
+        if self._library is None:
+            self._library = Library(self.library_dir)
+        return self._library
+
+    def _run(self, action, *args) -> None:  # type: ignore[no-untyped-def]
+        try:
+            result = action(*args)
+        except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
+            log.exception("Library action failed")
+            self.failed.emit(str(error))
+            return
+        for problem in result.problems:
+            self.failed.emit(problem)
+        self.done.emit(result.message)
+        self.changed.emit()
+
+    @Slot(list, str)
+    def relabel(self, photo_ids: list[int], album: str) -> None:
+        self._run(lambda: self.library().relabel(photo_ids, album))
+
+    @Slot(list)
+    def confirm(self, photo_ids: list[int]) -> None:
+        self._run(lambda: self.library().confirm(photo_ids))
+
+    @Slot()
+    def undo(self) -> None:
+        self._run(lambda: self.library().undo_last_correction())
+
+    @Slot(list, str)
+    def import_files(self, paths: list[str], photos_dir: str) -> None:
+        """Copy dropped files into the watched folder; the originals stay where they are."""
+        target = Path(photos_dir)
+        copied, problems = 0, []
+        for name in paths:
+            source = Path(name)
+            if not source.is_file() or scanner.classify_name(source) is not None:
+                problems.append(f"{source.name}: not a photo Cene can sort")
+                continue
+            for candidate in fileops.numbered_names(source.name):
+                dest = target / candidate
+                try:
+                    with open(source, "rb") as reader, open(dest, "xb") as writer:
+                        shutil.copyfileobj(reader, writer)
+                        writer.flush()
+                        os.fsync(writer.fileno())
+                    copied += 1
+                    break
+                except FileExistsError:
+                    continue
+                except OSError as error:
+                    problems.append(fileops.describe_os_error(error, source))
+                    break
+        for problem in problems:
+            self.failed.emit(problem)
+        self.done.emit(f"Copied {copied} photos into {target.name} for sorting.")
+
+    def close(self) -> None:
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+
+
+class _ThumbnailJob(QRunnable):
+    def __init__(
+        self, loader: ThumbnailLoader, key: str, source: Path, cache: Path, size: int
+    ) -> None:
+        super().__init__()
+        self.loader, self.key, self.source, self.cache = loader, key, source, cache
+        self.size = size
+
+    def run(self) -> None:
+        image = QImage()
+        try:
+            if not self.cache.exists():
+                make_thumbnail(self.source, self.cache, self.size)
+            image = QImage(str(self.cache))
+        except Exception as error:  # noqa: BLE001 - a broken thumbnail must not stop the others
+            log.warning("No thumbnail for %s: %s", self.source, error)
+        self.loader.ready.emit(self.key, image)
+
+
+def make_thumbnail(source: Path, cache: Path, size: int = THUMBNAIL_SIZE) -> None:
+    from PIL import Image, ImageOps
+
+    with Image.open(source) as image:
+        image.draft("RGB", (size * 2, size * 2))
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+        upright.thumbnail((size, size))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(".tmp")
+        upright.save(partial, "JPEG", quality=85)
+        os.replace(partial, cache)
+
+
+class ThumbnailLoader(QObject):
+    """Thumbnails made in a thread pool, cached under ``LIB/.cene/thumbnails``."""
+
+    ready = Signal(str, QImage)  # content hash, image (null if none could be made)
+
+    def __init__(self, library_dir: Path, size: int = THUMBNAIL_SIZE) -> None:
+        super().__init__()
+        self.size = size
+        self.cache_dir = library_dir / STATE_DIR_NAME / "thumbnails" / str(size)
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(2)
+        self._requested: set[str] = set()
+
+    def request(self, content_hash: str, source: Path) -> None:
+        if content_hash in self._requested:
+            return
+        self._requested.add(content_hash)
+        cache = self.cache_dir / content_hash[:2] / f"{content_hash}.jpg"
+        self.pool.start(_ThumbnailJob(self, content_hash, source, cache, self.size))
+
+    def forget(self, content_hash: str) -> None:
+        self._requested.discard(content_hash)
+
+    def wait(self) -> None:
+        self.pool.waitForDone()
+
+
+def start_in_thread(worker: QObject, name: str) -> QThread:
+    thread = QThread()
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.start()
+    return thread
