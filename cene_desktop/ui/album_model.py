@@ -156,6 +156,8 @@ class PhotoGridModel(QAbstractListModel):
         self.library = library
         self.photos: list[PhotoRecord] = []
         self._thumbnails: dict[str, QPixmap] = {}
+        self._wanted: dict[str, Path] = {}  # requested, not ready yet
+        self._failed: dict[str, Path] = {}  # no thumbnail could be made from this file
         self._row_of_hash: dict[str, int] = {}
         self._placeholder = QPixmap(160, 120)
         self._placeholder.fill(QColor("#e0e0e0"))
@@ -200,10 +202,14 @@ class PhotoGridModel(QAbstractListModel):
             return Path(photo.current_path).name
         if role == Qt.ItemDataRole.DecorationRole:
             pixmap = self._thumbnails.get(photo.content_hash)
-            if pixmap is None and self.library is not None:
-                self.thumbnail_wanted.emit(photo.content_hash, self.path_of(photo))
-                return self._placeholder
-            return pixmap
+            if pixmap is not None or self.library is None:
+                return pixmap or self._placeholder
+            path = self.path_of(photo)
+            key = photo.content_hash
+            if key not in self._wanted and self._failed.get(key) != path:
+                self._wanted[key] = path  # asked once; asked again only if the photo moves
+                self.thumbnail_wanted.emit(key, path)
+            return self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
             return f"{Path(photo.current_path).name}\n{photo.predicted} ({sure} sure)"
@@ -212,8 +218,10 @@ class PhotoGridModel(QAbstractListModel):
         return None
 
     def thumbnail_ready(self, content_hash: str, image: QImage) -> None:
+        path = self._wanted.pop(content_hash, None)
         if image.isNull():
-            self._thumbnails[content_hash] = self._placeholder
+            if path is not None:
+                self._failed[content_hash] = path
         else:
             self._thumbnails[content_hash] = QPixmap.fromImage(image)
         row = self._row_of_hash.get(content_hash)

@@ -20,6 +20,9 @@ from cene_desktop.ui.main_window import MainWindow
 log = logging.getLogger(__name__)
 
 
+shown_crash_dialogs: list[QMessageBox] = []
+
+
 def install_crash_dialog(app: QApplication) -> None:
     """An unexpected exception is logged and shown with the log's path; the app keeps running."""
 
@@ -34,7 +37,7 @@ def install_crash_dialog(app: QApplication) -> None:
             f"file:\n{log_path()}"
         )
         box.show()
-        app.setProperty("cene_crash_box", box)  # keep a reference while it is shown
+        shown_crash_dialogs.append(box)  # a reference keeps it alive while it is shown
 
     sys.excepthook = hook
 

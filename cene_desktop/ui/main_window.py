@@ -154,6 +154,8 @@ class MainWindow(QMainWindow):
     request_confirm = Signal(list)
     request_undo = Signal()
     request_import = Signal(list, str)
+    #: Emitted in the GUI thread once the library worker has finished a person's action.
+    action_finished = Signal()
 
     def __init__(self, settings: Settings, settings_file: Path | None = None) -> None:
         super().__init__()
@@ -354,7 +356,7 @@ class MainWindow(QMainWindow):
         self.request_import.connect(self.library_worker.import_files)
         self.library_worker.done.connect(self._action_done)
         self.library_worker.failed.connect(self.show_error)
-        self.library_worker.changed.connect(self.schedule_refresh)
+        self.library_worker.changed.connect(self._library_changed)
 
     # Slots for worker signals are methods: Qt then runs them in the GUI thread (queued).
     def _device_changed(self, device: str) -> None:
@@ -362,6 +364,10 @@ class MainWindow(QMainWindow):
 
     def _action_done(self, message: str) -> None:
         self.statusBar().showMessage(message, 5000)
+
+    def _library_changed(self) -> None:
+        self.refresh()
+        self.action_finished.emit()
 
     def stop_workers(self) -> None:
         if self.sort_worker is not None:

@@ -222,7 +222,9 @@ class _ThumbnailJob(QRunnable):
                 make_thumbnail(self.source, self.cache, self.size)
             image = QImage(str(self.cache))
         except Exception as error:  # noqa: BLE001 - a broken thumbnail must not stop the others
-            log.warning("No thumbnail for %s: %s", self.source, error)
+            log.info("No thumbnail for %s: %s", self.source, error)
+        if image.isNull():
+            self.loader.forget(self.key)  # the photo may have moved: it can be asked for again
         self.loader.ready.emit(self.key, image)
 
 
@@ -251,16 +253,19 @@ class ThumbnailLoader(QObject):
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(2)
         self._requested: set[str] = set()
+        self._lock = threading.Lock()
 
     def request(self, content_hash: str, source: Path) -> None:
-        if content_hash in self._requested:
-            return
-        self._requested.add(content_hash)
+        with self._lock:
+            if content_hash in self._requested:
+                return
+            self._requested.add(content_hash)
         cache = self.cache_dir / content_hash[:2] / f"{content_hash}.jpg"
         self.pool.start(_ThumbnailJob(self, content_hash, source, cache, self.size))
 
     def forget(self, content_hash: str) -> None:
-        self._requested.discard(content_hash)
+        with self._lock:
+            self._requested.discard(content_hash)
 
     def wait(self) -> None:
         self.pool.waitForDone()

@@ -1,0 +1,85 @@
+"""The album list and photo grid models, through Qt's own drag-and-drop entry points."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QModelIndex, Qt, QUrl
+
+from cene_desktop.core.albums import ALBUMS
+from cene_desktop.core.catalog import PhotoRecord
+from cene_desktop.ui.album_model import (
+    PHOTO_MIME,
+    REVIEW,
+    AlbumListModel,
+    PhotoGridModel,
+    decode_photo_ids,
+)
+
+
+def record(photo_id: int) -> PhotoRecord:
+    return PhotoRecord(
+        id=photo_id,
+        content_hash=f"{photo_id:064x}",
+        size=1,
+        original_path=f"/in/{photo_id}.jpg",
+        current_path=f"Sea/{photo_id}.jpg",
+        album="Sea",
+        mode="move",
+        predicted="sea",
+        confidence=0.5,
+        runner_up="glacier",
+        probabilities={},
+        model_version="t",
+        taken_at=None,
+        sorted_at="",
+        corrected=False,
+        run_id=None,
+    )
+
+
+def test_album_list_shows_every_album_with_its_count(qtbot) -> None:  # type: ignore[no-untyped-def]
+    model = AlbumListModel()
+    assert model.names == [*ALBUMS, REVIEW]
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_counts({"Sea": 12, REVIEW: 3})
+    assert model.data(model.index(model.row_of("Sea"))) == "Sea\t12"
+    assert model.data(model.index(model.row_of("Forest"))) == "Forest\t0"
+
+
+def test_dropping_photos_on_an_album_asks_to_move_them_there(qtbot) -> None:  # type: ignore[no-untyped-def]
+    albums, grid = AlbumListModel(), PhotoGridModel()
+    grid.set_photos([record(1), record(2), record(3)])
+    data = grid.mimeData([grid.index(0), grid.index(2)])
+    assert decode_photo_ids(data) == [1, 3]
+    mountain = albums.index(albums.row_of("Mountain"))
+    with qtbot.waitSignal(albums.photos_dropped) as dropped:
+        assert albums.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, mountain)
+    assert dropped.args == [[1, 3], "Mountain"]
+    review = albums.index(albums.row_of(REVIEW))
+    assert not albums.canDropMimeData(data, Qt.DropAction.MoveAction, -1, -1, review)
+    assert not (albums.flags(review) & Qt.ItemFlag.ItemIsDropEnabled)
+
+
+def test_files_from_the_file_manager_are_offered_for_import(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    albums = AlbumListModel()
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(tmp_path / "a.jpg"))])
+    with qtbot.waitSignal(albums.files_dropped) as dropped:
+        albums.dropMimeData(data, Qt.DropAction.CopyAction, -1, -1, QModelIndex())
+    assert dropped.args == [[str(tmp_path / "a.jpg")]]
+
+
+def test_new_photos_are_appended_without_resetting_the_grid(qtbot) -> None:  # type: ignore[no-untyped-def]
+    grid = PhotoGridModel()
+    grid.set_photos([record(1), record(2)])
+    with qtbot.assertNotEmitted(grid.modelReset), qtbot.waitSignal(grid.rowsInserted):
+        grid.set_photos([record(1), record(2), record(3)])
+    assert grid.rowCount() == 3
+    with qtbot.waitSignal(grid.modelReset):
+        grid.set_photos([record(3)])
+    assert grid.rowCount() == 1
+
+
+def test_garbage_mime_data_is_ignored() -> None:
+    data = QMimeData()
+    data.setData(PHOTO_MIME, b"not json")
+    assert decode_photo_ids(data) == []

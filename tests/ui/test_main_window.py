@@ -1,0 +1,141 @@
+"""The window on a real library sorted by the real model: drag-and-drop, keys, undo, review."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from cene_desktop.core.catalog import Catalog
+from cene_desktop.ui.album_model import REVIEW
+
+
+def catalog_of(window) -> Catalog:  # type: ignore[no-untyped-def]
+    return Catalog.open(Path(window.settings.library_dir))
+
+
+def show(window, qtbot, album: str) -> None:  # type: ignore[no-untyped-def]
+    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of(album)))
+    qtbot.waitUntil(lambda: window.current_album == album)
+
+
+def test_the_album_list_counts_what_the_catalog_holds(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    catalog = catalog_of(window)
+    counts = catalog.album_counts()
+    for album, count in counts.items():
+        assert window.albums.counts[album] == count
+    assert window.albums.counts[REVIEW] == 18
+    show(window, qtbot, "Sea")
+    assert window.grid_model.rowCount() == counts.get("Sea", 0)
+    catalog.close()
+
+
+def test_dragging_a_photo_onto_an_album_moves_it_and_records_a_correction(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    show(window, qtbot, "Forest")
+    photo = window.grid_model.photo(0)
+    old_path = Path(window.settings.library_dir) / photo.current_path
+    data = window.grid_model.mimeData([window.grid_model.index(0)])
+    glacier = window.albums.index(window.albums.row_of("Glacier"))
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        assert window.albums.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, glacier)
+    new_path = Path(window.settings.library_dir) / "Glacier" / old_path.name
+    assert new_path.exists() and not old_path.exists()
+    catalog = catalog_of(window)
+    moved = catalog.photo(photo.id)
+    assert moved is not None and moved.album == "Glacier" and moved.corrected
+    catalog.close()
+    qtbot.waitUntil(lambda: photo.id not in [p.id for p in window.grid_model.photos])
+
+    # Ctrl+Z puts it back, and the photo is no longer counted as corrected.
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        QTest.keySequence(window, "Ctrl+Z")
+    assert old_path.exists() and not new_path.exists()
+    catalog = catalog_of(window)
+    back = catalog.photo(photo.id)
+    assert back is not None and back.album == "Forest" and not back.corrected
+    catalog.close()
+
+
+def test_number_keys_relabel_and_enter_confirms(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    show(window, qtbot, REVIEW)
+    window.grid.setFocus()
+    first = window.grid_model.photo(0)
+    window.grid.setCurrentIndex(window.grid_model.index(0))
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        QTest.keyClick(window.grid, Qt.Key.Key_4)  # 4 = Mountain
+    catalog = catalog_of(window)
+    relabelled = catalog.photo(first.id)
+    assert relabelled is not None and relabelled.album == "Mountain" and relabelled.corrected
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 17)
+    second = window.grid_model.photo(0)
+    window.grid.setCurrentIndex(window.grid_model.index(0))
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        QTest.keyClick(window.grid, Qt.Key.Key_Return)
+    confirmed = catalog.photo(second.id)
+    assert confirmed is not None and confirmed.album == second.album and confirmed.corrected
+    assert catalog.review_count() == 16
+    catalog.close()
+
+
+def test_review_lists_the_least_sure_first_and_filters_confusions(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    show(window, qtbot, REVIEW)
+    confidences = [p.confidence for p in window.grid_model.photos]
+    assert confidences == sorted(confidences) and len(confidences) == 18
+    button = next(b for b in window.review_filters.buttons() if b.text() == "Mountain or glacier?")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    for photo in window.grid_model.photos:
+        assert {photo.predicted, photo.runner_up} == {"mountain", "glacier"}
+
+
+def test_selecting_a_photo_shows_its_scene_and_confidence(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    show(window, qtbot, "Sea")
+    window.grid.setCurrentIndex(window.grid_model.index(0))
+    photo = window.grid_model.photo(0)
+    assert photo.predicted in window.preview.verdict.text()
+    assert f"{photo.confidence:.0%}" in window.preview.verdict.text()
+    qtbot.waitUntil(
+        lambda: (
+            window.preview.image.pixmap() is not None and not window.preview.image.pixmap().isNull()
+        ),
+        timeout=10_000,
+    )
+
+
+def test_an_unexpected_error_shows_the_log_path_and_the_app_keeps_running(
+    qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    from cene_desktop.logs import log_path
+    from cene_desktop.ui.app import install_crash_dialog, shown_crash_dialogs
+
+    app = QApplication.instance()
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    install_crash_dialog(app)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+    box = shown_crash_dialogs[-1]
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert str(log_path()) in box.text() and "keeps running" in box.text()
+    box.close()
+
+
+def test_a_library_that_cannot_be_used_is_a_clear_message(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.config import Settings
+    from cene_desktop.ui.main_window import MainWindow
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the library should be")
+    window = MainWindow(
+        Settings(photos_dir=str(tmp_path), library_dir=str(blocker), watching=False),
+        settings_file=tmp_path / "settings.json",
+    )
+    qtbot.addWidget(window)
+    window.start()
+    assert "cannot use the library folder" in window.statusBar().currentMessage()
+    assert blocker.read_text() == "a file where the library should be"
