@@ -14,8 +14,9 @@ from model_training.config import TrainingConfig
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = argparse.ArgumentParser(prog="python -m model_training", description=__doc__)
-    parser.add_argument("stage", choices=["convert", "features", "train", "finetune", "export",
-                                          "evaluate"])
+    parser.add_argument(
+        "stage", choices=["convert", "features", "train", "finetune", "export", "evaluate"]
+    )
     parser.add_argument("--variant", default="lite0")
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--first-block", type=int, default=12)
@@ -24,16 +25,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-root", type=Path, default=Path("/tmp/cene-cache"))
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--run", default="finetune", help="name of the fine-tuning run")
-    parser.add_argument("--source", default="head",
-                        help="export: which trained weights ('head' or a fine-tuning run name)")
+    parser.add_argument(
+        "--source",
+        default="head",
+        help="export: which trained weights ('head' or a fine-tuning run name)",
+    )
     parser.add_argument("--model-dir", type=Path, default=None)
+    parser.add_argument("--model-version", default=None, help="export: version in metadata.json")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr
+    )
 
-    config = TrainingConfig(variant=args.variant, input_size=args.size,
-                            first_block=args.first_block, data_root=args.data_root,
-                            cache_root=args.cache_root)
+    config = TrainingConfig(
+        variant=args.variant,
+        input_size=args.size,
+        first_block=args.first_block,
+        data_root=args.data_root,
+        cache_root=args.cache_root,
+    )
     if args.model_dir is not None:
         config.model_dir = args.model_dir
 
@@ -56,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.stage == "export":
         from model_training import export
 
-        export.export(config, source=args.source)
+        export.export(config, source=args.source, version=args.model_version)
     elif args.stage == "evaluate":
         from model_training import evaluate
 

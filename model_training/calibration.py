@@ -27,8 +27,9 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(fine[int(np.argmin(losses))])
 
 
-def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = 15
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def reliability(
+    probs: np.ndarray, labels: np.ndarray, bins: int = 15
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per confidence bin: (bin edges, mean confidence, accuracy, count)."""
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == labels
@@ -48,8 +49,9 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
     return float((weights * np.abs(confidence[filled] - accuracy[filled])).sum())
 
 
-def choose_threshold(probs: np.ndarray, labels: np.ndarray, target_accuracy: float = 0.98
-                     ) -> tuple[float, float, float]:
+def choose_threshold(
+    probs: np.ndarray, labels: np.ndarray, target_accuracy: float = 0.98
+) -> tuple[float, float, float]:
     """Lowest confidence threshold whose accepted photos are >= `target_accuracy` correct.
 
     Returns (threshold, coverage, accuracy of accepted photos). Photos below the threshold go

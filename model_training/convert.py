@@ -18,8 +18,9 @@ from model_training.config import TrainingConfig
 log = logging.getLogger(__name__)
 
 
-def compare_with_torch(variant: str, input_size: int, images: np.ndarray,
-                       state: dict[str, np.ndarray] | None = None) -> dict:
+def compare_with_torch(
+    variant: str, input_size: int, images: np.ndarray, state: dict[str, np.ndarray] | None = None
+) -> dict:
     """ImageNet logits of the Keras port vs the PyTorch model on `images` (uint8/float NHWC).
 
     With `state=None` the packaged ImageNet weights are used.
@@ -28,10 +29,12 @@ def compare_with_torch(variant: str, input_size: int, images: np.ndarray,
 
     state = state if state is not None else efficientnet_lite.load_torch_state_dict(variant)
     num_classes = state["_fc.weight"].shape[0]
-    keras_model = efficientnet_lite.build_model(variant, input_size, num_classes,
-                                                logits_name="imagenet_logits")
-    efficientnet_lite.assign_torch_weights(keras_model, variant, state,
-                                           logits_layer="imagenet_logits")
+    keras_model = efficientnet_lite.build_model(
+        variant, input_size, num_classes, logits_name="imagenet_logits"
+    )
+    efficientnet_lite.assign_torch_weights(
+        keras_model, variant, state, logits_layer="imagenet_logits"
+    )
     torch_model = efficientnet_lite.build_torch_reference(variant, input_size, state)
 
     pixels = images.astype(np.float32)
@@ -51,15 +54,21 @@ def compare_with_torch(variant: str, input_size: int, images: np.ndarray,
     }
 
 
-def main(config: TrainingConfig, variants: tuple[str, ...] = ("lite0", "lite1"),
-         per_class: int = 8) -> list[dict]:
+def main(
+    config: TrainingConfig,
+    variants: tuple[str, ...] = ("lite0", "lite1", "lite2"),
+    per_class: int = 8,
+) -> list[dict]:
     paths: list[Path] = []
     for name in data.CLASSES:
         paths.extend(sorted((config.sample_dir / name).glob("*.jpg"))[:per_class])
     results = []
     for variant in variants:
-        size = efficientnet_lite.VARIANTS[variant][2] if variant != config.variant \
+        size = (
+            efficientnet_lite.VARIANTS[variant][2]
+            if variant != config.variant
             else config.input_size
+        )
         images = data.load_photos(paths, size)
         result = compare_with_torch(variant, size, images)
         log.info("conversion %s", result)

@@ -145,8 +145,9 @@ def make_splits(data_root: Path, duplicates_tsv: Path, sample_dir: Path | None) 
     if sample_dir is not None and sample_dir.is_dir():
         sample_md5 = {file_md5(p) for p in sample_dir.glob("*/*.jpg")}
         in_sample = np.asarray([file_md5(pool.root / p) in sample_md5 for p in pool.paths])
-        log.info("%d intel-sample photos found in seg_train, kept out of training",
-                 int(in_sample.sum()))
+        log.info(
+            "%d intel-sample photos found in seg_train, kept out of training", int(in_sample.sum())
+        )
         val_idx = np.union1d(val_idx, np.flatnonzero(in_sample))
         train_idx = np.setdiff1d(train_idx, val_idx)
 

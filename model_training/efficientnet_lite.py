@@ -117,11 +117,12 @@ def build_model(
     if first_block == 0:
         inputs = keras.Input((input_size, input_size, 3), dtype="float32", name="image")
         mean, std = normalise
-        x = layers.Normalization(
-            mean=list(mean), variance=[s * s for s in std], name="normalise"
-        )(inputs)
-        x = layers.Conv2D(STEM_FILTERS, 3, strides=2, padding="same", use_bias=False,
-                          name="stem_conv")(x)
+        x = layers.Normalization(mean=list(mean), variance=[s * s for s in std], name="normalise")(
+            inputs
+        )
+        x = layers.Conv2D(
+            STEM_FILTERS, 3, strides=2, padding="same", use_bias=False, name="stem_conv"
+        )(x)
         x = layers.BatchNormalization(epsilon=BN_EPSILON, name="stem_bn")(x)
         x = layers.ReLU(6.0, name="stem_relu6")(x)
     else:
@@ -150,8 +151,9 @@ def _mbconv(x, spec: BlockSpec, name: str):
         x = layers.Conv2D(channels, 1, use_bias=False, name=f"{name}_expand_conv")(x)
         x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_expand_bn")(x)
         x = layers.ReLU(6.0, name=f"{name}_expand_relu6")(x)
-    x = layers.DepthwiseConv2D(spec.kernel, strides=spec.stride, padding="same", use_bias=False,
-                               name=f"{name}_dwconv")(x)
+    x = layers.DepthwiseConv2D(
+        spec.kernel, strides=spec.stride, padding="same", use_bias=False, name=f"{name}_dwconv"
+    )(x)
     x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_dw_bn")(x)
     x = layers.ReLU(6.0, name=f"{name}_dw_relu6")(x)
     x = layers.Conv2D(spec.output_filters, 1, use_bias=False, name=f"{name}_project_conv")(x)
@@ -173,8 +175,12 @@ def pretrained_weights_path(variant: str) -> Path:
 
 def _torch_to_keras_names(variant: str) -> dict[str, tuple[str, str]]:
     """PyTorch parameter prefix -> (Keras layer name, kind)."""
-    mapping = {"_conv_stem": ("stem_conv", "conv"), "_bn0": ("stem_bn", "bn"),
-               "_conv_head": ("head_conv", "conv"), "_bn1": ("head_bn", "bn")}
+    mapping = {
+        "_conv_stem": ("stem_conv", "conv"),
+        "_bn0": ("stem_bn", "bn"),
+        "_conv_head": ("head_conv", "conv"),
+        "_bn1": ("head_bn", "bn"),
+    }
     for index, spec in enumerate(block_specs(variant)):
         prefix, name = f"_blocks.{index}", f"block{index}"
         if spec.expand_ratio != 1:
@@ -191,13 +197,15 @@ def load_torch_state_dict(variant: str, path: Path | None = None) -> dict[str, n
     """Read a PyTorch EfficientNet-Lite checkpoint as NumPy arrays."""
     import torch
 
-    state = torch.load(path or pretrained_weights_path(variant), map_location="cpu",
-                       weights_only=True)
+    state = torch.load(
+        path or pretrained_weights_path(variant), map_location="cpu", weights_only=True
+    )
     return {key: value.detach().cpu().numpy() for key, value in state.items()}
 
 
-def assign_torch_weights(model, variant: str, state: dict[str, np.ndarray], *,
-                         logits_layer: str | None = None) -> int:
+def assign_torch_weights(
+    model, variant: str, state: dict[str, np.ndarray], *, logits_layer: str | None = None
+) -> int:
     """Copy PyTorch weights into the Keras layers of `model` that exist in it.
 
     Returns the number of layers set. Layers absent from `model` (the frozen front of a partial
@@ -210,8 +218,14 @@ def assign_torch_weights(model, variant: str, state: dict[str, np.ndarray], *,
             continue
         layer = model.get_layer(layer_name)
         if kind == "bn":
-            layer.set_weights([state[f"{prefix}.weight"], state[f"{prefix}.bias"],
-                               state[f"{prefix}.running_mean"], state[f"{prefix}.running_var"]])
+            layer.set_weights(
+                [
+                    state[f"{prefix}.weight"],
+                    state[f"{prefix}.bias"],
+                    state[f"{prefix}.running_mean"],
+                    state[f"{prefix}.running_var"],
+                ]
+            )
         elif kind == "conv":
             # PyTorch (out, in, kh, kw) -> Keras (kh, kw, in, out)
             layer.set_weights([state[f"{prefix}.weight"].transpose(2, 3, 1, 0)])

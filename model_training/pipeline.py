@@ -26,15 +26,23 @@ def prepare_splits(config: TrainingConfig) -> dict:
         "classes": list(data.CLASSES),
         "train": {"paths": splits.train.paths, "labels": splits.train.labels.tolist()},
         "val": {"paths": splits.val.paths, "labels": splits.val.labels.tolist()},
-        "test": {"paths": splits.test.paths, "labels": splits.test.labels.tolist(),
-                 "crossing": splits.test_crossing.tolist()},
+        "test": {
+            "paths": splits.test.paths,
+            "labels": splits.test.labels.tolist(),
+            "crossing": splits.test_crossing.tolist(),
+        },
         "duplicates_dropped": splits.duplicates_dropped,
         "fingerprint": data.fingerprint(splits.train),
     }
     target.write_text(json.dumps(record))
-    log.info("splits: train %d, val %d, test %d (%d crossing), %d duplicates dropped",
-             len(splits.train), len(splits.val), len(splits.test),
-             int(splits.test_crossing.sum()), splits.duplicates_dropped)
+    log.info(
+        "splits: train %d, val %d, test %d (%d crossing), %d duplicates dropped",
+        len(splits.train),
+        len(splits.val),
+        len(splits.test),
+        int(splits.test_crossing.sum()),
+        splits.duplicates_dropped,
+    )
     return record
 
 
@@ -59,8 +67,7 @@ def cache_features(config: TrainingConfig, views: int | None = None) -> None:
             return loaded["clean"]
 
         features.cache_view(config.cache, f"{split}_clean", clean, runner)
-        features.cache_view(config.cache, f"{split}_flip", lambda c=clean: c()[:, :, ::-1],
-                            runner)
+        features.cache_view(config.cache, f"{split}_flip", lambda c=clean: c()[:, :, ::-1], runner)
     train_paths = split_photos(config, record, "train").absolute()
     sources = None
     for view in range(views if views is not None else config.augmented_views):
@@ -70,7 +77,8 @@ def cache_features(config: TrainingConfig, views: int | None = None) -> None:
         if sources is None:
             sources = data.load_sources(train_paths)
         features.cache_view(
-            config.cache, key,
+            config.cache,
+            key,
             lambda v=view, s=sources: features.augmented_views(s, size, seed=1000 + v),
             runner,
         )

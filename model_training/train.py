@@ -32,10 +32,17 @@ def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((np.argmax(logits, axis=1) == labels).mean())
 
 
-def fit_linear_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
-                    val_y: np.ndarray, *, epochs: int = 40, seed: int = 0,
-                    label_smoothing: float = 0.1, weight_decay: float = 1e-3
-                    ) -> tuple[np.ndarray, np.ndarray, list[float]]:
+def fit_linear_head(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    val_x: np.ndarray,
+    val_y: np.ndarray,
+    *,
+    epochs: int = 40,
+    seed: int = 0,
+    label_smoothing: float = 0.1,
+    weight_decay: float = 1e-3,
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
     """Softmax regression on pooled features; returns (kernel, bias, val accuracy per epoch)
     with the weights of the best validation epoch."""
     import keras
@@ -48,9 +55,12 @@ def fit_linear_head(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
     steps = epochs * int(np.ceil(len(train_x) / 256))
     model.compile(
         optimizer=keras.optimizers.AdamW(
-            keras.optimizers.schedules.CosineDecay(3e-3, steps), weight_decay=weight_decay),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True,
-                                                  label_smoothing=label_smoothing))
+            keras.optimizers.schedules.CosineDecay(3e-3, steps), weight_decay=weight_decay
+        ),
+        loss=keras.losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=label_smoothing
+        ),
+    )
     targets = np.eye(NUM_CLASSES, dtype=np.float32)[train_y]
     history: list[float] = []
     best: tuple[float, list[np.ndarray]] = (-1.0, [])
@@ -69,25 +79,38 @@ def train_head(config: TrainingConfig) -> dict:
     record = pipeline.prepare_splits(config)
     train_y = pipeline.labels_of(record, "train")
     val_y = pipeline.labels_of(record, "val")
-    train_x = np.concatenate([pipeline.load_view(config, "train_clean", "pooled"),
-                              pipeline.load_view(config, "train_flip", "pooled")])
+    train_x = np.concatenate(
+        [
+            pipeline.load_view(config, "train_clean", "pooled"),
+            pipeline.load_view(config, "train_flip", "pooled"),
+        ]
+    )
     val_x = np.asarray(pipeline.load_view(config, "val_clean", "pooled"))
-    kernel, bias, history = fit_linear_head(train_x, np.concatenate([train_y, train_y]),
-                                            val_x, val_y)
+    kernel, bias, history = fit_linear_head(
+        train_x, np.concatenate([train_y, train_y]), val_x, val_y
+    )
     out = run_dir(config, "head")
     np.savez(out / "head.npz", kernel=kernel, bias=bias)
     state = {"val_accuracy": max(history), "history": history, "kind": "linear head"}
     pipeline.save_json(out / "state.json", state)
-    log.info("linear head: best val accuracy %.4f (per epoch %s)", max(history),
-             [round(h, 4) for h in history])
+    log.info(
+        "linear head: best val accuracy %.4f (per epoch %s)",
+        max(history),
+        [round(h, 4) for h in history],
+    )
     return state
 
 
 def build_tail(config: TrainingConfig, dropout: float = 0.3):
     """Blocks `first_block`.. + head, ImageNet weights, head from the linear baseline."""
-    tail = efficientnet_lite.build_model(config.variant, config.input_size, NUM_CLASSES,
-                                         first_block=config.first_block, dropout=dropout,
-                                         logits_name=HEAD_LAYER)
+    tail = efficientnet_lite.build_model(
+        config.variant,
+        config.input_size,
+        NUM_CLASSES,
+        first_block=config.first_block,
+        dropout=dropout,
+        logits_name=HEAD_LAYER,
+    )
     state = efficientnet_lite.load_torch_state_dict(config.variant)
     efficientnet_lite.assign_torch_weights(tail, config.variant, state)
     head = np.load(run_dir(config, "head") / "head.npz")
@@ -96,14 +119,23 @@ def build_tail(config: TrainingConfig, dropout: float = 0.3):
 
 
 def tail_logits(tail, activations: np.ndarray, batch: int = 256) -> np.ndarray:
-    out = [tail.predict_on_batch(np.asarray(activations[i:i + batch], dtype=np.float32))
-           for i in range(0, len(activations), batch)]
+    out = [
+        tail.predict_on_batch(np.asarray(activations[i : i + batch], dtype=np.float32))
+        for i in range(0, len(activations), batch)
+    ]
     return np.concatenate(out)
 
 
-def finetune(config: TrainingConfig, run: str = "finetune", epochs: int = 8,
-             batch_size: int = 64, learning_rate: float = 4e-4, weight_decay: float = 0.05,
-             label_smoothing: float = 0.1, seed: int = 0) -> dict:
+def finetune(
+    config: TrainingConfig,
+    run: str = "finetune",
+    epochs: int = 8,
+    batch_size: int = 64,
+    learning_rate: float = 4e-4,
+    weight_decay: float = 0.05,
+    label_smoothing: float = 0.1,
+    seed: int = 0,
+) -> dict:
     """Stage `finetune`: train blocks `first_block`.. and the head on cached activations.
 
     Each epoch visits every training photo once, through one view drawn at random among the
@@ -115,17 +147,35 @@ def finetune(config: TrainingConfig, run: str = "finetune", epochs: int = 8,
     record = pipeline.prepare_splits(config)
     out = run_dir(config, run)
     state_file, last_model = out / "state.json", out / "last.keras"
-    state = json.loads(state_file.read_text()) if state_file.exists() else {
-        "epoch": 0, "history": [], "best_epoch": 0, "best_val": 0.0,
-        "settings": {"epochs": epochs, "batch_size": batch_size, "lr": learning_rate,
-                     "weight_decay": weight_decay, "label_smoothing": label_smoothing,
-                     "first_block": config.first_block}}
+    state = (
+        json.loads(state_file.read_text())
+        if state_file.exists()
+        else {
+            "epoch": 0,
+            "history": [],
+            "best_epoch": 0,
+            "best_val": 0.0,
+            "settings": {
+                "epochs": epochs,
+                "batch_size": batch_size,
+                "lr": learning_rate,
+                "weight_decay": weight_decay,
+                "label_smoothing": label_smoothing,
+                "first_block": config.first_block,
+            },
+        }
+    )
     epochs = state["settings"]["epochs"]
 
     view_keys = ["train_clean", "train_flip", *pipeline.available_aug_views(config)]
     views = np.stack([np.asarray(pipeline.load_view(config, k, "act")) for k in view_keys])
-    log.info("fine-tuning %s on %d views of %d photos (%s)", run, len(view_keys),
-             views.shape[1], view_keys)
+    log.info(
+        "fine-tuning %s on %d views of %d photos (%s)",
+        run,
+        len(view_keys),
+        views.shape[1],
+        view_keys,
+    )
     train_y = pipeline.labels_of(record, "train")
     val_y = pipeline.labels_of(record, "val")
     val_clean = pipeline.load_view(config, "val_clean", "act")
@@ -143,12 +193,17 @@ def finetune(config: TrainingConfig, run: str = "finetune", epochs: int = 8,
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = False
         schedule = keras.optimizers.schedules.CosineDecay(
-            0.0, epochs * steps_per_epoch, warmup_target=learning_rate,
-            warmup_steps=steps_per_epoch // 2)
+            0.0,
+            epochs * steps_per_epoch,
+            warmup_target=learning_rate,
+            warmup_steps=steps_per_epoch // 2,
+        )
         model.compile(
             optimizer=keras.optimizers.AdamW(schedule, weight_decay=weight_decay),
-            loss=keras.losses.CategoricalCrossentropy(from_logits=True,
-                                                      label_smoothing=label_smoothing))
+            loss=keras.losses.CategoricalCrossentropy(
+                from_logits=True, label_smoothing=label_smoothing
+            ),
+        )
 
     while state["epoch"] < epochs:
         epoch = state["epoch"] + 1
@@ -157,13 +212,19 @@ def finetune(config: TrainingConfig, run: str = "finetune", epochs: int = 8,
         chosen_view = rng.integers(0, len(view_keys), size=len(train_y))
         started, losses = time.monotonic(), []
         for step in range(steps_per_epoch):
-            index = order[step * batch_size:(step + 1) * batch_size]
+            index = order[step * batch_size : (step + 1) * batch_size]
             batch = views[chosen_view[index], index].astype(np.float32)
             losses.append(float(model.train_on_batch(batch, targets[index])))
             if step % 50 == 0:
-                log.info("%s epoch %d step %d/%d loss %.4f (%.1f photos/s)", run, epoch, step,
-                         steps_per_epoch, np.mean(losses[-50:]),
-                         (step + 1) * batch_size / (time.monotonic() - started))
+                log.info(
+                    "%s epoch %d step %d/%d loss %.4f (%.1f photos/s)",
+                    run,
+                    epoch,
+                    step,
+                    steps_per_epoch,
+                    np.mean(losses[-50:]),
+                    (step + 1) * batch_size / (time.monotonic() - started),
+                )
         clean = tail_logits(model, val_clean)
         flipped = tail_logits(model, val_flip)
         val_acc, tta_acc = accuracy(clean, val_y), accuracy(clean + flipped, val_y)
@@ -171,13 +232,25 @@ def finetune(config: TrainingConfig, run: str = "finetune", epochs: int = 8,
         if val_acc > state["best_val"]:
             model.save_weights(out / "best.weights.h5")
             state["best_val"], state["best_epoch"] = val_acc, epoch
-        state["history"].append({"epoch": epoch, "loss": float(np.mean(losses)),
-                                 "val_accuracy": val_acc, "val_accuracy_flip_tta": tta_acc,
-                                 "seconds": round(time.monotonic() - started, 1)})
+        state["history"].append(
+            {
+                "epoch": epoch,
+                "loss": float(np.mean(losses)),
+                "val_accuracy": val_acc,
+                "val_accuracy_flip_tta": tta_acc,
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
         state["epoch"] = epoch
         pipeline.save_json(state_file, state)
-        log.info("%s epoch %d: loss %.4f val %.4f (flip TTA %.4f)", run, epoch,
-                 np.mean(losses), val_acc, tta_acc)
+        log.info(
+            "%s epoch %d: loss %.4f val %.4f (flip TTA %.4f)",
+            run,
+            epoch,
+            np.mean(losses),
+            val_acc,
+            tta_acc,
+        )
     return state
 
 
