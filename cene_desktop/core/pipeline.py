@@ -465,8 +465,10 @@ def watch_folder(
 
     def sort(found: Iterable[Candidate | Skipped]) -> None:
         def progress(step: Progress) -> None:
-            if on_outcome is not None and step.last is not None:
-                on_outcome(step.last)
+            last = step.last
+            # A file caught mid-copy comes back with its next change event: not news yet.
+            if on_outcome is not None and last is not None and not last.retry:
+                on_outcome(last)
             if on_progress is not None:
                 on_progress(step)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QObject, Slot
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -15,6 +17,30 @@ from cene_desktop.config import Settings  # noqa: E402
 from cene_desktop.core.pipeline import Sorter, SortOptions  # noqa: E402
 
 from ..conftest import sample_files  # noqa: E402
+
+
+class Recorder(QObject):
+    """Collects a worker's signal arguments in the GUI thread.
+
+    Lambdas connected to a signal run in the emitting thread; a QObject's method runs in the
+    thread the QObject lives in, here the GUI thread, like the window's own slots.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[object, ...]] = []
+        self.times: list[float] = []  # when each call reached the GUI thread
+
+    @Slot(object)
+    @Slot(str)
+    @Slot(bool)
+    @Slot(int, int, float)
+    def record(self, *args: object) -> None:
+        self.calls.append(args)
+        self.times.append(time.monotonic())
+
+    def firsts(self) -> list[object]:
+        return [args[0] for args in self.calls]
 
 
 def sorted_library(tmp_path: Path, classifier, per_class: int = 3) -> Settings:  # type: ignore[no-untyped-def]

@@ -1,0 +1,132 @@
+"""The sorting worker's signals, a responsive window during a big sort, persistent settings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from PIL import Image, ImageOps
+from PySide6.QtCore import QMetaObject, Qt, QTimer
+
+from cene_desktop.config import Settings, load_settings, save_settings
+from cene_desktop.ui.worker import SortWorker, start_in_thread
+
+from ..conftest import sample_files
+from .conftest import Recorder
+
+
+def test_the_worker_reports_each_photo_device_and_progress(
+    qtbot, tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    settings = Settings(photos_dir=str(photos), library_dir=str(tmp_path / "lib"), threshold=0.0)
+    worker = SortWorker(settings, classifier_factory=lambda: classifier)
+    thread = start_in_thread(worker, "test-sort")
+    outcomes, progress, devices, watching = Recorder(), Recorder(), Recorder(), Recorder()
+    worker.outcome.connect(outcomes.record)
+    worker.progress.connect(progress.record)
+    worker.device.connect(devices.record)
+    worker.watching.connect(watching.record)
+    try:
+        # Queued: the slot runs in the worker's own thread, as the window's signals do.
+        QMetaObject.invokeMethod(worker, "watch", Qt.ConnectionType.QueuedConnection)
+        qtbot.waitUntil(lambda: watching.firsts() == [True], timeout=10_000)
+        for name, path in sample_files(1):
+            shutil.copyfile(path, photos / f"{name}.jpg")
+        qtbot.waitUntil(lambda: len(outcomes.calls) >= 6, timeout=30_000)
+        assert [o.status for o in outcomes.firsts()] == ["placed"] * 6  # type: ignore[attr-defined]
+        assert devices.calls and str(devices.firsts()[-1]).startswith("CPU")
+        assert progress.calls and all(done <= total for done, total, _ in progress.calls)
+    finally:
+        worker.stop()
+        thread.quit()
+        thread.wait(30_000)
+
+
+def make_many_photos(folder: Path, count: int) -> None:
+    """``count`` distinct photos made from the samples (flipped, rotated, mirrored variants)."""
+    folder.mkdir(parents=True)
+    variants = (
+        lambda im: im,
+        ImageOps.mirror,
+        ImageOps.flip,
+        lambda im: im.rotate(90),
+        lambda im: im.rotate(270),
+    )
+    sources = [path for _, path in sample_files(40)]
+    made = 0
+    for variant in variants:
+        for path in sources:
+            if made == count:
+                return
+            variant(Image.open(path)).save(folder / f"IMG_{made:05d}.jpg", quality=90)
+            made += 1
+
+
+def test_the_window_stays_responsive_while_1000_photos_are_sorted(
+    qtbot, tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.main_window import MainWindow
+
+    photos = tmp_path / "photos"
+    make_many_photos(photos, 1000)
+    settings = Settings(photos_dir=str(photos), library_dir=str(tmp_path / "lib"), watching=False)
+    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    window.show()
+    ticks: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(20)
+    heartbeat.timeout.connect(lambda: ticks.append(time.monotonic()))
+    heartbeat.start()
+    window.start()
+    outcomes = Recorder()
+    window.sort_worker.outcome.connect(outcomes.record)
+    window.set_watching(True)
+    qtbot.waitUntil(lambda: len(outcomes.calls) >= 1000, timeout=300_000)
+    heartbeat.stop()
+    placed = outcomes.times
+    during = [t for t in ticks if placed[0] <= t <= placed[-1]]
+    # The GUI thread kept handling its timer all through the sort (it never did the work).
+    expected = (placed[-1] - placed[0]) / 0.020
+    assert len(during) >= 0.3 * expected, (len(during), expected)
+    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in window.albums.names[:7]) == 1000)
+    window.close()
+
+
+def test_settings_survive_a_restart_and_old_files_are_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    assert load_settings(path) == Settings()
+    settings = Settings(photos_dir="/p", library_dir="/l", mode="symlink", threshold=0.7)
+    save_settings(settings, path)
+    assert load_settings(path) == settings
+    assert json.loads(path.read_text())["version"] == 1
+    path.write_text(json.dumps({"watch_folder": "/old", "mode": "copy", "unknown": 1}))
+    migrated = load_settings(path)
+    assert migrated.photos_dir == "/old" and migrated.mode == "copy"
+    path.write_text("{not json")
+    assert load_settings(path) == Settings()
+
+
+def test_the_window_saves_what_was_changed(qtbot, tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.main_window import MainWindow
+
+    from .conftest import sorted_library
+
+    settings = sorted_library(tmp_path, classifier, per_class=1)
+    path = tmp_path / "settings.json"
+    window = MainWindow(settings, settings_file=path)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    window.set_watching(True)
+    qtbot.waitUntil(lambda: window.watching, timeout=10_000)
+    window.toggle_watching()
+    qtbot.waitUntil(lambda: not window.watching, timeout=10_000)
+    window.close()
+    saved = load_settings(path)
+    assert saved.watching is False and saved.library_dir == settings.library_dir
+    assert saved.window_geometry
