@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-data package clean
+.PHONY: run test lint system-deps package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check cene_desktop model_training tests benchmarks
 	$(BIN)/mypy cene_desktop/core
 
-test: lint
+# The end-to-end window test drives a real X server: Xvfb and xdotool (Debian packages).
+system-deps:
+	@command -v Xvfb >/dev/null && command -v xdotool >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq xvfb xdotool \
+	    libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
+	    libxcb-randr0 libxcb-render-util0 libxcb-image0 libegl1 libgl1 libfontconfig1 \
+	    >/dev/null; } || { echo "Install xvfb and xdotool (apt-get install xvfb xdotool)"; exit 1; }
+
+test: lint system-deps
 	$(BIN)/python -m pytest -q -ra
 
 clean:
