@@ -80,6 +80,10 @@ class PhotoGrid(QListView):
         self.setWordWrap(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(200)
+        self.setStyleSheet(
+            "QListView::item { border: 3px solid transparent; border-radius: 4px; }"
+            "QListView::item:selected { background: #d6e8fb; border: 3px solid #1e88e5; }"
+        )
 
 
 class PreviewPane(QWidget):

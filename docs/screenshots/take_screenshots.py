@@ -1,0 +1,79 @@
+"""Screenshots of the real window on a real X server (Xvfb), for the README.
+
+    xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/take_screenshots.py
+
+Sorts sample photos into a temporary library with the real model, then captures the whole X
+screen with ImageMagick's ``import`` (apt-get install imagemagick) at a few moments.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from cene_desktop.config import Settings  # noqa: E402
+from cene_desktop.ui.album_model import REVIEW  # noqa: E402
+from cene_desktop.ui.main_window import MainWindow  # noqa: E402
+
+SAMPLE = REPO.parent / "shared" / "data" / "intel-sample"
+OUT = Path(__file__).resolve().parent
+
+
+def pump(app: QApplication, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def snap(app: QApplication, name: str) -> None:
+    pump(app, 1.5)
+    subprocess.run(["import", "-window", "root", str(OUT / name)], check=True)
+    print("wrote", OUT / name)
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="cene-shots-"))
+    photos = workdir / "Camera Import"
+    photos.mkdir()
+    for folder in sorted(SAMPLE.iterdir()):
+        for path in sorted(folder.glob("*.jpg"))[:14]:
+            shutil.copyfile(path, photos / f"IMG_{folder.name[:3]}_{path.stem}.jpg")
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("Cene")
+    settings = Settings(photos_dir=str(photos), library_dir=str(workdir / "Albums"))
+    window = MainWindow(settings, settings_file=workdir / "settings.json")
+    window.setGeometry(0, 0, 1400, 900)
+    window.show()
+    window.start()
+    deadline = time.monotonic() + 120
+    while sum(window.albums.counts[a] for a in window.albums.names[:7]) < 84:
+        assert time.monotonic() < deadline, "sorting did not finish"
+        pump(app, 0.2)
+    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of("Mountain")))
+    pump(app, 0.5)
+    window.grid.setCurrentIndex(window.grid_model.index(2))
+    snap(app, "main-window.png")
+    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of(REVIEW)))
+    pump(app, 0.5)
+    button = next(b for b in window.review_filters.buttons() if "glacier" in b.text())
+    button.click()
+    pump(app, 0.5)
+    if window.grid_model.rowCount():
+        window.grid.setCurrentIndex(window.grid_model.index(0))
+    snap(app, "review-pane.png")
+    window.close()
+    shutil.rmtree(workdir)
+
+
+if __name__ == "__main__":
+    main()
