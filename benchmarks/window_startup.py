@@ -97,9 +97,8 @@ def main() -> None:
     print()
     print("| measure | value |")
     print("|---|---:|")
-    print(
-        f"| launch to window shown, median of {len(times)} | {sorted(times)[len(times) // 2]:.2f} s |"
-    )
+    median = sorted(times)[len(times) // 2]
+    print(f"| launch to window shown, median of {len(times)} | {median:.2f} s |")
     print(f"| launch to window shown, slowest | {max(times):.2f} s |")
     print(f"| RSS idle (watching, model not loaded) | {idle_rss:.0f} MB |")
     print(f"| TensorFlow loaded while idle | {'yes' if tf_idle else 'no'} |")
