@@ -31,10 +31,10 @@ NETWORK_FILE_SYSTEMS = frozenset(
 Notice = Callable[[str], None]
 
 
-def file_system_type(path: Path) -> str | None:
+def file_system_type(path: Path, mounts_file: Path = Path("/proc/mounts")) -> str | None:
     """The type of the file system ``path`` is on (Linux /proc/mounts), or None if unknown."""
     try:
-        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+        mounts = mounts_file.read_text(encoding="utf-8").splitlines()
     except OSError:
         return None
     best, best_type = "", None
@@ -50,8 +50,8 @@ def file_system_type(path: Path) -> str | None:
     return best_type
 
 
-def is_network_path(path: Path) -> bool:
-    return file_system_type(path) in NETWORK_FILE_SYSTEMS
+def is_network_path(path: Path, mounts_file: Path = Path("/proc/mounts")) -> bool:
+    return file_system_type(path, mounts_file) in NETWORK_FILE_SYSTEMS
 
 
 class StableFiles:

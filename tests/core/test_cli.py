@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from cene_desktop.core.albums import ALBUMS
@@ -150,3 +152,46 @@ def test_killing_a_sort_at_random_moments_never_loses_or_doubles_a_photo(tmp_pat
     # card2's names clash with card1's: most land in the same album and get a " (2)".
     renamed = [p for p in library.rglob("IMG_* (2).jpg")]
     assert len(renamed) >= 30
+
+
+def test_an_unreadable_photo_is_reported_and_left_in_place(tmp_path: Path) -> None:
+    """Root reads everything, so the sort runs without the capabilities that let it."""
+    if os.geteuid() != 0:
+        no_caps: list[str] = []
+    elif shutil.which("setpriv"):
+        caps = "-dac_override,-dac_read_search"
+        no_caps = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+    else:
+        pytest.fail("setpriv (util-linux) is needed to drop root's read-anything capability")
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    photos.mkdir()
+    (name, path), *_ = sample_files(2)
+    readable, locked = photos / "ok.jpg", photos / "locked.jpg"
+    readable.write_bytes(path.read_bytes())
+    locked.write_bytes(sample_files(2)[1][1].read_bytes())
+    locked.chmod(0)
+    result = subprocess.run(
+        [
+            *no_caps,
+            sys.executable,
+            "-m",
+            "cene_desktop",
+            "sort",
+            str(photos),
+            "--library",
+            str(library),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    skipped = {
+        Path(p["source"]).name: p["reason"] for p in summary["photos"] if p["status"] == "skipped"
+    }
+    assert "permission denied" in skipped["locked.jpg"]
+    assert summary["placed"] == 1
+    assert locked.exists() and locked.stat().st_mode & 0o777 == 0

@@ -170,3 +170,16 @@ def test_stable_files_wait_for_size_and_mtime_to_settle(tmp_path: Path) -> None:
     time.sleep(0.35)
     assert stable.ready() == [path]
     assert stable.ready() == []
+
+
+def test_network_file_systems_are_recognised(tmp_path: Path) -> None:
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/vda / ext4 rw 0 0\n"
+        "nas:/photos /mnt/nas\\040photos nfs4 rw 0 0\n"
+        "//server/share /mnt/share cifs rw 0 0\n"
+    )
+    assert watcher_module.is_network_path(Path("/mnt/nas photos/2024"), mounts)
+    assert watcher_module.is_network_path(Path("/mnt/share"), mounts)
+    assert not watcher_module.is_network_path(Path("/mnt/nasty"), mounts)
+    assert watcher_module.file_system_type(Path("/dev/shm")) == "tmpfs"

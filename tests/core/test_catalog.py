@@ -1,0 +1,38 @@
+"""The catalog's schema: created, versioned, and refused when a newer Cene wrote it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cene_desktop.core.catalog import SCHEMA_VERSION, Catalog, CatalogError
+
+
+def test_a_new_catalog_is_created_at_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
+    catalog = Catalog.open(tmp_path)
+    assert catalog.schema_version == SCHEMA_VERSION
+    catalog.close()
+    db = sqlite3.connect(tmp_path / ".cene" / "catalog.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"photos", "sources", "journal", "runs", "corrections"} <= tables
+    db.close()
+    assert Catalog.open(tmp_path).schema_version == SCHEMA_VERSION  # reopening changes nothing
+
+
+def test_a_catalog_from_a_newer_cene_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    Catalog.open(tmp_path).close()
+    db = sqlite3.connect(tmp_path / ".cene" / "catalog.db")
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(CatalogError, match="newer Cene"):
+        Catalog.open(tmp_path)
+
+
+def test_an_unwritable_library_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(CatalogError, match="cannot open its catalog"):
+        Catalog.open(blocker)
