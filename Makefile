@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,training]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,training,package]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -31,6 +31,13 @@ system-deps:
 
 test: lint system-deps
 	$(BIN)/python -m pytest -q -ra
+
+VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' cene_desktop/__init__.py)
+
+# dist/Cene/ (double-click Cene.desktop or run ./Cene) and dist/Cene-VERSION-linux-ARCH.tar.gz.
+package: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller build.spec
+	packaging/make_linux_package.sh dist $(VERSION)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

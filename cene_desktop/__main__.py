@@ -7,7 +7,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args and args[0] not in ("--gui",):
+    if args and args[0] != "--gui":
         from cene_desktop import cli
 
         return cli.main(args)

@@ -30,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"Cene {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="classify the bundled sample photos with the bundled model, print the device and "
+        "timings, and exit (0 when every sample is recognised)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def sorting_options(sub: argparse.ArgumentParser) -> None:
@@ -261,12 +267,64 @@ def run_undo(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def self_test() -> int:
+    """Check an installation: the bundled model recognises the bundled sample photos."""
+    from cene_desktop.assets import asset_path
+    from cene_desktop.core.scanner import Candidate, PreparedPhoto, prepare_photo
+
+    started = time.perf_counter()
+    try:
+        classifier = SceneClassifier()
+        classifier.load()
+    except ModelError as error:
+        print(f"self-test FAILED: {error}")
+        return 1
+    loaded = time.perf_counter()
+    samples = sorted(asset_path("samples").glob("*.jpg"))
+    if not samples:
+        print(f"self-test FAILED: no sample photos in {asset_path('samples')}")
+        return 1
+    prepared = []
+    for path in samples:
+        info = path.stat()
+        photo = prepare_photo(
+            Candidate(path, info.st_size, info.st_mtime_ns), classifier.info.input_size
+        )
+        if not isinstance(photo, PreparedPhoto):
+            print(f"self-test FAILED: {path.name}: {photo.reason}")
+            return 1
+        prepared.append(photo.pixels)
+    import numpy as np
+
+    classify_started = time.perf_counter()
+    probabilities = classifier.predict(np.stack(prepared))
+    classified = time.perf_counter()
+    failures = 0
+    print(f"Cene {__version__}, model {classifier.info.version}, device {classifier.device}")
+    for path, row in zip(samples, probabilities, strict=True):
+        best = classifier.info.classes[int(row.argmax())]
+        ok = best == path.stem
+        failures += not ok
+        print(f"  {path.name:<14} -> {best:<10} {row.max():.2f}  {'ok' if ok else 'WRONG'}")
+    print(
+        f"model load {loaded - started:.2f} s, {len(samples)} photos classified in "
+        f"{(classified - classify_started) * 1000:.0f} ms, total {classified - started:.2f} s"
+    )
+    print("self-test passed" if not failures else f"self-test FAILED: {failures} wrong")
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from cene_desktop.logs import setup_logging
 
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(verbose=args.verbose)
+    if args.self_test:
+        return self_test()
+    if args.command is None:
+        parser.print_help()
+        return 2
     handlers = {"sort": run_sort, "watch": run_watch, "undo": run_undo}
     try:
         return handlers[args.command](args)

@@ -10,9 +10,11 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cene_desktop import __version__
+from cene_desktop.assets import asset_path
 from cene_desktop.config import load_settings
 from cene_desktop.logs import log_path, setup_logging
 from cene_desktop.ui.main_window import MainWindow
@@ -49,6 +51,7 @@ def run_app(argv: list[str], settings_file: Path | None = None) -> int:
     app.setApplicationName("Cene")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("cene")
+    app.setWindowIcon(QIcon(str(asset_path("icons", "cene.png"))))
     install_crash_dialog(app)  # type: ignore[arg-type]
     settings = load_settings(settings_file)
     window = MainWindow(settings, settings_file)
