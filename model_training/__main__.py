@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = argparse.ArgumentParser(prog="python -m model_training", description=__doc__)
     parser.add_argument(
-        "stage", choices=["convert", "features", "train", "finetune", "export", "evaluate"]
+        "stage", choices=["convert", "features", "train", "finetune", "soup", "export", "evaluate"]
     )
     parser.add_argument("--variant", default="lite0")
     parser.add_argument("--size", type=int, default=224)
@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         help="export: which trained weights ('head' or a fine-tuning run name)",
     )
     parser.add_argument("--model-dir", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=0, help="finetune: random seed")
+    parser.add_argument("--lr", type=float, default=4e-4, help="finetune: peak learning rate")
+    parser.add_argument("--runs", default="", help="soup: comma-separated runs to average")
     parser.add_argument("--model-version", default=None, help="export: version in metadata.json")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -62,7 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.stage == "finetune":
         from model_training import train
 
-        train.finetune(config, run=args.run, epochs=args.epochs)
+        train.finetune(
+            config, run=args.run, epochs=args.epochs, seed=args.seed, learning_rate=args.lr
+        )
+    elif args.stage == "soup":
+        from model_training import train
+
+        train.average_runs(config, args.runs.split(","), args.run)
     elif args.stage == "export":
         from model_training import export
 

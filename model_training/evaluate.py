@@ -201,6 +201,8 @@ def tried_table(config: TrainingConfig) -> list[str]:
                 f"lr {settings.get('lr')}, wd {settings.get('weight_decay')}, "
                 f"label smoothing {settings.get('label_smoothing')}"
             )
+            if "soup_of" in settings:
+                what = f"weight average of runs {', '.join(settings['soup_of'])}"
             rows.append(
                 f"| {cache} | {name} | {what} | {best['val_accuracy']:.4f} "
                 f"(epoch {best['epoch']}) | {best['val_accuracy_flip_tta']:.4f} | "
