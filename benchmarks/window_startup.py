@@ -9,6 +9,7 @@ sorts 300 camera photos copied into the watched folder.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -39,7 +40,7 @@ def tensorflow_loaded(pid: int) -> bool:
     return "libtensorflow" in Path(f"/proc/{pid}/maps").read_text()
 
 
-def launch(workdir: Path, photos: Path, runs: int) -> list[float]:
+def launch(workdir: Path, photos: Path, runs: int, command: list[str]) -> list[float]:
     config = workdir / "config" / "Cene"
     config.mkdir(parents=True, exist_ok=True)
     settings = {"version": 1, "photos_dir": str(photos), "library_dir": str(workdir / "Albums")}
@@ -48,7 +49,7 @@ def launch(workdir: Path, photos: Path, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        app = subprocess.Popen([sys.executable, "-m", "cene_desktop"], cwd=REPO, env=env)
+        app = subprocess.Popen(command, cwd=REPO, env=env)
         while True:
             found = subprocess.run(
                 ["xdotool", "search", "--onlyvisible", "--name", "^Cene$"], capture_output=True
@@ -65,13 +66,17 @@ def launch(workdir: Path, photos: Path, runs: int) -> list[float]:
 def main() -> None:
     if "DISPLAY" not in os.environ:
         raise SystemExit("run under Xvfb: xvfb-run -a -s '-screen 0 1400x900x24' ...")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--app", help="a built app to measure instead, e.g. dist/Cene/Cene")
+    args = parser.parse_args()
+    command = [args.app] if args.app else [sys.executable, "-m", "cene_desktop"]
     workdir = Path(tempfile.mkdtemp(prefix="cene-startup-"))
     photos = workdir / "photos"
     photos.mkdir()
-    times = launch(workdir, photos, runs=5)
+    times = launch(workdir, photos, 5, command)
 
     env = {**os.environ, "XDG_CONFIG_HOME": str(workdir / "config"), "QT_QPA_PLATFORM": "xcb"}
-    app = subprocess.Popen([sys.executable, "-m", "cene_desktop"], cwd=REPO, env=env)
+    app = subprocess.Popen(command, cwd=REPO, env=env)
     time.sleep(3)  # idle: window up, watching an empty folder
     idle_rss, _ = rss_mb(app.pid)
     tf_idle = tensorflow_loaded(app.pid)
@@ -93,7 +98,7 @@ def main() -> None:
     app.wait()
     shutil.rmtree(workdir)
     print()
-    print("Cene window start-up and memory (real app, Xvfb, 2-core CPU)")
+    print(f"Cene window start-up and memory: {' '.join(command)} on Xvfb, 2-core CPU")
     print()
     print("| measure | value |")
     print("|---|---:|")
