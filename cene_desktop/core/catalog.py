@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -168,15 +168,7 @@ def _photo(row: sqlite3.Row) -> PhotoRecord:
 
 
 def _run(row: sqlite3.Row) -> Run:
-    return Run(
-        id=row["id"],
-        kind=row["kind"],
-        photos_dir=row["photos_dir"],
-        mode=row["mode"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        undone_at=row["undone_at"],
-    )
+    return Run(**{f.name: row[f.name] for f in fields(Run)})
 
 
 def _journal(row: sqlite3.Row) -> JournalEntry:

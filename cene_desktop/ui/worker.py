@@ -60,24 +60,24 @@ class SortWorker(QObject):
     def stop(self) -> None:
         self._cancel.set()
 
-    def _options(self, dry_run: bool = False) -> SortOptions:
-        return SortOptions(
+    def _sorter(self, dry_run: bool = False) -> Sorter:
+        options = SortOptions(
             mode=self.settings.mode, threshold=self.settings.threshold, dry_run=dry_run
+        )
+        return Sorter(
+            Path(self.settings.library_dir),
+            Path(self.settings.photos_dir),
+            self.classifier(),
+            options,
         )
 
     @Slot()
     def preview(self) -> None:
         """A dry run over the photos already in the folder (nothing is touched)."""
         try:
-            classifier = self.classifier()
-            with Sorter(
-                Path(self.settings.library_dir),
-                Path(self.settings.photos_dir),
-                classifier,
-                self._options(dry_run=True),
-            ) as sorter:
+            with self._sorter(dry_run=True) as sorter:
                 summary = sorter.sort_folder(progress=self._report_progress)
-            self.device.emit(classifier.device)
+            self._announce_device()
             self.plan_ready.emit(summary)
         except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
             log.exception("Preview failed")
@@ -90,13 +90,7 @@ class SortWorker(QObject):
         from cene_desktop.core.watcher import FolderWatcher
 
         try:
-            classifier = self.classifier()
-            with Sorter(
-                Path(self.settings.library_dir),
-                Path(self.settings.photos_dir),
-                classifier,
-                self._options(),
-            ) as sorter:
+            with self._sorter() as sorter:
                 watcher = FolderWatcher(
                     sorter.photos_dir,
                     sorter.library,
@@ -113,8 +107,7 @@ class SortWorker(QObject):
                     notice=self.notice.emit,
                     on_progress=self._report_progress,
                 )
-                if classifier.loaded:
-                    self.device.emit(classifier.device)
+                self._announce_device()
             if summary.error:
                 self.error.emit(summary.error)
         except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
@@ -126,6 +119,10 @@ class SortWorker(QObject):
     def _report_progress(self, step: Progress) -> None:
         eta = step.eta_seconds
         self.progress.emit(step.done, step.total, -1.0 if eta is None else eta)
+        self._announce_device()
+
+    def _announce_device(self) -> None:
+        """Tell the window which device the model runs on, once it is known (or changes)."""
         classifier = self._classifier
         if classifier is not None and classifier.loaded and classifier.device != self._device:
             self._device = classifier.device
