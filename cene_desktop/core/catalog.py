@@ -8,6 +8,7 @@ finish or roll back whatever a crash left open.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections import Counter
@@ -102,6 +103,63 @@ class CatalogError(Exception):
     """The catalog cannot be opened or used; the message says why in the user's words."""
 
 
+class LibraryInUse(CatalogError):
+    """Another Cene process has this library open."""
+
+
+class _LibraryLock:
+    """One process at a time per library: an exclusive ``flock`` on ``LIB/.cene/lock``.
+
+    Shared, reference-counted, by every catalog this process opens on the library (the window,
+    the sorting worker and the editing worker each have their own connection). The kernel
+    drops the lock when the process dies, kill -9 included.
+    """
+
+    _held: dict[Path, _LibraryLock] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "lock"
+        self.users = 0
+        self.recovered = False  # journal recovery runs once per process, before any new work
+        self._file = open(self.path, "a+")  # noqa: SIM115 - held open while the lock is held
+        try:
+            import fcntl
+        except ImportError:  # Windows: sharing a library between processes is not guarded
+            return
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise LibraryInUse(
+                f"This library ({folder.parent}) is in use by another Cene ({holder}). "
+                "Close that one first, or choose another library."
+            ) from error
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"pid {os.getpid()}")
+        self._file.flush()
+
+    @classmethod
+    def acquire(cls, folder: Path) -> _LibraryLock:
+        key = folder.resolve()
+        with cls._guard:
+            lock = cls._held.get(key)
+            if lock is None:
+                lock = cls._held[key] = _LibraryLock(key)
+            lock.users += 1
+            return lock
+
+    def release(self) -> None:
+        with self._guard:
+            self.users -= 1
+            if self.users == 0:
+                del self._held[self.path.parent]
+                self._file.close()  # closing the file drops the flock
+
+
 @dataclass(frozen=True)
 class PhotoRecord:
     id: int
@@ -193,6 +251,7 @@ class Catalog:
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self.library = library
+        self.library_lock: _LibraryLock | None = None
 
     # -- opening -------------------------------------------------------------------------
 
@@ -215,8 +274,18 @@ class Catalog:
                 f"Cene cannot open its catalog in {folder}: {error}. "
                 "Check that the library folder is writable, or choose another one."
             ) from error
+        try:
+            lock = _LibraryLock.acquire(folder)
+        except BaseException:
+            connection.close()
+            raise
         catalog = cls(connection, library)
-        catalog._migrate()
+        catalog.library_lock = lock
+        try:
+            catalog._migrate()
+        except BaseException:
+            catalog.close()
+            raise
         return catalog
 
     @classmethod
@@ -265,6 +334,19 @@ class Catalog:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self.library_lock is not None:
+                self.library_lock.release()
+                self.library_lock = None
+
+    def claim_recovery(self) -> bool:
+        """True the first time in this process: only then may the journal be recovered, since
+        later another thread of this process may have operations in flight."""
+        lock = self.library_lock
+        if lock is None:
+            return True
+        with _LibraryLock._guard:
+            first, lock.recovered = not lock.recovered, True
+            return first
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -90,8 +90,14 @@ class Placer:
             (self.library / album).mkdir(parents=True, exist_ok=True)
 
     def recover(self) -> RecoveryReport:
-        """Finish or roll back every journal entry a crash left open."""
+        """Finish or roll back every journal entry a crash left open.
+
+        Only the first call in a process does anything: operations journaled after that may
+        belong to another thread of this process and be in flight right now.
+        """
         report = RecoveryReport()
+        if not self.catalog.claim_recovery():
+            return report
         for entry in self.catalog.open_journal():
             try:
                 finished = self._recover_entry(entry)

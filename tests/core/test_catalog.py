@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cene_desktop.core.catalog import SCHEMA_VERSION, Catalog, CatalogError
+from cene_desktop.core.catalog import SCHEMA_VERSION, Catalog, CatalogError, LibraryInUse
 
 
 def test_a_new_catalog_is_created_at_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
@@ -36,3 +36,36 @@ def test_an_unwritable_library_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(CatalogError, match="cannot open its catalog"):
         Catalog.open(blocker)
+
+
+def test_a_library_open_in_another_cene_is_refused_until_that_one_ends(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; "
+            "from cene_desktop.core.catalog import Catalog; "
+            f"c = Catalog.open(Path({str(tmp_path)!r})); print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(
+            LibraryInUse, match=rf"in use by another Cene \(pid {holder.pid}\)"
+        ):
+            Catalog.open(tmp_path)
+        first, second = Catalog.open_copy(tmp_path), Catalog.open_copy(tmp_path)  # dry runs may
+        first.close()
+        second.close()
+    finally:
+        holder.kill()
+        holder.wait()
+    # Killed: the kernel dropped its lock, and this process can open the library; twice, too.
+    one, two = Catalog.open(tmp_path), Catalog.open(tmp_path)
+    one.close()
+    two.close()
