@@ -55,9 +55,7 @@ def test_a_library_open_in_another_cene_is_refused_until_that_one_ends(tmp_path:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
-        with pytest.raises(
-            LibraryInUse, match=rf"in use by another Cene \(pid {holder.pid}\)"
-        ):
+        with pytest.raises(LibraryInUse, match=rf"in use by another Cene \(pid {holder.pid}\)"):
             Catalog.open(tmp_path)
         first, second = Catalog.open_copy(tmp_path), Catalog.open_copy(tmp_path)  # dry runs may
         first.close()
