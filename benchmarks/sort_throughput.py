@@ -42,13 +42,18 @@ def main() -> None:
         shutil.rmtree(library, ignore_errors=True)
         options = SortOptions(mode="move", read_workers=workers)
         with Sorter(library, photos, classifier, options) as sorter:
+            cpu_before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()
             summary = sorter.sort_folder()
             elapsed = time.perf_counter() - started
+            cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+            cpu_after.ru_stime - cpu_before.ru_stime
+        )
         assert summary.error is None and summary.count("placed") == args.count, summary.error
         latencies = np.array([o.seconds for o in summary.outcomes if o.seconds is not None])
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rows.append((workers, elapsed, latencies, peak_mb))
+        rows.append((workers, elapsed, latencies, peak_mb, cpu))
 
     print()
     print(
@@ -57,16 +62,25 @@ def main() -> None:
     )
     print(f"model {classifier.info.version}, input {classifier.info.input_size} px")
     print()
-    header = ("read threads", "seconds", "photos/s", "p50 ms", "p95 ms", "peak RSS MB")
+    header = (
+        "read threads",
+        "seconds",
+        "photos/s",
+        "p50 ms",
+        "p95 ms",
+        "CPU ms/photo",
+        "peak RSS MB",
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---:" for _ in header) + "|")
-    for workers, elapsed, latencies, peak_mb in rows:
+    for workers, elapsed, latencies, peak_mb, cpu in rows:
         cells = (
             f"{workers}",
             f"{elapsed:.1f}",
             f"{args.count / elapsed:.1f}",
             f"{np.percentile(latencies, 50) * 1000:.0f}",
             f"{np.percentile(latencies, 95) * 1000:.0f}",
+            f"{cpu / args.count * 1000:.0f}",
             f"{peak_mb:.0f}",
         )
         print("| " + " | ".join(cells) + " |")
