@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO))
 from cene_desktop.config import Settings  # noqa: E402
 from cene_desktop.ui.album_model import REVIEW  # noqa: E402
 from cene_desktop.ui.main_window import MainWindow  # noqa: E402
+from cene_desktop.ui.settings_dialog import WelcomeDialog  # noqa: E402
 
 SAMPLE = REPO.parent / "shared" / "data" / "intel-sample"
 OUT = Path(__file__).resolve().parent
@@ -35,9 +36,14 @@ def pump(app: QApplication, seconds: float) -> None:
         time.sleep(0.02)
 
 
-def snap(app: QApplication, name: str) -> None:
+def snap(app: QApplication, name: str, widget: QWidget | None = None) -> None:
+    """The X screen, or the part of it that ``widget`` covers."""
     pump(app, 1.5)
-    subprocess.run(["import", "-window", "root", str(OUT / name)], check=True)
+    crop = []
+    if widget is not None:
+        box = widget.frameGeometry()
+        crop = ["-crop", f"{box.width()}x{box.height()}+{box.x()}+{box.y()}"]
+    subprocess.run(["import", "-window", "root", *crop, str(OUT / name)], check=True)
     print("wrote", OUT / name)
 
 
@@ -50,6 +56,15 @@ def main() -> None:
             shutil.copyfile(path, photos / f"IMG_{folder.name[:3]}_{path.stem}.jpg")
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Cene")
+    welcome = WelcomeDialog(Settings())
+    welcome.form.photos.setText(str(photos))
+    welcome.move(380, 200)
+    welcome.show()
+    deadline = time.monotonic() + 30
+    while "photos are already" not in welcome.status.text() and time.monotonic() < deadline:
+        pump(app, 0.1)
+    snap(app, "welcome.png", welcome)
+    welcome.close()
     settings = Settings(photos_dir=str(photos), library_dir=str(workdir / "Albums"))
     window = MainWindow(settings, settings_file=workdir / "settings.json")
     window.setGeometry(0, 0, 1400, 900)
