@@ -18,6 +18,7 @@ from pathlib import Path
 
 HASH_NAME = "sha256"
 PARTIAL_PREFIX = ".cene-partial-"
+MAX_NAME_BYTES = 255
 _COPY_CHUNK = 1 << 20
 
 
@@ -46,7 +47,12 @@ def numbered_names(name: str) -> Iterator[str]:
     yield name
     number = 2
     while True:
-        yield f"{stem} ({number}){dot}{suffix}"
+        tail = f" ({number}){dot}{suffix}"
+        # Most file systems allow 255 bytes a name: shorten a long name rather than fail.
+        fitted = stem
+        while len(os.fsencode(fitted + tail)) > MAX_NAME_BYTES and len(fitted) > 1:
+            fitted = fitted[:-1]
+        yield fitted + tail
         number += 1
 
 

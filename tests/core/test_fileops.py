@@ -16,6 +16,11 @@ def test_numbered_names_count_up_before_the_extension() -> None:
         "IMG_0001 (2).JPG",
         "IMG_0001 (3).JPG",
     ]
+    long = "é" * 125 + ".jpg"  # 254 bytes: " (2)" must shorten it, not overflow 255
+    names = fileops.numbered_names(long)
+    next(names)
+    second = next(names)
+    assert second.endswith(" (2).jpg") and len(second.encode()) <= 255
     no_extension = fileops.numbered_names("scan")
     assert [next(no_extension) for _ in range(2)] == ["scan", "scan (2)"]
 

@@ -1,0 +1,118 @@
+"""Property-based tests of the promise that matters most: whatever the names, clashes and bytes,
+every photo ends up exactly once with its bytes intact, or stays where it was with a reason."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cene_desktop.core import fileops, scanner
+from cene_desktop.core.albums import ALBUMS
+from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.placement import Placer
+
+# Names as people and cameras make them: unicode, spaces, reserved-looking characters, very
+# long ones (near the 255-byte limit, where " (2)" no longer fits).
+NAME = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\x00"),
+    min_size=1,
+    max_size=80,
+).filter(lambda name: name not in (".", "..") and not name.startswith("."))
+LONG_NAME = st.integers(min_value=240, max_value=251).map(lambda n: "é" * (n // 2))
+CONTENT = st.sampled_from([b"A" * 10, b"B" * 20, b"CCC", bytes(range(256))]) | st.binary(
+    min_size=1, max_size=300
+)
+PHOTO = st.tuples(
+    st.sampled_from(["card1", "card2", "card2/DCIM"]),
+    NAME | LONG_NAME | st.sampled_from(["IMG_0001", "IMG_0001 (2)", "photo"]),
+    CONTENT,
+    st.sampled_from(ALBUMS),
+    st.sampled_from(["move", "move", "copy", "symlink"]),
+)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(photos=st.lists(PHOTO, min_size=1, max_size=12))
+def test_every_photo_ends_up_exactly_once_or_stays_put(photos: list) -> None:  # type: ignore[type-arg]
+    root = Path(tempfile.mkdtemp(prefix="cene-prop-"))
+    try:
+        inbox, library = root / "in", root / "lib"
+        originals: dict[Path, bytes] = {}
+        for folder, name, content, _, _ in photos:
+            path = inbox / folder / f"{name}.jpg"
+            if len(os.fsencode(path.name)) > 255 or path in originals:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            originals[path] = content
+        catalog = Catalog.open(library)
+        placer = Placer(library, catalog)
+        placer.ensure_albums()
+        outcome: dict[Path, str] = {}
+        plans = {inbox / f / f"{n}.jpg": (album, mode) for f, n, _, album, mode in photos}
+        for path, content in originals.items():
+            album, mode = plans[path]
+            info = path.stat()
+            try:
+                placed = placer.place(
+                    path,
+                    size=info.st_size,
+                    mtime_ns=info.st_mtime_ns,
+                    content_hash=digest(content),
+                    album=album,
+                    mode=mode,
+                    run_id=None,
+                    details={},
+                )
+                outcome[path] = "duplicate" if placed.duplicate else mode
+            except fileops.PlacementError as error:
+                assert str(error)  # a reason a person can read
+                outcome[path] = "stayed"
+        catalog.close()
+
+        in_library: Counter[str] = Counter()
+        for album in ALBUMS:
+            for item in (library / album).iterdir():
+                assert not item.name.startswith(fileops.PARTIAL_PREFIX), "half-written file"
+                in_library[digest(item.read_bytes())] += 1  # a link is read through
+        expected_in_library = {digest(c) for p, c in originals.items() if outcome[p] != "stayed"}
+        assert set(in_library) == expected_in_library
+        assert all(count == 1 for count in in_library.values()), "a photo was doubled"
+        for path, content in originals.items():
+            if outcome[path] == "move":
+                assert not os.path.lexists(path)
+            else:  # copies, links, duplicates and refusals leave the original untouched
+                assert path.read_bytes() == content
+    finally:
+        shutil.rmtree(root)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=4000), cut=st.integers(min_value=0, max_value=5000))
+def test_no_bytes_can_crash_the_scanner(tmp_path_factory, data: bytes, cut: int) -> None:  # type: ignore[no-untyped-def]
+    from .test_scanner import jpeg_bytes
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    real = jpeg_bytes(64, 48)
+    # Random bytes, and a real JPEG with random bytes spliced in.
+    for name, content in (("random.jpg", data), ("spliced.jpg", real[:cut] + data + real[cut:])):
+        path = folder / name
+        path.write_bytes(content)
+        info = path.stat()
+        result = scanner.prepare_photo(scanner.Candidate(path, info.st_size, info.st_mtime_ns), 32)
+        if isinstance(result, scanner.Skipped):
+            assert result.reason
+        else:
+            assert result.pixels.shape == (32, 32, 3)
+        assert path.read_bytes() == content
