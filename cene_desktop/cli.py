@@ -69,6 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a file must stay unchanged before it is sorted (default 0.5)",
     )
 
+    check = commands.add_parser(
+        "check", help="check that the catalog agrees with the album folders (and repair)"
+    )
+    check.add_argument("library", type=Path)
+    check.add_argument(
+        "--repair",
+        action="store_true",
+        help="fix the catalog: forget photos deleted by hand, adopt photos added by hand, "
+        "finish interrupted operations (no photo is ever moved or deleted)",
+    )
+    check.add_argument("--verify", action="store_true", help="also compare every file's bytes")
+    check.add_argument("--json", action="store_true")
+
     undo = commands.add_parser("undo", help="reverse the last sort or watch run")
     undo.add_argument("--library", "-l", type=Path, required=True)
     undo.add_argument("--json", action="store_true")
@@ -236,6 +249,38 @@ def run_watch(args: argparse.Namespace) -> int:
     return 1 if summary.error else 0
 
 
+def run_check(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from cene_desktop.core.check import check_library
+
+    report = check_library(args.library, repair=args.repair, verify_bytes=args.verify)
+    if args.json:
+        print(json.dumps({**asdict(report), "clean": report.clean}, indent=2))
+    else:
+        print(f"{report.photos} photos in the catalog of {args.library}.")
+        sections = (
+            ("in the catalog but no longer in the library", report.missing),
+            ("changed since Cene sorted them", report.changed),
+            ("in an album but not in the catalog", report.untracked),
+            ("half-written copies left by an interruption", report.partial_files),
+        )
+        for title, items in sections:
+            if items:
+                print(f"{len(items)} {title}:")
+                for item in items[:50]:
+                    print(f"  {item}")
+        if report.open_operations:
+            print(f"{report.open_operations} interrupted operations in the journal.")
+        if report.clean:
+            print("The catalog and the album folders agree.")
+        elif report.repaired:
+            print("Repaired: the catalog now matches the album folders (no photo was moved).")
+        else:
+            print("Run `cene check --repair` to bring the catalog in line.")
+    return 0 if report.clean or report.repaired else 1
+
+
 def run_undo(args: argparse.Namespace) -> int:
     library = args.library.resolve()
     catalog = Catalog.open(library)
@@ -325,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handlers = {"sort": run_sort, "watch": run_watch, "undo": run_undo}
+    handlers = {"sort": run_sort, "watch": run_watch, "undo": run_undo, "check": run_check}
     try:
         return handlers[args.command](args)
     except (ModelError, CatalogError) as error:

@@ -26,6 +26,9 @@ MODES = ("move", "copy", "symlink")
 # one between albums; 'restore' moves one back out to where it came from; 'remove' deletes a
 # library copy or link whose original is still in place.
 RENAMING_OPS = ("move", "relocate", "restore")
+# Operations after which the photo has a (new) catalog row; 'adopt' records a file someone put
+# into an album by hand (``cene check --repair``).
+PLACING_OPS = ("move", "copy", "symlink", "adopt")
 RECOVERED_DONE = "finished after an interruption"
 RECOVERED_ROLLED_BACK = "interrupted before it started"
 
@@ -120,7 +123,7 @@ class Placer:
         fileops.remove_if_exists(fileops.partial_path(dest.parent, entry.id))
         if entry.op in RENAMING_OPS:
             done = self._recover_rename(entry, src, dest)
-        elif entry.op == "copy":
+        elif entry.op in ("copy", "adopt"):
             done = _lexists(dest) and fileops.content_hash_file(dest) == entry.content_hash
         elif entry.op == "symlink":
             done = dest.is_symlink() and Path(os.readlink(dest)) == src.resolve()
@@ -154,7 +157,7 @@ class Placer:
 
     def _complete(self, entry: JournalEntry, detail: str | None = None) -> int | None:
         dest = Path(entry.dest)
-        if entry.op in ("move", "copy", "symlink"):
+        if entry.op in PLACING_OPS:
             return self.catalog.record_placed(entry, self._relative(dest), detail)
         photo_id = int(entry.payload["photo_id"])
         album = entry.payload.get("album") if entry.op == "relocate" else None

@@ -1,0 +1,98 @@
+"""``cene check``: does the catalog agree with the album folders? Report drift; repair on request.
+
+Repairs never delete or move a photo: they only change the catalog (forget rows whose file is
+gone, adopt files someone put into an album by hand), finish the journal, and remove Cene's own
+half-written copies.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cene_desktop.core import fileops
+from cene_desktop.core.albums import ALBUMS
+from cene_desktop.core.catalog import Catalog, JournalEntry
+from cene_desktop.core.placement import Placer
+
+
+@dataclass
+class CheckReport:
+    photos: int = 0
+    missing: list[str] = field(default_factory=list)  # catalog rows whose file is gone
+    changed: list[str] = field(default_factory=list)  # files whose bytes differ from the catalog
+    untracked: list[str] = field(default_factory=list)  # album files the catalog does not know
+    open_operations: int = 0
+    partial_files: list[str] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not (
+            self.missing
+            or self.changed
+            or self.untracked
+            or self.open_operations
+            or self.partial_files
+        )
+
+
+def check_library(library: Path, repair: bool = False, verify_bytes: bool = False) -> CheckReport:
+    library = library.resolve()
+    catalog = Catalog.open(library)
+    try:
+        return _check(library, catalog, repair, verify_bytes)
+    finally:
+        catalog.close()
+
+
+def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) -> CheckReport:
+    report = CheckReport(repaired=repair)
+    report.open_operations = len(catalog.open_journal())
+    if repair:
+        Placer(library, catalog).recover()  # before anything else: it may complete moves
+    known: set[str] = set()
+    for photo in catalog.photos():
+        report.photos += 1
+        path = library / photo.current_path
+        known.add(photo.current_path)
+        if not os.path.lexists(path):
+            report.missing.append(photo.current_path)
+            if repair:
+                catalog.forget_photo(photo.id)
+        elif (
+            verify_bytes
+            and not path.is_symlink()
+            and fileops.content_hash_file(path) != photo.content_hash
+        ):
+            report.changed.append(photo.current_path)  # edited elsewhere: reported, kept
+    for album in ALBUMS:
+        folder = library / album
+        if not folder.is_dir():
+            continue
+        for item in sorted(folder.iterdir()):
+            relative = f"{album}/{item.name}"
+            if item.name.startswith(fileops.PARTIAL_PREFIX):
+                report.partial_files.append(relative)
+                if repair:
+                    fileops.remove_if_exists(item)
+            elif not item.name.startswith(".") and relative not in known and item.is_file():
+                report.untracked.append(relative)
+                if repair:
+                    _adopt(catalog, library, item, album)
+    return report
+
+
+def _adopt(catalog: Catalog, library: Path, path: Path, album: str) -> None:
+    """Record a file someone put into an album by hand, as a photo of that album."""
+    content_hash = fileops.content_hash_file(path)
+    if catalog.photo_by_hash(content_hash) is not None:
+        return  # a second copy of a known photo: left as it is, reported again next time
+    info = path.stat()
+    payload = {"original_path": str(path), "album": album, "mode": "move"}
+    entry_id = catalog.journal_begin(None, "adopt", path, path, content_hash, info.st_size, payload)
+    entry = JournalEntry(
+        entry_id, None, "adopt", str(path), str(path), content_hash, info.st_size, payload, ""
+    )
+    catalog.record_placed(entry, str(path.relative_to(library)), "adopted by cene check")
