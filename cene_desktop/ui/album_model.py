@@ -159,7 +159,7 @@ class PhotoGridModel(QAbstractListModel):
         self._wanted: dict[str, Path] = {}  # requested, not ready yet
         self._failed: dict[str, Path] = {}  # no thumbnail could be made from this file
         self._row_of_hash: dict[str, int] = {}
-        self._placeholder = QPixmap(160, 120)
+        self._placeholder = QPixmap(160, 160)
         self._placeholder.fill(QColor("#e0e0e0"))
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802

@@ -69,20 +69,21 @@ class PhotoGrid(QListView):
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)  # keeps 10,000+ photos cheap to lay out
-        self.setIconSize(QSize(160, 120))
-        self.setGridSize(QSize(180, 160))
+        self.setIconSize(QSize(160, 160))
+        self.setGridSize(QSize(178, 190))  # room for the thumbnail and one line of name
         self.setSpacing(6)
         self.setMovement(QListView.Movement.Static)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.setWordWrap(True)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(200)
         self.setStyleSheet(
             "QListView::item { border: 3px solid transparent; border-radius: 4px; }"
-            "QListView::item:selected { background: #d6e8fb; border: 3px solid #1e88e5; }"
+            "QListView::item:selected { background: #d6e8fb; border: 3px solid #1e88e5; color: #0d2a4a; }"
         )
 
 
