@@ -83,7 +83,8 @@ class PhotoGrid(QListView):
         self.setBatchSize(200)
         self.setStyleSheet(
             "QListView::item { border: 3px solid transparent; border-radius: 4px; }"
-            "QListView::item:selected { background: #d6e8fb; border: 3px solid #1e88e5; color: #0d2a4a; }"
+            "QListView::item:selected {"
+            " background: #d6e8fb; border: 3px solid #1e88e5; color: #0d2a4a; }"
         )
 
 
