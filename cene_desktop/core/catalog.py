@@ -17,12 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cene_desktop.core.albums import state_dir
 from cene_desktop.core.fileops import DiskFullError
 
 CATALOG_FILE_NAME = "catalog.db"
+_Record = TypeVar("_Record")
 
 # Each entry migrates the schema from version N to N + 1 (PRAGMA user_version).
 MIGRATIONS: tuple[str, ...] = (
@@ -204,43 +205,27 @@ class Run:
     undone_at: str | None
 
 
+def _from_row(cls: type[_Record], row: sqlite3.Row, **decoded: Any) -> _Record:
+    """A record dataclass from a row whose columns carry the field names."""
+    values = {f.name: row[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**(values | decoded))
+
+
 def _photo(row: sqlite3.Row) -> PhotoRecord:
-    return PhotoRecord(
-        id=row["id"],
-        content_hash=row["content_hash"],
-        size=row["size"],
-        original_path=row["original_path"],
-        current_path=row["current_path"],
-        album=row["album"],
-        mode=row["mode"],
-        predicted=row["predicted"],
-        confidence=row["confidence"],
-        runner_up=row["runner_up"],
+    return _from_row(
+        PhotoRecord,
+        row,
         probabilities=json.loads(row["probabilities"] or "{}"),
-        model_version=row["model_version"],
-        taken_at=row["taken_at"],
-        sorted_at=row["sorted_at"],
         corrected=bool(row["corrected"]),
-        run_id=row["run_id"],
     )
 
 
 def _run(row: sqlite3.Row) -> Run:
-    return Run(**{f.name: row[f.name] for f in fields(Run)})
+    return _from_row(Run, row)
 
 
 def _journal(row: sqlite3.Row) -> JournalEntry:
-    return JournalEntry(
-        id=row["id"],
-        run_id=row["run_id"],
-        op=row["op"],
-        src=row["src"],
-        dest=row["dest"],
-        content_hash=row["content_hash"],
-        size=row["size"],
-        payload=json.loads(row["payload"]),
-        state=row["state"],
-    )
+    return _from_row(JournalEntry, row, payload=json.loads(row["payload"]))
 
 
 class Catalog:
