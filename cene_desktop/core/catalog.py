@@ -228,6 +228,26 @@ def _journal(row: sqlite3.Row) -> JournalEntry:
     return _from_row(JournalEntry, row, payload=json.loads(row["payload"]))
 
 
+def _upsert_source(
+    db: sqlite3.Connection,
+    path: str,
+    size: int,
+    mtime_ns: int,
+    content_hash: str,
+    photo_id: int | None,
+) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO sources(path, size, mtime_ns, content_hash, photo_id)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (path, size, mtime_ns, content_hash, photo_id),
+    )
+
+
+def _delete_photo(db: sqlite3.Connection, photo_id: int) -> None:
+    db.execute("DELETE FROM sources WHERE photo_id = ?", (photo_id,))
+    db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+
+
 class Catalog:
     """One library's catalog. Thread-safe: every call holds the catalog's lock."""
 
@@ -420,16 +440,11 @@ class Catalog:
         self, path: Path, size: int, mtime_ns: int, content_hash: str, photo_id: int | None
     ) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO sources(path, size, mtime_ns, content_hash, photo_id)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (str(path), size, mtime_ns, content_hash, photo_id),
-            )
+            _upsert_source(db, str(path), size, mtime_ns, content_hash, photo_id)
 
     def forget_photo(self, photo_id: int) -> None:
         with self.transaction() as db:
-            db.execute("DELETE FROM sources WHERE photo_id = ?", (photo_id,))
-            db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+            _delete_photo(db, photo_id)
 
     # -- journal -------------------------------------------------------------------------
 
@@ -522,16 +537,13 @@ class Catalog:
             )
             photo_id = int(cursor.lastrowid or 0)
             if payload.get("source_mtime_ns") is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO sources(path, size, mtime_ns, content_hash, photo_id)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (
-                        payload["original_path"],
-                        entry.size,
-                        payload["source_mtime_ns"],
-                        entry.content_hash,
-                        photo_id,
-                    ),
+                _upsert_source(
+                    db,
+                    payload["original_path"],
+                    entry.size,
+                    payload["source_mtime_ns"],
+                    entry.content_hash,
+                    photo_id,
                 )
             self.journal_close(entry.id, "done", detail, conn=db)
             return photo_id
@@ -547,8 +559,7 @@ class Catalog:
         """A library photo moved (undo, correction): update its row and close the entry."""
         with self.transaction() as db:
             if album is None:
-                db.execute("DELETE FROM sources WHERE photo_id = ?", (photo_id,))
-                db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+                _delete_photo(db, photo_id)
             else:
                 db.execute(
                     "UPDATE photos SET current_path = ?, album = ? WHERE id = ?",
