@@ -16,7 +16,14 @@ from typing import TextIO
 from cene_desktop import __version__
 from cene_desktop.core.catalog import Catalog, CatalogError
 from cene_desktop.core.classifier import ModelError, SceneClassifier
-from cene_desktop.core.pipeline import Outcome, Progress, Sorter, SortOptions, SortSummary
+from cene_desktop.core.pipeline import (
+    Outcome,
+    Progress,
+    Sorter,
+    SortOptions,
+    SortSummary,
+    format_eta,
+)
 from cene_desktop.core.placement import MODES, Placer
 
 log = logging.getLogger(__name__)
@@ -88,13 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h"
-
-
 class ProgressBar:
     """A one-line progress bar with rate and ETA on a terminal, sparse lines elsewhere."""
 
@@ -115,7 +115,7 @@ class ProgressBar:
         bar = "#" * int(fraction * width) + "-" * (width - int(fraction * width))
         line = (
             f"[{bar}] {step.done}/{step.total} {fraction:4.0%}  {rate:5.1f} photos/s  "
-            f"ETA {_duration(step.eta_seconds)}"
+            f"ETA {format_eta(step.eta_seconds)}"
         )
         if self.interactive:
             columns = shutil.get_terminal_size().columns

@@ -83,6 +83,14 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+def format_eta(seconds: float | None) -> str:
+    """'m:ss' for a time left (whole hours past an hour); '--:--' when not known yet."""
+    if seconds is None or seconds < 0:
+        return "--:--"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}" if whole < 3600 else f"{whole // 3600}h"
+
+
 @dataclass
 class SortSummary:
     library: Path

@@ -42,7 +42,7 @@ from cene_desktop.core.albums import SCENE_ALBUMS, SCENE_CLASSES
 from cene_desktop.core.catalog import Catalog, CatalogError, PhotoRecord
 from cene_desktop.core.classifier import ModelError, ModelInfo
 from cene_desktop.core.library import CONFUSABLE_PAIRS
-from cene_desktop.core.pipeline import Outcome, SortSummary
+from cene_desktop.core.pipeline import Outcome, SortSummary, format_eta
 from cene_desktop.logs import log_path
 from cene_desktop.ui.album_model import REVIEW, AlbumListModel, PhotoGridModel
 from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog
@@ -56,11 +56,6 @@ from cene_desktop.ui.worker import (
 log = logging.getLogger(__name__)
 
 PREVIEW_SIZE = 480
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class PhotoGrid(QListView):
@@ -432,7 +427,7 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.eta_label.setText(
-            f"{done}/{total}, about {_duration(eta)} left" if busy and eta >= 0 else ""
+            f"{done}/{total}, about {format_eta(eta)} left" if busy and eta >= 0 else ""
         )
 
     def _notice(self, message: str) -> None:
