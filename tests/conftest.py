@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,23 @@ def classifier():  # type: ignore[no-untyped-def]
     model = SceneClassifier()
     model.load()
     return model
+
+
+@pytest.fixture
+def x_display() -> Iterator[str]:
+    """A real X server (Xvfb) for the tests that drive real windows; its DISPLAY name."""
+    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
+        pytest.fail("Xvfb and xdotool are needed (make test installs them)")
+    display = f":{90 + os.getpid() % 9}"
+    server = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
+    deadline = time.monotonic() + 20
+    while not socket.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield display
+    server.terminate()
+    server.wait(10)

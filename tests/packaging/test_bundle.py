@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,20 +67,6 @@ def test_the_bundle_passes_its_self_test_from_any_folder(bundle: Path, tmp_path:
     size = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
     assert size < 800e6, f"bundle is {size / 1e6:.0f} MB"
     assert not list(bundle.rglob("libtensorflow*")), "the CPU bundle must not carry TensorFlow"
-
-
-@pytest.fixture
-def x_display() -> Iterator[str]:
-    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
-        pytest.fail("Xvfb and xdotool are needed (make test installs them)")
-    display = f":{80 + os.getpid() % 9}"
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-    deadline = time.monotonic() + 20
-    while not Path(f"/tmp/.X11-unix/X{display[1:]}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield display
-    server.terminate()
-    server.wait(10)
 
 
 def test_the_bundled_window_appears(bundle: Path, tmp_path: Path, x_display: str) -> None:

@@ -5,35 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from ..conftest import REPO, SAMPLE_DIR
-
-
-@pytest.fixture
-def x_display() -> Iterator[str]:
-    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
-        pytest.fail("Xvfb and xdotool are needed (make test installs them)")
-    display = f":{90 + os.getpid() % 9}"
-    server = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
-    deadline = time.monotonic() + 20
-    while not socket.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield display
-    server.terminate()
-    server.wait(10)
 
 
 def test_a_real_drag_moves_the_photo_and_records_the_correction(
