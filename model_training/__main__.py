@@ -1,4 +1,4 @@
-"""Command line: `python -m model_training convert|features|train|finetune|export|evaluate`."""
+"""Command line: `python -m model_training convert|features|train|finetune|export|adaptation|evaluate`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = argparse.ArgumentParser(prog="python -m model_training", description=__doc__)
     parser.add_argument(
-        "stage", choices=["convert", "features", "train", "finetune", "soup", "export", "evaluate"]
+        "stage", choices=["convert", "features", "train", "finetune", "soup", "export", "adaptation", "evaluate"]
     )
     parser.add_argument("--variant", default="lite0")
     parser.add_argument("--size", type=int, default=224)
@@ -76,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         from model_training import export
 
         export.export(config, source=args.source, version=args.model_version)
+    elif args.stage == "adaptation":
+        from model_training import adaptation
+
+        adaptation.build(config)
     elif args.stage == "evaluate":
         from model_training import evaluate
 

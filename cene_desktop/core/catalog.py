@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cene_desktop.core.albums import state_dir
+from cene_desktop.core.albums import UNSORTED, state_dir
 from cene_desktop.core.fileops import DiskFullError
 
 CATALOG_FILE_NAME = "catalog.db"
@@ -91,6 +91,19 @@ MIGRATIONS: tuple[str, ...] = (
         run_id INTEGER REFERENCES runs(id)   -- one drag or key press = one run, undone together
     );
     CREATE INDEX corrections_run ON corrections(run_id);
+    """,
+    # 2: learning from corrections. Pooled features of labelled photos (computed once per
+    # photo and shipped model), and the albums an adapted model suggests (never applied alone).
+    """
+    CREATE TABLE features (
+        content_hash TEXT PRIMARY KEY,
+        model_version TEXT NOT NULL,     -- the shipped model that computed them
+        vector BLOB NOT NULL             -- float16, little-endian
+    );
+    ALTER TABLE photos ADD COLUMN suggested TEXT;          -- album an adapted model suggests
+    ALTER TABLE photos ADD COLUMN suggested_confidence REAL;
+    ALTER TABLE photos ADD COLUMN suggested_by TEXT;       -- the model version suggesting it
+    CREATE INDEX photos_suggested ON photos(suggested) WHERE suggested IS NOT NULL;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -179,6 +192,19 @@ class PhotoRecord:
     sorted_at: str
     corrected: bool
     run_id: int | None
+    suggested: str | None = None
+    suggested_confidence: float | None = None
+    suggested_by: str | None = None
+
+
+@dataclass(frozen=True)
+class LabelledPhoto:
+    """A photo whose album a person chose or confirmed: an example to learn from."""
+
+    id: int
+    content_hash: str
+    current_path: str
+    album: str
 
 
 @dataclass(frozen=True)
@@ -576,7 +602,11 @@ class Catalog:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (photo_id, from_album, to_album, kind, now_iso(), run_id),
             )
-            db.execute("UPDATE photos SET corrected = 1 WHERE id = ?", (photo_id,))
+            db.execute(
+                "UPDATE photos SET corrected = 1, suggested = NULL, suggested_confidence = NULL,"
+                " suggested_by = NULL WHERE id = ?",
+                (photo_id,),
+            )
 
     def corrections_of_run(self, run_id: int) -> list[sqlite3.Row]:
         return self._query("SELECT * FROM corrections WHERE run_id = ? ORDER BY id DESC", (run_id,))
@@ -619,4 +649,78 @@ class Catalog:
                 " OR (predicted = ? AND runner_up = ?)) ORDER BY confidence ASC, id LIMIT ?",
                 (pair[0], pair[1], pair[1], pair[0], limit),
             )
+        return [_photo(row) for row in rows]
+
+    # -- learning from corrections -------------------------------------------------------
+
+    def labelled_photos(self) -> list[LabelledPhoto]:
+        """Photos a person put in (or confirmed in) a scene album, oldest first."""
+        rows = self._query(
+            "SELECT id, content_hash, current_path, album FROM photos"
+            " WHERE corrected = 1 AND album != ? ORDER BY id",
+            (UNSORTED,),
+        )
+        return [_from_row(LabelledPhoto, row) for row in rows]
+
+    def labelled_count(self) -> int:
+        rows = self._query(
+            "SELECT COUNT(*) FROM photos WHERE corrected = 1 AND album != ?", (UNSORTED,)
+        )
+        return int(rows[0][0])
+
+    def cached_features(self, hashes: Sequence[str], model_version: str) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for start in range(0, len(hashes), 500):
+            chunk = list(hashes[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._query(
+                f"SELECT content_hash, vector FROM features WHERE model_version = ?"
+                f" AND content_hash IN ({marks})",
+                [model_version, *chunk],
+            )
+            found.update((row["content_hash"], bytes(row["vector"])) for row in rows)
+        return found
+
+    def store_features(self, vectors: dict[str, bytes], model_version: str) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO features(content_hash, model_version, vector)"
+                " VALUES (?, ?, ?)",
+                [(key, model_version, value) for key, value in vectors.items()],
+            )
+
+    def set_suggestions(self, suggestions: Sequence[tuple[int, str, float]], by: str) -> None:
+        """Replace every suggestion with these (photo id, album, confidence) from model ``by``."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE photos SET suggested = NULL, suggested_confidence = NULL,"
+                " suggested_by = NULL WHERE suggested IS NOT NULL"
+            )
+            db.executemany(
+                "UPDATE photos SET suggested = ?, suggested_confidence = ?, suggested_by = ?"
+                " WHERE id = ? AND corrected = 0",
+                [(album, confidence, by, photo_id) for photo_id, album, confidence in suggestions],
+            )
+
+    def clear_suggestions(self, keep_by: str | None = None) -> int:
+        """Drop suggestions (all, or all but those of model ``keep_by``); returns how many."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE photos SET suggested = NULL, suggested_confidence = NULL,"
+                " suggested_by = NULL WHERE suggested IS NOT NULL AND suggested_by IS NOT ?",
+                (keep_by,),
+            )
+            return int(cursor.rowcount)
+
+    def suggestion_count(self) -> int:
+        rows = self._query("SELECT COUNT(*) FROM photos WHERE suggested IS NOT NULL")
+        return int(rows[0][0])
+
+    def suggestions(self, limit: int = 1000) -> list[PhotoRecord]:
+        """Photos an adapted model would now place elsewhere, surest first."""
+        rows = self._query(
+            "SELECT * FROM photos WHERE suggested IS NOT NULL"
+            " ORDER BY suggested_confidence DESC, id LIMIT ?",
+            (limit,),
+        )
         return [_photo(row) for row in rows]

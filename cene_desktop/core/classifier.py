@@ -3,6 +3,12 @@
 On a machine without an NVIDIA GPU the model runs through LiteRT (the TFLite runtime), which
 loads in a fraction of a second; TensorFlow is imported only when a GPU may be present, and
 never at import time of this module.
+
+The network ends in 1280 pooled features; the last layer, the *head* (one matrix and a bias),
+is applied here in NumPy. The shipped head lives in ``assets/model/head.npz``; a library may
+have adapted heads learnt from its owner's corrections (``core.models``), and the classifier
+follows whichever the library has active. Switching heads is exact: the same features and the
+same head always give the same probabilities.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -41,6 +47,7 @@ class ModelInfo:
     default_threshold: float
     files: dict[str, str]
     metrics: dict[str, Any] = field(default_factory=dict)
+    learning: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> ModelInfo:
@@ -67,7 +74,54 @@ class ModelInfo:
             default_threshold=float(meta.get("default_threshold", 0.8)),
             files=dict(meta["files"]),
             metrics=dict(meta.get("metrics", {})),
+            learning=dict(meta.get("learning", {})),
         )
+
+    def shipped_head(self) -> Head:
+        return Head.load(self.folder / self.files["head"])
+
+    def asset(self, key: str) -> Path:
+        return self.folder / self.files[key]
+
+
+SHIPPED = "shipped"
+
+
+@dataclass(frozen=True)
+class Head:
+    """The classification layer: logits = features @ kernel + bias."""
+
+    kernel: np.ndarray  # (features, classes) float32
+    bias: np.ndarray  # (classes,) float32
+    name: str = SHIPPED
+
+    @classmethod
+    def load(cls, path: Path, name: str = SHIPPED) -> Head:
+        try:
+            with np.load(path) as stored:
+                kernel = np.asarray(stored["kernel"], dtype=np.float32)
+                bias = np.asarray(stored["bias"], dtype=np.float32)
+        except (OSError, KeyError, ValueError) as error:
+            raise ModelError(f"The model head {path} cannot be read: {error}") from error
+        if kernel.ndim != 2 or bias.shape != (kernel.shape[1],):
+            raise ModelError(f"The model head {path} has the wrong shape {kernel.shape}.")
+        return cls(kernel, bias, name)
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as stream:
+            np.savez(stream, kernel=self.kernel, bias=self.bias)
+            stream.flush()
+            os.fsync(stream.fileno())
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        result: np.ndarray = features.astype(np.float32, copy=False) @ self.kernel + self.bias
+        return result
+
+
+class HeadSource(Protocol):
+    """Where the active head comes from (``core.models.ModelStore``)."""
+
+    def active_head(self, shipped: Head) -> Head: ...
 
 
 def nvidia_gpu_possible() -> bool:
@@ -87,7 +141,8 @@ class SceneClassifier:
     """Batch scene classification with calibrated probabilities.
 
     ``backend``: "auto" (GPU through TensorFlow when one is visible, else LiteRT on the CPU),
-    "litert" or "keras". Thread-safe; the model loads on first use.
+    "litert" or "keras". Thread-safe; the model loads on first use. ``follow(source)`` makes
+    predictions use the head a library has active (checked before every batch).
     """
 
     def __init__(
@@ -102,6 +157,28 @@ class SceneClassifier:
         self._run: Any = None
         self._interpreter: Any = None
         self._batch = 0
+        self.shipped_head = self.info.shipped_head()
+        self.head = self.shipped_head
+        self._source: HeadSource | None = None
+
+    def follow(self, source: HeadSource | None) -> None:
+        """Use the active head of ``source`` (a library's model store) from now on."""
+        self._source = source
+        if source is None:
+            self.head = self.shipped_head
+
+    @property
+    def model_version(self) -> str:
+        """The version predictions come from: the shipped one, or ``shipped+vN`` when adapted."""
+        return self.version_of(self.current_head())
+
+    def version_of(self, head: Head) -> str:
+        return self.info.version if head.name == SHIPPED else f"{self.info.version}+{head.name}"
+
+    def current_head(self) -> Head:
+        if self._source is not None:
+            self.head = self._source.active_head(self.shipped_head)
+        return self.head
 
     @property
     def loaded(self) -> bool:
@@ -179,16 +256,32 @@ class SceneClassifier:
             self.device = f"GPU ({details.get('device_name', gpus[0].name)}, TensorFlow)"
         else:
             self.device = "CPU (TensorFlow)"
-        self._run = lambda batch: np.asarray(model(batch, training=False))
+        features = keras.Model(model.input, model.get_layer("avg_pool").output)
+        self._run = lambda batch: np.asarray(features(batch, training=False))
 
-    def predict(self, pixels: np.ndarray) -> np.ndarray:
-        """Calibrated class probabilities, shape (N, 6), for uint8 images (N, S, S, 3)."""
+    def features(self, pixels: np.ndarray) -> np.ndarray:
+        """Pooled features, shape (N, 1280) float32, for uint8 images (N, S, S, 3)."""
         if pixels.ndim != 4 or pixels.shape[1:] != (self.info.input_size,) * 2 + (3,):
             raise ValueError(f"expected (N, {self.info.input_size}, {self.info.input_size}, 3)")
         self.load()
         with self._lock:
-            logits = self._run(np.ascontiguousarray(pixels, dtype=np.float32))
-        return softmax(logits, self.info.temperature)
+            return np.asarray(
+                self._run(np.ascontiguousarray(pixels, dtype=np.float32)), dtype=np.float32
+            )
+
+    def probabilities(self, features: np.ndarray, head: Head | None = None) -> np.ndarray:
+        """Calibrated probabilities from pooled features, with ``head`` or the active one."""
+        head = head or self.current_head()
+        return softmax(head.logits(features), self.info.temperature)
+
+    def predict(self, pixels: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities, shape (N, 6), for uint8 images (N, S, S, 3)."""
+        return self.classify(pixels)[0]
+
+    def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, str]:
+        """Probabilities and the model version that gave them (one head for the whole batch)."""
+        head = self.current_head()
+        return self.probabilities(self.features(pixels), head), self.version_of(head)
 
     def labelled(self, probabilities: np.ndarray) -> list[dict[str, float]]:
         return [

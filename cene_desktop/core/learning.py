@@ -1,0 +1,476 @@
+"""Learning from a person's corrections: adapt the model's head to their own photos, safely.
+
+Every photo a person moved to another album, or confirmed with "looks right", is a labelled
+example. ``Learner.improve()`` turns them into a new model version:
+
+1. Pooled features of each example (the backbone run once per photo, cached in the catalog).
+2. A deterministic quarter of the examples (by content hash, so it never changes as more are
+   added) is held out; no version is ever trained on them.
+3. A new head is trained from the shipped one on the other examples mixed with the replay set
+   shipped with the app (photos of all six scenes from the training data), with a pull towards
+   the shipped weights, so the scenes the person never corrects keep working.
+4. It is adopted only if it beats the active version on the held-out examples (more of them
+   right, or as many right with a lower log loss) and loses at most half a point of accuracy
+   on the check set shipped with the app, compared with the shipped model. Adopted or not, the
+   version is kept with its scores so the person can see what happened.
+
+``Learner.recheck()`` then runs the active version over the photos already in albums and stores,
+as suggestions, the ones it would now place in another album. Nothing moves by itself.
+
+Retraining the last block as well would need the images, not cached features, and does not fit
+the 30-second budget on two CPU cores; the head alone carries the benchmarked gain.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cene_desktop.core import scanner
+from cene_desktop.core.albums import UNSORTED, album_for_class
+from cene_desktop.core.catalog import Catalog, LabelledPhoto, PhotoRecord, now_iso
+from cene_desktop.core.classifier import SHIPPED, Head, SceneClassifier, softmax
+from cene_desktop.core.models import ModelStore, ModelVersion
+
+log = logging.getLogger(__name__)
+
+HELD_OUT_FRACTION = 0.25
+MIN_HELD_OUT = 3
+MIN_TRAINING = 5
+MIN_EXAMPLES = MIN_HELD_OUT + MIN_TRAINING
+CHECK_TOLERANCE = 0.005  # at most half a point of check-set accuracy lost
+BATCH = 32
+
+#: (done, total, what is being done) for progress bars.
+LearningProgress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """How a head is adapted; the defaults were chosen with ``benchmarks/learning_gain.py``."""
+
+    user_share: float = 0.5  # weight of the person's examples against the replay set
+    anchor: float = 1e-3  # pull towards the shipped weights (L2 on the difference)
+    steps: int = 300
+    learning_rate: float = 3e-3
+
+
+@dataclass(frozen=True)
+class Score:
+    accuracy: float
+    loss: float  # mean negative log likelihood
+    count: int
+
+    def as_dict(self) -> dict[str, float]:
+        return {"accuracy": round(self.accuracy, 4), "loss": round(self.loss, 4), "n": self.count}
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    features: np.ndarray  # (N, D) float32
+    labels: np.ndarray  # (N,) int
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @classmethod
+    def load(cls, path: Path) -> LabelledSet:
+        with np.load(path) as stored:
+            return cls(
+                np.asarray(stored["features"], dtype=np.float32),
+                np.asarray(stored["labels"], dtype=np.int64),
+            )
+
+    def subset(self, index: np.ndarray) -> LabelledSet:
+        return LabelledSet(self.features[index], self.labels[index])
+
+
+@dataclass
+class LearningReport:
+    """What one "improve the model" round did, in words for the person."""
+
+    outcome: str  # "adopted", "refused", "not enough" or "failed"
+    message: str
+    version: ModelVersion | None = None
+    seconds: float = 0.0
+    problems: list[str] | None = None
+
+    @property
+    def adopted(self) -> bool:
+        return self.outcome == "adopted"
+
+
+@dataclass
+class RecheckReport:
+    checked: int
+    suggested: int
+    version: str
+    cancelled: bool = False
+    problems: int = 0
+
+    @property
+    def message(self) -> str:
+        if self.cancelled:
+            return f"Re-check stopped after {self.checked} photos."
+        if not self.suggested:
+            return f"Re-checked {self.checked} photos: the model agrees with every album."
+        return (
+            f"Re-checked {self.checked} photos: {self.suggested} would now go to another album. "
+            "They are listed under Review → Suggestions; nothing was moved."
+        )
+
+
+# -- the maths --------------------------------------------------------------------------
+
+
+def score(head: Head, data: LabelledSet, temperature: float) -> Score:
+    if not len(data):
+        return Score(0.0, 0.0, 0)
+    probabilities = softmax(head.logits(data.features), temperature).astype(np.float64)
+    picked = probabilities[np.arange(len(data)), data.labels]
+    return Score(
+        accuracy=float((probabilities.argmax(axis=1) == data.labels).mean()),
+        loss=float(-np.log(np.clip(picked, 1e-12, 1.0)).mean()),
+        count=len(data),
+    )
+
+
+def fit_head(
+    start: Head,
+    user: LabelledSet,
+    replay: LabelledSet,
+    temperature: float,
+    options: FitOptions | None = None,
+    name: str = "",
+) -> Head:
+    """A head trained from ``start`` on the person's examples mixed with the replay set.
+
+    Full-batch Adam on the weighted cross-entropy of the calibrated softmax, plus an L2 pull
+    towards ``start`` (so little data cannot drag the weights far). Deterministic.
+    """
+    options = options or FitOptions()
+    x = np.concatenate([user.features, replay.features]).astype(np.float32)
+    labels = np.concatenate([user.labels, replay.labels])
+    classes = start.kernel.shape[1]
+    onehot = np.eye(classes, dtype=np.float32)[labels]
+    share = options.user_share if len(user) else 0.0
+    weights = np.concatenate(
+        [
+            np.full(len(user), share / max(len(user), 1), dtype=np.float32),
+            np.full(len(replay), (1.0 - share) / max(len(replay), 1), dtype=np.float32),
+        ]
+    )[:, None]
+    kernel, bias = start.kernel.astype(np.float32).copy(), start.bias.astype(np.float32).copy()
+    moments = [np.zeros_like(kernel), np.zeros_like(bias)]
+    squares = [np.zeros_like(kernel), np.zeros_like(bias)]
+    beta1, beta2, epsilon = 0.9, 0.999, 1e-8
+    for step in range(1, options.steps + 1):
+        scaled = (x @ kernel + bias) / temperature
+        scaled -= scaled.max(axis=1, keepdims=True)
+        exp = np.exp(scaled)
+        probabilities = exp / exp.sum(axis=1, keepdims=True)
+        gradient_logits = (probabilities - onehot) * weights / temperature
+        gradients = [
+            x.T @ gradient_logits + 2.0 * options.anchor * (kernel - start.kernel),
+            gradient_logits.sum(axis=0) + 2.0 * options.anchor * (bias - start.bias),
+        ]
+        for index, (parameter, gradient) in enumerate(zip((kernel, bias), gradients, strict=True)):
+            moments[index] = beta1 * moments[index] + (1 - beta1) * gradient
+            squares[index] = beta2 * squares[index] + (1 - beta2) * gradient**2
+            corrected_moment = moments[index] / (1 - beta1**step)
+            corrected_square = squares[index] / (1 - beta2**step)
+            parameter -= (
+                options.learning_rate * corrected_moment / (np.sqrt(corrected_square) + epsilon)
+            )
+    return Head(kernel, bias, name)
+
+
+def held_out_mask(content_hashes: Sequence[str]) -> np.ndarray:
+    """Which examples judge new versions instead of training them.
+
+    The quarter whose content hash is lowest as a fraction of the hash space (and at least
+    ``MIN_HELD_OUT``, the lowest hashes): an example held out once stays held out as more are
+    added, so no version is ever judged on a photo it was trained on.
+    """
+    fractions = np.asarray([int(h[:12], 16) / 16**12 for h in content_hashes])
+    mask = fractions < HELD_OUT_FRACTION
+    if mask.sum() < MIN_HELD_OUT:
+        mask[np.argsort(fractions, kind="stable")[:MIN_HELD_OUT]] = True
+    return mask
+
+
+def decide(candidate: Score, current: Score, check: Score, shipped_check: Score) -> tuple[bool, str]:
+    """The adoption rule, and the reason in the person's words."""
+    beats = candidate.accuracy > current.accuracy + 1e-9 or (
+        abs(candidate.accuracy - current.accuracy) <= 1e-9 and candidate.loss < current.loss
+    )
+    loss = shipped_check.accuracy - check.accuracy
+    yours = (
+        f"{current.accuracy:.0%} → {candidate.accuracy:.0%} right on {candidate.count} of your "
+        "photos it had not seen"
+    )
+    checked = f"{check.accuracy:.1%} on the check set (shipped model {shipped_check.accuracy:.1%})"
+    if not beats:
+        return False, f"Not better on your photos ({yours}); the current model stays."
+    if loss > CHECK_TOLERANCE + 1e-9:
+        return False, (
+            f"It would lose {100 * loss:.1f} points on the check set ({checked}); "
+            "the current model stays."
+        )
+    return True, f"Better on your photos ({yours}); {checked}."
+
+
+def _pixels(path: Path, size: int) -> np.ndarray | None:
+    try:
+        return scanner.decode_for_model(path.read_bytes(), size)[0]
+    except (OSError, ValueError) as error:
+        log.info("Cannot read %s for learning: %s", path, error)
+        return None
+
+
+def read_features(
+    classifier: SceneClassifier,
+    paths: Sequence[Path],
+    progress: LearningProgress | None = None,
+    stage: str = "",
+    cancel: threading.Event | None = None,
+) -> list[np.ndarray | None]:
+    """Pooled features of each photo file (None where it cannot be read), decoding the next
+    batch in a thread while the model runs on this one."""
+    size = classifier.info.input_size
+    results: list[np.ndarray | None] = [None] * len(paths)
+    starts = list(range(0, len(paths), BATCH))
+    with ThreadPoolExecutor(2) as pool:
+
+        def decode(start: int) -> list[np.ndarray | None]:
+            return [_pixels(path, size) for path in paths[start : start + BATCH]]
+
+        pending = pool.submit(decode, starts[0]) if starts else None
+        for number, start in enumerate(starts):
+            assert pending is not None
+            decoded = pending.result()
+            following = number + 1 < len(starts)
+            pending = pool.submit(decode, starts[number + 1]) if following else None
+            if cancel is not None and cancel.is_set():
+                break
+            good = [i for i, pixels in enumerate(decoded) if pixels is not None]
+            if good:
+                vectors = classifier.features(np.stack([decoded[i] for i in good]))  # type: ignore[misc]
+                for i, vector in zip(good, vectors, strict=True):
+                    results[start + i] = vector
+            if progress is not None:
+                progress(min(start + BATCH, len(paths)), len(paths), stage)
+    return results
+
+
+# -- the learner ------------------------------------------------------------------------
+
+
+class Learner:
+    """Improves one library's model from its owner's corrections, and re-checks its albums."""
+
+    def __init__(
+        self,
+        library: Path,
+        catalog: Catalog,
+        classifier: SceneClassifier,
+        store: ModelStore | None = None,
+        options: FitOptions | None = None,
+    ) -> None:
+        self.library = library.resolve()
+        self.catalog = catalog
+        self.classifier = classifier
+        self.store = store or ModelStore(self.library)
+        self.options = options or FitOptions()
+        info = classifier.info
+        self.classes = tuple(info.classes)
+        self.temperature = info.temperature
+        self._check: LabelledSet | None = None
+        self._replay: LabelledSet | None = None
+
+    @property
+    def check_set(self) -> LabelledSet:
+        if self._check is None:
+            self._check = LabelledSet.load(self.classifier.info.asset("check_set"))
+        return self._check
+
+    @property
+    def replay_set(self) -> LabelledSet:
+        if self._replay is None:
+            self._replay = LabelledSet.load(self.classifier.info.asset("replay_set"))
+        return self._replay
+
+    def new_examples(self) -> int:
+        """Labelled photos added since the last version was made (adopted or not)."""
+        versions = self.store.versions()
+        seen = versions[-1].labelled_total if versions else 0
+        return max(0, self.catalog.labelled_count() - seen)
+
+    # -- features ------------------------------------------------------------------------
+
+    def example_features(
+        self, photos: Sequence[LabelledPhoto], progress: LearningProgress | None = None
+    ) -> tuple[list[LabelledPhoto], np.ndarray, list[str]]:
+        """Features of the labelled photos (cached in the catalog), the photos they belong to,
+        and a problem line per photo that could not be read."""
+        base = self.classifier.info.version
+        cached = self.catalog.cached_features([p.content_hash for p in photos], base)
+        missing = [p for p in photos if p.content_hash not in cached]
+        computed = read_features(
+            self.classifier,
+            [self.library / p.current_path for p in missing],
+            progress,
+            "Reading your photos",
+        )
+        fresh = {
+            photo.content_hash: vector.astype("<f2").tobytes()
+            for photo, vector in zip(missing, computed, strict=True)
+            if vector is not None
+        }
+        if fresh:
+            self.catalog.store_features(fresh, base)
+        cached.update(fresh)
+        kept = [p for p in photos if p.content_hash in cached]
+        problems = [
+            f"{Path(p.current_path).name}: cannot be read, left out of learning"
+            for p in photos
+            if p.content_hash not in cached
+        ]
+        vectors = np.stack([np.frombuffer(cached[p.content_hash], dtype="<f2") for p in kept])
+        return kept, vectors.astype(np.float32), problems
+
+    # -- improving -----------------------------------------------------------------------
+
+    def improve(self, progress: LearningProgress | None = None) -> LearningReport:
+        started = time.perf_counter()
+        photos = self.catalog.labelled_photos()
+        if len(photos) < MIN_EXAMPLES:
+            return LearningReport(
+                "not enough",
+                f"Cene needs at least {MIN_EXAMPLES} photos you corrected or confirmed to learn "
+                f"from; this library has {len(photos)}.",
+            )
+        kept, vectors, problems = self.example_features(photos, progress)
+        labels = np.asarray([self.classes.index(p.album.lower()) for p in kept], dtype=np.int64)
+        examples = LabelledSet(vectors, labels)
+        held = held_out_mask([p.content_hash for p in kept])
+        training, judging = examples.subset(~held), examples.subset(held)
+        if len(training) < MIN_TRAINING or len(judging) < MIN_HELD_OUT:
+            return LearningReport(
+                "not enough",
+                f"Only {len(kept)} of your labelled photos could be read; Cene needs "
+                f"{MIN_EXAMPLES}.",
+                problems=problems,
+            )
+        if progress is not None:
+            progress(0, 1, "Learning")
+        name = self.store.next_name()
+        shipped = self.classifier.shipped_head
+        current_name = self.store.active_name()
+        current = self.store.active_head(shipped)
+        candidate = fit_head(
+            shipped, training, self.replay_set, self.temperature, self.options, name
+        )
+        candidate_score = score(candidate, judging, self.temperature)
+        current_score = score(current, judging, self.temperature)
+        check = score(candidate, self.check_set, self.temperature)
+        shipped_check = score(shipped, self.check_set, self.temperature)
+        adopted, reason = decide(candidate_score, current_score, check, shipped_check)
+        record = ModelVersion(
+            name=name,
+            created=now_iso(),
+            base_version=self.classifier.info.version,
+            adopted=adopted,
+            reason=reason,
+            examples=len(training),
+            held_out=len(judging),
+            labelled_total=len(photos),
+            scores={
+                "held_out": candidate_score.as_dict(),
+                "held_out_current": current_score.as_dict(),
+                "current": current_name,
+                "check": check.as_dict(),
+                "check_shipped": shipped_check.as_dict(),
+            },
+            seconds=round(time.perf_counter() - started, 2),
+        )
+        self.store.add(candidate, record)
+        if adopted:
+            self.activate(name)
+        if progress is not None:
+            progress(1, 1, "Learning")
+        log.info("Model version %s %s: %s", name, "adopted" if adopted else "refused", reason)
+        message = (
+            f"Cene learnt from {len(kept)} of your photos and now uses model {name}. {reason}"
+            if adopted
+            else f"Model {name} was not adopted. {reason}"
+        )
+        return LearningReport(
+            "adopted" if adopted else "refused",
+            message,
+            record,
+            time.perf_counter() - started,
+            problems,
+        )
+
+    def activate(self, name: str) -> None:
+        """Use version ``name`` (or "shipped"); suggestions made by any other version go."""
+        self.store.activate(name)
+        self.catalog.clear_suggestions(keep_by=None if name == SHIPPED else name)
+
+    def roll_back(self) -> str:
+        previous = self.store.previous_name() or SHIPPED
+        self.activate(previous)
+        return previous
+
+    # -- re-checking the albums ----------------------------------------------------------
+
+    def recheck(
+        self,
+        threshold: float | None = None,
+        progress: LearningProgress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RecheckReport:
+        """Suggest another album for every photo the active version would now place elsewhere.
+
+        Photos a person corrected or confirmed are left alone (their album is a decision, not a
+        guess). A suggestion is made only when the model is sure enough to sort the photo into
+        that album (``threshold``, the model's calibrated default unless given).
+        """
+        threshold = self.classifier.info.default_threshold if threshold is None else threshold
+        head = self.store.active_head(self.classifier.shipped_head)
+        photos: list[PhotoRecord] = [p for p in self.catalog.photos() if not p.corrected]
+        vectors = read_features(
+            self.classifier,
+            [self.library / p.current_path for p in photos],
+            progress,
+            "Re-checking",
+            cancel,
+        )
+        readable = [i for i, vector in enumerate(vectors) if vector is not None]
+        suggestions: list[tuple[int, str, float]] = []
+        if readable:
+            stacked = np.stack([vectors[i] for i in readable])  # type: ignore[misc]
+            probabilities = self.classifier.probabilities(stacked, head)
+            for i, row in zip(readable, probabilities, strict=True):
+                best = int(row.argmax())
+                album = album_for_class(self.classes[best]) if row[best] >= threshold else UNSORTED
+                if album not in (UNSORTED, photos[i].album):
+                    suggestions.append((photos[i].id, album, round(float(row[best]), 5)))
+        cancelled = bool(cancel and cancel.is_set())
+        if not cancelled:
+            self.catalog.set_suggestions(suggestions, head.name)
+        return RecheckReport(
+            checked=len(readable),
+            suggested=len(suggestions),
+            version=head.name,
+            cancelled=cancelled,
+            problems=len(photos) - len(readable) if not cancelled else 0,
+        )

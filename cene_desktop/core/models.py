@@ -1,0 +1,175 @@
+"""A library's own model versions: heads adapted to its owner's corrections.
+
+``LIB/.cene/models/vN/`` holds one version: ``head.npz`` and ``version.json`` (when and from
+how many examples it was made, its scores, whether it was adopted and why). ``active.json``
+names the version in use ("shipped" for the model that came with the app) and the ones used
+before it, for rollback. Every file is written to a temporary name, flushed, and renamed, so
+a crash leaves either the old state or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cene_desktop.core.albums import state_dir
+from cene_desktop.core.classifier import SHIPPED, Head
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR_NAME = "models"
+ACTIVE_FILE = "active.json"
+VERSION_FILE = "version.json"
+HEAD_FILE = "head.npz"
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """What a library knows of one adapted head."""
+
+    name: str  # "v1", "v2", …
+    created: str
+    base_version: str  # the shipped model it adapts
+    adopted: bool
+    reason: str  # in the user's words: why it was adopted or refused
+    examples: int  # labelled photos it was trained on
+    held_out: int  # labelled photos kept aside to judge it
+    labelled_total: int  # labelled photos in the library when it was made
+    scores: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def number(self) -> int:
+        return int(self.name.removeprefix("v"))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.tmp")
+    with open(partial, "w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(partial, path)
+
+
+class ModelStore:
+    """The versions in ``LIB/.cene/models``. Thread-safe; cheap to ask for the active head."""
+
+    def __init__(self, library: Path) -> None:
+        self.folder = state_dir(library) / MODELS_DIR_NAME
+        self._lock = threading.Lock()
+        self._cached: tuple[tuple[int, int], Head] | None = None  # (active.json stamp, head)
+
+    # -- versions ------------------------------------------------------------------------
+
+    def versions(self) -> list[ModelVersion]:
+        """Every version on disk, oldest first (unreadable ones are logged and left out)."""
+        found = []
+        if not self.folder.is_dir():
+            return found
+        for entry in self.folder.iterdir():
+            if entry.is_dir() and entry.name.startswith("v") and entry.name[1:].isdigit():
+                try:
+                    data = json.loads((entry / VERSION_FILE).read_text(encoding="utf-8"))
+                    found.append(ModelVersion(**data))
+                except (OSError, ValueError, TypeError) as error:
+                    log.warning("Model version %s cannot be read: %s", entry, error)
+        return sorted(found, key=lambda version: version.number)
+
+    def version(self, name: str) -> ModelVersion | None:
+        return next((v for v in self.versions() if v.name == name), None)
+
+    def next_name(self) -> str:
+        numbers = [0]
+        if self.folder.is_dir():
+            numbers += [
+                int(entry.name[1:].split(".")[0])
+                for entry in self.folder.iterdir()
+                if entry.name.startswith("v") and entry.name[1:].split(".")[0].isdigit()
+            ]
+        return f"v{max(numbers) + 1}"
+
+    def add(self, head: Head, record: ModelVersion) -> None:
+        """Write a new version (a folder renamed into place once complete)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        final = self.folder / record.name
+        partial = self.folder / f"{record.name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        head.save(partial / HEAD_FILE)
+        _write_atomically(partial / VERSION_FILE, json.dumps(asdict(record), indent=2))
+        os.replace(partial, final)
+
+    def head(self, name: str, shipped: Head) -> Head:
+        if name == SHIPPED:
+            return shipped
+        return Head.load(self.folder / name / HEAD_FILE, name)
+
+    # -- the active version --------------------------------------------------------------
+
+    def _read_active(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.folder / ACTIVE_FILE).read_text(encoding="utf-8"))
+            return {"active": str(data["active"]), "history": list(data.get("history", []))}
+        except FileNotFoundError:
+            return {"active": SHIPPED, "history": []}
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            log.warning("%s cannot be read (%s); using the shipped model", ACTIVE_FILE, error)
+            return {"active": SHIPPED, "history": []}
+
+    def active_name(self) -> str:
+        return str(self._read_active()["active"])
+
+    def previous_name(self) -> str | None:
+        """The version that was active before the current one (what "Roll back" restores)."""
+        history = self._read_active()["history"]
+        return str(history[-1]) if history else None
+
+    def activate(self, name: str) -> None:
+        """Make ``name`` (a version or "shipped") the one predictions come from."""
+        if name != SHIPPED and not (self.folder / name / HEAD_FILE).is_file():
+            raise ValueError(f"there is no model version {name!r} in this library")
+        with self._lock:
+            state = self._read_active()
+            if state["active"] == name:
+                return
+            history = [entry for entry in state["history"] if entry != name]
+            history.append(state["active"])
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_atomically(
+                self.folder / ACTIVE_FILE,
+                json.dumps({"active": name, "history": history[-20:]}, indent=2),
+            )
+            self._cached = None
+
+    def roll_back(self) -> str:
+        """Go back to the previously active version; returns its name."""
+        previous = self.previous_name() or SHIPPED
+        self.activate(previous)
+        return previous
+
+    def active_head(self, shipped: Head) -> Head:
+        """The head now active, re-read only when ``active.json`` changed (one stat a call)."""
+        try:
+            info = (self.folder / ACTIVE_FILE).stat()
+            stamp = (info.st_ino, info.st_mtime_ns)  # each write is a new file: a new inode
+        except OSError:
+            return shipped
+        with self._lock:
+            if self._cached is not None and self._cached[0] == stamp:
+                return self._cached[1]
+        name = self.active_name()
+        try:
+            head = self.head(name, shipped)
+        except Exception as error:  # noqa: BLE001 - a broken version must not stop sorting
+            log.warning("Model version %s cannot be used (%s); using the shipped model", name, error)
+            head = shipped
+        with self._lock:
+            self._cached = (stamp, head)
+        return head
