@@ -55,29 +55,64 @@ def pool_photos(data_root: Path) -> tuple[list[Path], np.ndarray]:
     return val.absolute() + rest.absolute(), np.concatenate([val.labels, rest.labels])
 
 
-def pool_features(classifier: SceneClassifier, paths: list[Path], cache: Path) -> np.ndarray:
-    if cache.exists():
-        stored = np.load(cache)
-        if stored.shape[0] == len(paths):
-            return stored
-    vectors = learning.read_features(classifier, paths)
-    stacked = np.stack(vectors).astype(np.float32)  # type: ignore[arg-type]
-    np.save(cache, stacked)
+STYLES = {
+    "as shot": None,
+    "warm cast": "warm",
+    "haze": "haze",
+    "dusk": "dusk",
+    "tight crop": "crop",
+}
+
+
+def styled(image, style: str | None):  # type: ignore[no-untyped-def]
+    """A photo as a particular camera or habit would take it."""
+    from PIL import Image, ImageEnhance
+
+    if style == "warm":  # tungsten white balance / old film scan
+        red, green, blue = image.split()
+        return Image.merge(
+            "RGB",
+            (red.point(lambda v: min(255, int(v * 1.3))), green, blue.point(lambda v: int(v * 0.6))),
+        )
+    if style == "haze":  # low contrast, lifted blacks
+        return Image.blend(ImageEnhance.Contrast(image).enhance(0.5), Image.new("RGB", image.size, (200, 200, 200)), 0.3)
+    if style == "dusk":  # under-exposed, cool
+        dark = ImageEnhance.Brightness(image).enhance(0.45)
+        red, green, blue = dark.split()
+        return Image.merge("RGB", (red.point(lambda v: int(v * 0.8)), green, blue))
+    if style == "crop":  # zoomed in: the centre 55 %
+        side = int(min(image.size) * 0.55)
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        return image.crop((left, top, left + side, top + side))
+    return image
+
+
+def styled_features(
+    classifier: SceneClassifier, paths: list[Path], style: str | None, cache: Path
+) -> np.ndarray:
+    """Features of the photos in a style, through the app's own decoder (via JPEG bytes)."""
+    import io
+
+    from PIL import Image
+
+    from cene_desktop.core import scanner
+
+    target = cache / f"cene-learning-{style or 'plain'}-{len(paths)}.npy"
+    if target.exists():
+        return np.load(target)
+    size = classifier.info.input_size
+    out = []
+    for start in range(0, len(paths), 64):
+        batch = []
+        for path in paths[start : start + 64]:
+            with Image.open(path) as image:
+                buffer = io.BytesIO()
+                styled(image.convert("RGB"), style).save(buffer, "JPEG", quality=92)
+            batch.append(scanner.decode_for_model(buffer.getvalue(), size)[0])
+        out.append(classifier.features(np.stack(batch)))
+    stacked = np.concatenate(out).astype(np.float32)
+    np.save(target, stacked)
     return stacked
-
-
-def kmeans(x: np.ndarray, k: int, seed: int = 0, rounds: int = 30) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
-    centres = unit[rng.choice(len(unit), size=k, replace=False)]
-    for _ in range(rounds):
-        assign = (unit @ centres.T).argmax(axis=1)
-        for c in range(k):
-            members = unit[assign == c]
-            if len(members):
-                centres[c] = members.mean(axis=0)
-                centres[c] /= np.linalg.norm(centres[c])
-    return (unit @ centres.T).argmax(axis=1)
 
 
 def simulate(
@@ -87,18 +122,20 @@ def simulate(
     corrections: int,
     options: learning.FitOptions,
     seed: int,
-) -> dict[str, float] | None:
-    """One user: feed the first ``corrections`` mistakes, score the user's remaining photos."""
+) -> dict[str, float]:
+    """One user working through the review pane, least sure first: each photo the model got
+    wrong is corrected, each it got right is confirmed, until ``corrections`` corrections.
+    Everything reviewed is fed to the app's learning code; the rest is scored."""
     temperature = classifier.info.temperature
     shipped = classifier.shipped_head
-    predicted = classifier.probabilities(x, shipped).argmax(axis=1)
-    wrong = np.flatnonzero(predicted != y)
-    if len(wrong) < learning.MIN_EXAMPLES:
-        return None
+    probabilities = classifier.probabilities(x, shipped)
+    order = np.argsort(probabilities.max(axis=1), kind="stable")
+    wrong = probabilities.argmax(axis=1)[order] != y[order]
+    reviewed = int(np.searchsorted(np.cumsum(wrong), corrections) + 1)
+    fed = order[:reviewed]
+    rest = order[reviewed:]
     rng = np.random.default_rng(seed)
-    fed = rng.permutation(wrong)[:corrections]
-    rest = np.setdiff1d(np.arange(len(y)), fed)
-    hashes = [f"{rng.integers(0, 2**48):012x}" for _ in fed]  # photos' hashes: random
+    hashes = [f"{rng.integers(0, 2**48):012x}" for _ in fed]  # the photos' content hashes
     held = learning.held_out_mask(hashes)
     train = learning.LabelledSet(x[fed[~held]], y[fed[~held]])
     judge = learning.LabelledSet(x[fed[held]], y[fed[held]])
@@ -117,6 +154,7 @@ def simulate(
     return {
         "photos": len(y),
         "fed": len(fed),
+        "corrected": int(min(corrections, wrong.sum())),
         "before": learning.score(shipped, remaining, temperature).accuracy,
         "after": learning.score(head, remaining, temperature).accuracy,
         "check_before": learning.score(shipped, check, temperature).accuracy,
@@ -128,49 +166,36 @@ def simulate(
 
 def user_table(
     classifier: SceneClassifier,
-    x: np.ndarray,
-    y: np.ndarray,
-    users: int,
+    paths: list[Path],
+    labels: np.ndarray,
     corrections: int,
     options: learning.FitOptions,
+    cache: Path,
 ) -> list[dict[str, float]]:
     classes = classifier.info.classes
-    keep = np.isin(y, [classes.index(name) for name in CONFUSABLE])
-    x, y = x[keep], y[keep]
-    clusters = kmeans(x, users)
+    keep = np.flatnonzero(np.isin(labels, [classes.index(name) for name in CONFUSABLE]))
+    chosen = [paths[i] for i in keep]
     rows = []
-    for user in range(users):
-        members = np.flatnonzero(clusters == user)
-        row = simulate(classifier, x[members], y[members], corrections, options, seed=user)
-        if row is not None:
-            rows.append({"user": f"cluster {user}", **row})
-    everyone = simulate(classifier, x, y, corrections, options, seed=99)
-    if everyone is not None:
-        rows.append({"user": "whole pool", **everyone})
+    for number, (user, style) in enumerate(STYLES.items()):
+        x = styled_features(classifier, chosen, style, cache)
+        row = simulate(classifier, x, labels[keep], corrections, options, seed=number)
+        rows.append({"user": user, **row})
     return rows
 
 
 def print_users(rows: list[dict[str, float]], corrections: int) -> None:
-    print(f"\nUsers: {corrections} corrections of the shipped model's mistakes each")
+    print(f"\nUsers (their photos of {', '.join(CONFUSABLE)}): up to {corrections} corrections")
     print(
-        f"{'user':<12} {'photos':>6} {'fed':>4} {'before':>7} {'after':>7} {'gain':>6}"
-        f" {'check before':>12} {'check after':>11} {'adopted':>7} {'train s':>7}"
+        f"{'user':<11} {'photos':>6} {'reviewed':>8} {'fixed':>5} {'before':>7} {'after':>7}"
+        f" {'gain':>6} {'check before':>12} {'check after':>11} {'adopted':>7} {'train s':>7}"
     )
     for row in rows:
         print(
-            f"{row['user']:<12} {row['photos']:>6} {row['fed']:>4} {row['before']:>7.1%}"
-            f" {row['after']:>7.1%} {100 * (row['after'] - row['before']):>+6.1f}"
+            f"{row['user']:<11} {row['photos']:>6} {row['fed']:>8} {row['corrected']:>5}"
+            f" {row['before']:>7.1%} {row['after']:>7.1%}"
+            f" {100 * (row['after'] - row['before']):>+6.1f}"
             f" {row['check_before']:>12.2%} {row['check_after']:>11.2%}"
             f" {'yes' if row['adopted'] else 'no':>7} {row['seconds']:>7.2f}"
-        )
-    clusters = [row for row in rows if row["user"] != "whole pool"]
-    if clusters:
-        gain = np.mean([r["after"] - r["before"] for r in clusters])
-        check = np.mean([r["check_after"] - r["check_before"] for r in clusters])
-        adopted = np.mean([r["adopted"] for r in clusters])
-        print(
-            f"{'mean':<12} {'':>6} {'':>4} {'':>7} {'':>7} {100 * gain:>+6.1f}"
-            f" {'':>12} {100 * check:>+10.2f}p {adopted:>7.0%}"
         )
 
 
@@ -231,7 +256,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("/tmp/intel"))
     parser.add_argument("--corrections", type=int, default=30)
-    parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--timing-examples", type=int, default=200)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--user-share", type=float, default=learning.FitOptions.user_share)
@@ -244,10 +268,10 @@ def main() -> int:
         return 2
     classifier = SceneClassifier()
     paths, labels = pool_photos(args.data)
-    x = pool_features(classifier, paths, args.cache / "cene-learning-pool.npy")
     options = learning.FitOptions(args.user_share, args.anchor, args.steps, args.lr)
     print(f"Pool: {len(paths)} labelled photos outside training and the check set; {options}")
-    print_users(user_table(classifier, x, labels, args.users, args.corrections, options), args.corrections)
+    rows = user_table(classifier, paths, labels, args.corrections, options, args.cache)
+    print_users(rows, args.corrections)
     if args.timing_examples:
         time_improve(classifier, paths, labels, args.timing_examples)
     return 0

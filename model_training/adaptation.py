@@ -38,26 +38,30 @@ SEED = 20261124
 def stratified_draw(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
     """Sorted indices of ``per_class`` members of every class, drawn at random."""
     rng = np.random.default_rng(seed)
-    chosen = [
-        rng.choice(np.flatnonzero(labels == label), size=per_class, replace=False)
-        for label in np.unique(labels)
-    ]
+    chosen = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        chosen.append(rng.choice(members, size=min(per_class, len(members)), replace=False))
     return np.sort(np.concatenate(chosen))
 
 
-def check_set_indices(record: dict) -> np.ndarray:
+def check_set_indices(record: dict, per_class: int = CHECK_PER_CLASS) -> np.ndarray:
     """Which seg_test photos form the check set (the benchmark uses the others)."""
     labels = np.asarray(record["test"]["labels"])
     crossing = np.asarray(record["test"]["crossing"], dtype=bool)
     eligible = np.flatnonzero(~crossing)
-    return eligible[stratified_draw(labels[eligible], CHECK_PER_CLASS, SEED)]
+    return eligible[stratified_draw(labels[eligible], per_class, SEED)]
 
 
 def pooled_features(runner: features.TFLiteRunner, photos: data.Photos, size: int) -> np.ndarray:
     return export.predict_photos(runner, photos, size)
 
 
-def build(config: TrainingConfig) -> dict:
+def build(
+    config: TrainingConfig,
+    check_per_class: int = CHECK_PER_CLASS,
+    replay_per_class: int = REPLAY_PER_CLASS,
+) -> dict:
     import keras
 
     model_dir = config.model_dir
@@ -74,9 +78,9 @@ def build(config: TrainingConfig) -> dict:
         raise RuntimeError("the data set differs from the one the shipped model was trained on")
     size = int(metadata["input_size"])
     test = pipeline.split_photos(config, record, "test")
-    check = test.subset(check_set_indices(record))
+    check = test.subset(check_set_indices(record, check_per_class))
     train_photos = pipeline.split_photos(config, record, "train")
-    replay = train_photos.subset(stratified_draw(train_photos.labels, REPLAY_PER_CLASS, SEED))
+    replay = train_photos.subset(stratified_draw(train_photos.labels, replay_per_class, SEED))
 
     # The new file must reproduce the shipped model: features @ head == Keras logits.
     sample = data.load_photos(check.absolute()[:64], size).astype(np.float32)
@@ -100,9 +104,9 @@ def build(config: TrainingConfig) -> dict:
     metadata["feature_dim"] = int(kernel.shape[0])
     metadata["files"].update({"head": HEAD_FILE, "check_set": CHECK_FILE, "replay_set": REPLAY_FILE})
     metadata["learning"] = {
-        "check_set": f"{len(check)} seg_test photos, {CHECK_PER_CLASS} per class, seed {SEED}, "
+        "check_set": f"{len(check)} seg_test photos, {check_per_class} per class, seed {SEED}, "
         "cross-split duplicates excluded",
-        "replay_set": f"{len(replay)} training photos, {REPLAY_PER_CLASS} per class",
+        "replay_set": f"{len(replay)} training photos, {replay_per_class} per class",
         "check_accuracy": round(check_acc, 4),
     }
     meta_path.write_text(json.dumps(metadata, indent=2) + "\n")

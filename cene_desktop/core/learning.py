@@ -57,7 +57,7 @@ class FitOptions:
     """How a head is adapted; the defaults were chosen with ``benchmarks/learning_gain.py``."""
 
     user_share: float = 0.5  # weight of the person's examples against the replay set
-    anchor: float = 1e-3  # pull towards the shipped weights (L2 on the difference)
+    anchor: float = 1e-2  # pull towards the shipped weights (L2 on the difference)
     steps: int = 300
     learning_rate: float = 3e-3
 

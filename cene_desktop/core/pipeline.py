@@ -24,6 +24,7 @@ from cene_desktop.core import scanner
 from cene_desktop.core.albums import ALBUMS, UNSORTED, album_for_class
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.fileops import DiskFullError, PlacementError
+from cene_desktop.core.models import ModelStore
 from cene_desktop.core.placement import Placer, RecoveryReport, SourceChanged
 from cene_desktop.core.scanner import Candidate, PreparedPhoto, Skipped
 from cene_desktop.core.watcher import FolderWatcher
@@ -39,7 +40,14 @@ class Classifier(Protocol):
     @property
     def info(self) -> Any: ...
 
+    @property
+    def model_version(self) -> str: ...
+
     def predict(self, pixels: np.ndarray) -> np.ndarray: ...
+
+    def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, str]: ...
+
+    def follow(self, source: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,7 @@ class _PlaceJob:
     runner_up: str
     confidence: float
     started: float
+    model_version: str
 
 
 class Sorter:
@@ -184,6 +193,8 @@ class Sorter:
         else:
             self.library.mkdir(parents=True, exist_ok=True)
             self.catalog = Catalog.open(self.library)
+        # Predictions use the model version this library has active (adapted or shipped).
+        classifier.follow(ModelStore(self.library))
         self.placer = Placer(self.library, self.catalog, dry_run=self.options.dry_run)
         self.recovered = RecoveryReport() if self.options.dry_run else self.placer.recover()
         self.placer.ensure_albums()
@@ -195,6 +206,7 @@ class Sorter:
         self.close()
 
     def close(self) -> None:
+        self.classifier.follow(None)
         self.catalog.close()
 
     # -- one-shot sort -------------------------------------------------------------------
@@ -235,7 +247,7 @@ class Sorter:
             mode=self.options.mode,
             dry_run=self.options.dry_run,
             device=self.classifier.device,
-            model_version=str(self.classifier.info.version),
+            model_version=self.classifier.model_version,
             recovered=self.recovered,
         )
 
@@ -243,7 +255,7 @@ class Sorter:
         if self.options.dry_run:
             return 0
         return self.catalog.start_run(
-            kind, self.photos_dir, self.options.mode, str(self.classifier.info.version)
+            kind, self.photos_dir, self.options.mode, self.classifier.model_version
         )
 
     # -- the pipeline --------------------------------------------------------------------
@@ -365,7 +377,7 @@ class Sorter:
         cancel: threading.Event,
     ) -> None:
         pixels = np.stack([photo.pixels for photo, _ in batch])
-        probabilities = self.classifier.predict(pixels)
+        probabilities, version = self.classifier.classify(pixels)
         classes = self.classifier.info.classes
         for (photo, started), row in zip(batch, probabilities, strict=True):
             best, runner_up = (int(i) for i in np.argsort(row)[::-1][:2])
@@ -378,6 +390,7 @@ class Sorter:
                 runner_up=classes[runner_up],
                 confidence=float(row[best]),
                 started=started,
+                model_version=version,
             )
             while not cancel.is_set():
                 try:
@@ -426,7 +439,7 @@ class Sorter:
                     "runner_up": job.runner_up,
                     "confidence": round(job.confidence, 5),
                     "probabilities": job.probabilities,
-                    "model_version": str(self.classifier.info.version),
+                    "model_version": job.model_version,
                     "taken_at": photo.taken_at,
                 },
             )

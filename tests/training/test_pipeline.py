@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model_training import data, export, pipeline, train
+from model_training import adaptation, data, export, pipeline, train
 from model_training.config import TrainingConfig
 
 TRAIN_PER_CLASS = 30
@@ -74,3 +74,12 @@ def test_pipeline_trains_and_exports_a_model(tiny_dataset: Path, tmp_path: Path)
     photo = data.load_photos([tiny_dataset / record["test"]["paths"][0]], SIZE)
     logits = model.predict(photo.astype(np.float32), verbose=0)
     assert logits.shape == (1, len(data.CLASSES))
+
+    # The app's files: a features-only TFLite model and a head, exactly the Keras model.
+    adaptation.build(config, check_per_class=5, replay_per_class=5)
+    from cene_desktop.core.classifier import SceneClassifier, softmax
+
+    classifier = SceneClassifier(config.model_dir, backend="litert")
+    ours = classifier.predict(photo)
+    assert np.abs(ours - softmax(logits, classifier.info.temperature)).max() < 1e-3
+    assert np.load(config.model_dir / adaptation.CHECK_FILE)["labels"].shape == (30,)

@@ -55,13 +55,17 @@ def tflite_logits(sample, metadata) -> np.ndarray:
         interpreter.set_tensor(source["index"], batch)
         interpreter.invoke()
         out.append(interpreter.get_tensor(target["index"]).copy())
-    return np.concatenate(out)
+    features = np.concatenate(out)
+    assert features.shape[1] == metadata["feature_dim"]
+    head = np.load(MODEL_DIR / metadata["files"]["head"])
+    return features @ head["kernel"] + head["bias"]
 
 
 def test_metadata_matches_the_app_contract(metadata: dict) -> None:
     assert metadata["name"] == "cene-scene"
     assert metadata["classes"] == list(data.CLASSES)
-    assert metadata["output"] == "logits"
+    assert metadata["output"].startswith("pooled features")
+    assert {"keras", "tflite", "head", "check_set", "replay_set"} <= set(metadata["files"])
     assert 0.05 < metadata["temperature"] < 20
     assert 0.0 < metadata["default_threshold"] < 1.0
     files = [MODEL_DIR / name for name in metadata["files"].values()]
@@ -99,3 +103,17 @@ def test_tflite_and_keras_agree(metadata: dict, keras_logits, tflite_logits) -> 
         - calibration.softmax(tflite_logits, temperature)
     ).max()
     assert difference <= 1e-3
+
+
+def test_check_set_scores_as_the_metadata_says(metadata: dict) -> None:
+    """The check set every adapted model is held to: the shipped head's accuracy on it."""
+    head = np.load(MODEL_DIR / metadata["files"]["head"])
+    check = np.load(MODEL_DIR / metadata["files"]["check_set"])
+    replay = np.load(MODEL_DIR / metadata["files"]["replay_set"])
+    logits = check["features"].astype(np.float32) @ head["kernel"] + head["bias"]
+    accuracy = float((logits.argmax(axis=1) == check["labels"]).mean())
+    assert accuracy == pytest.approx(metadata["learning"]["check_accuracy"], abs=1e-4)
+    assert accuracy >= 0.92
+    for stored in (check, replay):
+        assert np.bincount(stored["labels"]).min() >= 200  # every scene, balanced
+        assert stored["features"].shape[1] == metadata["feature_dim"]
