@@ -72,10 +72,18 @@ def styled(image, style: str | None):  # type: ignore[no-untyped-def]
         red, green, blue = image.split()
         return Image.merge(
             "RGB",
-            (red.point(lambda v: min(255, int(v * 1.3))), green, blue.point(lambda v: int(v * 0.6))),
+            (
+                red.point(lambda v: min(255, int(v * 1.3))),
+                green,
+                blue.point(lambda v: int(v * 0.6)),
+            ),
         )
     if style == "haze":  # low contrast, lifted blacks
-        return Image.blend(ImageEnhance.Contrast(image).enhance(0.5), Image.new("RGB", image.size, (200, 200, 200)), 0.3)
+        return Image.blend(
+            ImageEnhance.Contrast(image).enhance(0.5),
+            Image.new("RGB", image.size, (200, 200, 200)),
+            0.3,
+        )
     if style == "dusk":  # under-exposed, cool
         dark = ImageEnhance.Brightness(image).enhance(0.45)
         red, green, blue = dark.split()

@@ -1,4 +1,4 @@
-"""Command line: `python -m model_training convert|features|train|finetune|export|adaptation|evaluate`."""
+"""Command line: `python -m model_training STAGE`, one stage of training (see --help)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = argparse.ArgumentParser(prog="python -m model_training", description=__doc__)
     parser.add_argument(
-        "stage", choices=["convert", "features", "train", "finetune", "soup", "export", "adaptation", "evaluate"]
+        "stage",
+        choices=[
+            "convert",
+            "features",
+            "train",
+            "finetune",
+            "soup",
+            "export",
+            "adaptation",
+            "evaluate",
+        ],
     )
     parser.add_argument("--variant", default="lite0")
     parser.add_argument("--size", type=int, default=224)

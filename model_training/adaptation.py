@@ -102,7 +102,9 @@ def build(
 
     metadata["output"] = "pooled features (N, 1280); logits = features @ head.kernel + head.bias"
     metadata["feature_dim"] = int(kernel.shape[0])
-    metadata["files"].update({"head": HEAD_FILE, "check_set": CHECK_FILE, "replay_set": REPLAY_FILE})
+    metadata["files"].update(
+        {"head": HEAD_FILE, "check_set": CHECK_FILE, "replay_set": REPLAY_FILE}
+    )
     metadata["learning"] = {
         "check_set": f"{len(check)} seg_test photos, {check_per_class} per class, seed {SEED}, "
         "cross-split duplicates excluded",

@@ -357,6 +357,12 @@ class Catalog:
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version={target + 1}")
 
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def schema_version(self) -> int:
         with self._lock:

@@ -206,7 +206,9 @@ def held_out_mask(content_hashes: Sequence[str]) -> np.ndarray:
     return mask
 
 
-def decide(candidate: Score, current: Score, check: Score, shipped_check: Score) -> tuple[bool, str]:
+def decide(
+    candidate: Score, current: Score, check: Score, shipped_check: Score
+) -> tuple[bool, str]:
     """The adoption rule, and the reason in the person's words."""
     beats = candidate.accuracy > current.accuracy + 1e-9 or (
         abs(candidate.accuracy - current.accuracy) <= 1e-9 and candidate.loss < current.loss
@@ -221,8 +223,9 @@ def decide(candidate: Score, current: Score, check: Score, shipped_check: Score)
         return False, f"Not better on your photos ({yours}); the current model stays."
     if loss > CHECK_TOLERANCE + 1e-9:
         return False, (
-            f"It would lose {100 * loss:.1f} points on the check set ({checked}); "
-            "the current model stays."
+            f"It would lose {100 * loss:.2f} points on the check set of all six scenes "
+            f"({check.accuracy:.1%}, shipped model {shipped_check.accuracy:.1%}; at most "
+            f"{100 * CHECK_TOLERANCE:.1f} allowed); the current model stays."
         )
     return True, f"Better on your photos ({yours}); {checked}."
 

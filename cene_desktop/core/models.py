@@ -70,7 +70,7 @@ class ModelStore:
 
     def versions(self) -> list[ModelVersion]:
         """Every version on disk, oldest first (unreadable ones are logged and left out)."""
-        found = []
+        found: list[ModelVersion] = []
         if not self.folder.is_dir():
             return found
         for entry in self.folder.iterdir():
@@ -168,7 +168,9 @@ class ModelStore:
         try:
             head = self.head(name, shipped)
         except Exception as error:  # noqa: BLE001 - a broken version must not stop sorting
-            log.warning("Model version %s cannot be used (%s); using the shipped model", name, error)
+            log.warning(
+                "Model version %s cannot be used (%s); using the shipped model", name, error
+            )
             head = shipped
         with self._lock:
             self._cached = (stamp, head)
