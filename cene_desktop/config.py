@@ -35,6 +35,7 @@ class Settings:
     settle_seconds: float = 0.5
     polling: bool = False
     watching: bool = True  # resume watching at start-up
+    learn_after: int = 20  # improve the model after this many new corrections (0: only on demand)
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
 
     @property

@@ -273,6 +273,28 @@ def read_features(
     return results
 
 
+# -- versions ---------------------------------------------------------------------------
+
+
+def switch_version(store: ModelStore, catalog: Catalog, name: str) -> None:
+    """Use version ``name`` (or "shipped"); suggestions made by any other version go."""
+    store.activate(name)
+    catalog.clear_suggestions(keep_by=None if name == SHIPPED else name)
+
+
+def describe_version(store: ModelStore, base_version: str) -> tuple[str, str]:
+    """(short label, longer tooltip) of the version a library has active."""
+    name = store.active_name()
+    version = store.version(name) if name != SHIPPED else None
+    if version is None:
+        return f"Model {base_version}", "The model that came with Cene."
+    total = version.examples + version.held_out
+    return (
+        f"Model {name} (learnt from {total} of your photos)",
+        f"Adapted from {base_version} on {version.created[:10]}. {version.reason}",
+    )
+
+
 # -- the learner ------------------------------------------------------------------------
 
 
@@ -424,9 +446,7 @@ class Learner:
         )
 
     def activate(self, name: str) -> None:
-        """Use version ``name`` (or "shipped"); suggestions made by any other version go."""
-        self.store.activate(name)
-        self.catalog.clear_suggestions(keep_by=None if name == SHIPPED else name)
+        switch_version(self.store, self.catalog, name)
 
     def roll_back(self) -> str:
         previous = self.store.previous_name() or SHIPPED

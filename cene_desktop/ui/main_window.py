@@ -41,12 +41,20 @@ from cene_desktop.config import Settings, save_settings
 from cene_desktop.core.albums import SCENE_ALBUMS, SCENE_CLASSES
 from cene_desktop.core.catalog import Catalog, CatalogError, PhotoRecord
 from cene_desktop.core.classifier import ModelError, ModelInfo
+from cene_desktop.core.learning import (
+    LearningReport,
+    RecheckReport,
+    describe_version,
+    switch_version,
+)
 from cene_desktop.core.library import CONFUSABLE_PAIRS
+from cene_desktop.core.models import ModelStore
 from cene_desktop.core.pipeline import Outcome, SortSummary, format_eta
 from cene_desktop.logs import log_path
 from cene_desktop.ui.album_model import REVIEW, AlbumListModel, PhotoGridModel
 from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog
 from cene_desktop.ui.worker import (
+    LearnWorker,
     LibraryWorker,
     SortWorker,
     ThumbnailLoader,
@@ -56,6 +64,7 @@ from cene_desktop.ui.worker import (
 log = logging.getLogger(__name__)
 
 PREVIEW_SIZE = 480
+SUGGESTIONS = "suggestions"
 
 
 class PhotoGrid(QListView):
@@ -130,6 +139,11 @@ class PreviewPane(QWidget):
         self.title.setText(f"<b>{Path(photo.current_path).name}</b><br>in {photo.album}")
         sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
         note = " You corrected this one." if photo.corrected else ""
+        if photo.suggested:
+            note += (
+                f"<br>Model {photo.suggested_by} now suggests <b>{photo.suggested}</b>"
+                f" ({photo.suggested_confidence or 0:.0%} sure)."
+            )
         self.verdict.setText(f"Looks like <b>{photo.predicted}</b> ({sure} sure).{note}")
         for name, bar in self.bars.items():
             bar.setValue(round(100 * photo.probabilities.get(name, 0.0)))
@@ -155,8 +169,12 @@ class MainWindow(QMainWindow):
     request_confirm = Signal(list)
     request_undo = Signal()
     request_import = Signal(list, str)
+    request_improve = Signal()
+    request_recheck = Signal()
     #: Emitted in the GUI thread once the library worker has finished a person's action.
     action_finished = Signal()
+    #: Emitted in the GUI thread with the report of a learning or re-checking job.
+    learning_finished = Signal(object)
 
     def __init__(self, settings: Settings, settings_file: Path | None = None) -> None:
         super().__init__()
@@ -170,6 +188,10 @@ class MainWindow(QMainWindow):
         self.watching = False
         self.sort_worker: SortWorker | None = None
         self.library_worker: LibraryWorker | None = None
+        self.learn_worker: LearnWorker | None = None
+        self.model_store: ModelStore | None = None
+        self.learning = False  # a learning or re-checking job is running
+        self._learning_asked = False  # the person asked (show the outcome in a dialog)
         self._threads: list = []  # type: ignore[type-arg]
         try:
             self.model_info: ModelInfo | None = ModelInfo.load()
@@ -218,12 +240,17 @@ class MainWindow(QMainWindow):
         review_layout = QHBoxLayout(self.review_bar)
         review_layout.setContentsMargins(0, 0, 0, 0)
         self.review_filters = QButtonGroup(self)
-        for label in ("All", *[name.capitalize() for name in CONFUSABLE_PAIRS]):
+        for label in ("All", *[name.capitalize() for name in CONFUSABLE_PAIRS], "Suggestions"):
             button = QPushButton(label)
             button.setCheckable(True)
             button.setChecked(label == "All")
             self.review_filters.addButton(button)
             review_layout.addWidget(button)
+        self.accept_button = QPushButton("Move to suggested albums")
+        self.accept_button.setToolTip("Move the selected photos where the adapted model suggests")
+        self.accept_button.clicked.connect(self.accept_suggestions)
+        self.accept_button.setVisible(False)
+        review_layout.addWidget(self.accept_button)
         review_layout.addStretch(1)
         hint = QLabel("Drag photos onto an album, or press 1–6.  Enter: looks right.")
         hint.setStyleSheet("color: #666;")
@@ -276,6 +303,14 @@ class MainWindow(QMainWindow):
             style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Show in folder", self
         )
         folder_action.triggered.connect(self.show_in_folder)
+        self.improve_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Improve the model", self
+        )
+        self.improve_action.setToolTip(
+            "Learn from the photos you corrected or confirmed (Cene also does this by itself "
+            "after a number of corrections: see Settings)"
+        )
+        self.improve_action.triggered.connect(self.improve_model)
         settings_action = QAction(
             style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Settings", self
         )
@@ -283,6 +318,7 @@ class MainWindow(QMainWindow):
         for action in (self.pause_action, self.undo_action, open_action, folder_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
+        toolbar.addAction(self.improve_action)
         toolbar.addAction(settings_action)
         self.addToolBar(toolbar)
 
@@ -296,7 +332,9 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("Device: model not loaded yet")
         version = self.model_info.version if self.model_info else "missing"
         self.model_label = QLabel(f"Model {version}")
+        self.learn_label = QLabel()
         bar.addWidget(self.watch_label)
+        bar.addPermanentWidget(self.learn_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.eta_label)
         bar.addPermanentWidget(self.device_label)
@@ -359,6 +397,19 @@ class MainWindow(QMainWindow):
         self.library_worker.failed.connect(self.show_error)
         self.library_worker.changed.connect(self._library_changed)
 
+        self.model_store = ModelStore(library)
+        self.learn_worker = LearnWorker(
+            library, self.sort_worker.classifier, self.settings.threshold
+        )
+        self._threads.append(start_in_thread(self.learn_worker, "cene-learn"))
+        self.request_improve.connect(self.learn_worker.improve)
+        self.request_recheck.connect(self.learn_worker.recheck)
+        self.learn_worker.progress.connect(self._learn_progress)
+        self.learn_worker.improved.connect(self._improved)
+        self.learn_worker.rechecked.connect(self._rechecked)
+        self.learn_worker.failed.connect(self._learn_failed)
+        self.show_model_version()
+
     # Slots for worker signals are methods: Qt then runs them in the GUI thread (queued).
     def _device_changed(self, device: str) -> None:
         self.device_label.setText(f"Device: {device}")
@@ -368,17 +419,24 @@ class MainWindow(QMainWindow):
 
     def _library_changed(self) -> None:
         self.refresh()
+        self.maybe_improve()
         self.action_finished.emit()
 
     def stop_workers(self) -> None:
         if self.sort_worker is not None:
             self.sort_worker.stop()
+        if self.learn_worker is not None:
+            self.learn_worker.stop()
         for thread in self._threads:
             thread.quit()
             thread.wait(30_000)
         self._threads.clear()
         if self.library_worker is not None:
             self.library_worker.close()
+        if self.learn_worker is not None:
+            self.learn_worker.close()
+            self.learn_worker = None
+        self.learning = False
         for loader in (getattr(self, "thumbnails", None), getattr(self, "previews", None)):
             if loader is not None:
                 loader.wait()
@@ -447,7 +505,15 @@ class MainWindow(QMainWindow):
         counts = self.catalog.album_counts()
         counts[REVIEW] = self.catalog.review_count()
         self.albums.set_counts(counts)
-        if self.current_album == REVIEW:
+        self.accept_button.setVisible(
+            self.current_album == REVIEW and self.review_filter == SUGGESTIONS
+        )
+        if self.current_album == REVIEW and self.review_filter == SUGGESTIONS:
+            photos = self.catalog.suggestions()
+            self.heading.setText(
+                f"Review: {len(photos)} photos the adapted model would place elsewhere"
+            )
+        elif self.current_album == REVIEW:
             pair = CONFUSABLE_PAIRS.get(self.review_filter or "")
             photos = self.catalog.review_queue(pair)
             self.heading.setText("Review: the photos the model was least sure of")
@@ -473,7 +539,7 @@ class MainWindow(QMainWindow):
 
     def _filter_clicked(self, button: QPushButton) -> None:
         text = button.text().lower()
-        self.review_filter = text if text in CONFUSABLE_PAIRS else None
+        self.review_filter = text if text in CONFUSABLE_PAIRS or text == SUGGESTIONS else None
         self.refresh()
 
     def selected_photos(self) -> list[PhotoRecord]:
@@ -508,6 +574,108 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         self.request_undo.emit()
+
+    def accept_suggestions(self) -> None:
+        """Move the selected photos to the albums suggested for them (the person's choice)."""
+        by_album: dict[str, list[int]] = {}
+        for photo in self.selected_photos():
+            if photo.suggested:
+                by_album.setdefault(photo.suggested, []).append(photo.id)
+        for album, ids in by_album.items():
+            self.request_relabel.emit(ids, album)
+
+    # -- learning from corrections -------------------------------------------------------
+
+    def show_model_version(self) -> None:
+        if self.model_store is None or self.model_info is None:
+            return
+        label, tooltip = describe_version(self.model_store, self.model_info.version)
+        self.model_label.setText(label)
+        self.model_label.setToolTip(tooltip)
+
+    def improve_model(self) -> None:
+        """Learn from the corrections now (the person asked)."""
+        self._learning_asked = True
+        self._start_learning()
+
+    def maybe_improve(self) -> None:
+        """Learn by itself once enough new corrections have come in (Settings: learn_after)."""
+        every = self.settings.learn_after
+        if every <= 0 or self.catalog is None or self.model_store is None:
+            return
+        versions = self.model_store.versions()
+        seen = versions[-1].labelled_total if versions else 0
+        if self.catalog.labelled_count() - seen >= every:
+            self._start_learning()
+
+    def _start_learning(self, recheck: bool = False) -> None:
+        if self.learn_worker is None or self.learning:
+            return
+        self.learning = True
+        self.improve_action.setEnabled(False)
+        self.learn_label.setText("Re-checking the albums…" if recheck else "Learning…")
+        (self.request_recheck if recheck else self.request_improve).emit()
+
+    def _learning_done(self) -> None:
+        self.learning = False
+        self.improve_action.setEnabled(True)
+        self.learn_label.clear()
+
+    def _learn_progress(self, done: int, total: int, what: str) -> None:
+        self.learn_label.setText(f"{what}… {done}/{total}" if total > 1 else f"{what}…")
+
+    def _learn_failed(self, message: str) -> None:
+        self._learning_done()
+        self._learning_asked = False
+        self.show_error(message)
+        self.learning_finished.emit(None)
+
+    def _improved(self, report: LearningReport) -> None:
+        self._learning_done()
+        asked, self._learning_asked = self._learning_asked, False
+        self.show_model_version()
+        self.statusBar().showMessage(report.message, 15000)
+        for problem in report.problems or []:
+            log.info("%s", problem)
+        if report.adopted:
+            self._offer_recheck(report)
+        elif asked:
+            box = QMessageBox(QMessageBox.Icon.Information, "Cene", report.message, parent=self)
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            box.show()
+        self.learning_finished.emit(report)
+
+    def _offer_recheck(self, report: LearningReport) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "Cene learnt from your photos", "", parent=self
+        )
+        box.setText(report.message)
+        box.setInformativeText(
+            "Re-check the photos already in your albums? Cene will list the ones it would now "
+            "place elsewhere under Review → Suggestions. Nothing is moved without you."
+        )
+        recheck = box.addButton("Re-check albums", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.buttonClicked.connect(
+            lambda button: self._start_learning(recheck=True) if button is recheck else None
+        )
+        self.recheck_offer = box
+        box.show()
+
+    def _rechecked(self, report: RecheckReport) -> None:
+        self._learning_done()
+        self.statusBar().showMessage(report.message, 15000)
+        self.refresh()
+        self.learning_finished.emit(report)
+
+    def activate_version(self, name: str) -> None:
+        """Use another model version (rollback included); from the settings dialog."""
+        if self.model_store is None or self.catalog is None:
+            return
+        switch_version(self.model_store, self.catalog, name)
+        self.show_model_version()
+        self.refresh()
 
     def import_files(self, paths: list[str]) -> None:
         if not self.settings.photos_dir:
@@ -591,7 +759,9 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         default = self.model_info.default_threshold if self.model_info else 0.8
-        dialog = SettingsDialog(self.settings, default, self)
+        dialog = SettingsDialog(
+            self.settings, default, self, models=self.model_store, activate=self.activate_version
+        )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.settings = dialog.settings

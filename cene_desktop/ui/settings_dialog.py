@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -14,17 +15,23 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from cene_desktop.config import Settings, default_library
 from cene_desktop.core import scanner
+from cene_desktop.core.classifier import SHIPPED
+from cene_desktop.core.models import ModelStore, ModelVersion
 from cene_desktop.core.scanner import Candidate
 
 MODE_TEXT = {
@@ -187,9 +194,91 @@ class WelcomeDialog(QDialog):
             self.accept()
 
 
+class ModelVersionsPanel(QGroupBox):
+    """The library's model versions with their scores; one can be put (back) in use."""
+
+    COLUMNS = ("Version", "Made", "Your photos", "Check set", "Status")
+
+    def __init__(self, store: ModelStore, activate: Callable[[str], None]) -> None:
+        super().__init__("Model versions of this library")
+        self.store = store
+        self._activate = activate
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(list(self.COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setMinimumHeight(120)
+        self.use_button = QPushButton("Use selected version")
+        self.use_button.clicked.connect(self.use_selected)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tree)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.use_button)
+        layout.addLayout(row)
+        self.reload()
+
+    def reload(self) -> None:
+        self.tree.clear()
+        active = self.store.active_name()
+        shipped = QTreeWidgetItem(["Shipped", "with Cene", "", "", ""])
+        shipped.setData(0, Qt.ItemDataRole.UserRole, SHIPPED)
+        rows = [(shipped, SHIPPED, True)]
+        for version in reversed(self.store.versions()):
+            rows.append((self._item(version), version.name, version.adopted))
+        for item, name, usable in rows:
+            if name == active:
+                item.setText(4, "● in use")
+            elif not usable:
+                item.setText(4, "refused")
+            item.setData(0, Qt.ItemDataRole.UserRole, name if usable else None)
+            self.tree.addTopLevelItem(item)
+        for column in range(len(self.COLUMNS)):
+            self.tree.resizeColumnToContents(column)
+        self._selection_changed()
+
+    @staticmethod
+    def _item(version: ModelVersion) -> QTreeWidgetItem:
+        scores = version.scores
+        held, before = scores.get("held_out", {}), scores.get("held_out_current", {})
+        check, shipped = scores.get("check", {}), scores.get("check_shipped", {})
+        item = QTreeWidgetItem(
+            [
+                version.name,
+                version.created[:16].replace("T", " "),
+                f"{before.get('accuracy', 0):.0%} → {held.get('accuracy', 0):.0%}"
+                f" of {held.get('n', 0)} ({version.examples} learnt)",
+                f"{shipped.get('accuracy', 0):.1%} → {check.get('accuracy', 0):.1%}",
+                "",
+            ]
+        )
+        for column in range(5):
+            item.setToolTip(column, version.reason)
+        return item
+
+    def selected_name(self) -> str | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+
+    def _selection_changed(self) -> None:
+        name = self.selected_name()
+        self.use_button.setEnabled(name is not None and name != self.store.active_name())
+
+    def use_selected(self) -> None:
+        name = self.selected_name()
+        if name is not None:
+            self._activate(name)
+            self.reload()
+
+
 class SettingsDialog(QDialog):
     def __init__(
-        self, settings: Settings, default_threshold: float, parent: QWidget | None = None
+        self,
+        settings: Settings,
+        default_threshold: float,
+        parent: QWidget | None = None,
+        models: ModelStore | None = None,
+        activate: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Cene settings")
@@ -212,10 +301,25 @@ class SettingsDialog(QDialog):
         self.settle.setValue(settings.settle_seconds)
         self.polling = QCheckBox("Check the folder periodically (for network drives)")
         self.polling.setChecked(settings.polling)
+        self.learn_after = QSpinBox()
+        self.learn_after.setRange(0, 10_000)
+        self.learn_after.setSpecialValueText("only when I ask")
+        self.learn_after.setSuffix(" new corrections")
+        self.learn_after.setValue(settings.learn_after)
+        self.learn_after.setToolTip(
+            "Cene learns from the photos you move or confirm in the review pane, in the "
+            "background, and keeps a new model only if it does better on your photos."
+        )
         extra = QFormLayout()
         extra.addRow("Unsorted below confidence:", self.threshold)
         extra.addRow("Wait for files to settle:", self.settle)
         extra.addRow("", self.polling)
+        extra.addRow("Improve the model after:", self.learn_after)
+        self.versions = (
+            ModelVersionsPanel(models, activate)
+            if models is not None and activate is not None
+            else None
+        )
         self.status = QLabel(" ")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -226,6 +330,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addLayout(extra)
+        if self.versions is not None:
+            layout.addWidget(self.versions)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
 
@@ -240,5 +346,6 @@ class SettingsDialog(QDialog):
             threshold=None if threshold == round(self.default_threshold, 2) else threshold,
             settle_seconds=self.settle.value(),
             polling=self.polling.isChecked(),
+            learn_after=self.learn_after.value(),
         )
         self.accept()

@@ -2,7 +2,8 @@
 
 ``SortWorker`` runs the engine's watch loop (decode, classify, place) in its own thread;
 ``LibraryWorker`` performs a person's edits (relabel, confirm, undo, importing dropped files)
-one at a time in another; ``ThumbnailLoader`` makes and caches thumbnails in a thread pool.
+one at a time in another; ``LearnWorker`` improves the model from those edits and re-checks the
+albums in a third; ``ThumbnailLoader`` makes and caches thumbnails in a thread pool.
 The GUI thread never decodes, hashes, classifies or moves a file.
 """
 
@@ -45,17 +46,20 @@ class SortWorker(QObject):
         self._cancel = threading.Event()
         self._classifier = None
         self._classifier_factory = classifier_factory
+        self._classifier_lock = threading.Lock()
         self._device = ""
 
     def classifier(self):  # type: ignore[no-untyped-def]
-        if self._classifier is None:
-            if self._classifier_factory is not None:
-                self._classifier = self._classifier_factory()  # type: ignore[operator]
-            else:
-                from cene_desktop.core.classifier import SceneClassifier
+        """The scene model, made on first use (shared with the learning worker)."""
+        with self._classifier_lock:
+            if self._classifier is None:
+                if self._classifier_factory is not None:
+                    self._classifier = self._classifier_factory()  # type: ignore[operator]
+                else:
+                    from cene_desktop.core.classifier import SceneClassifier
 
-                self._classifier = SceneClassifier()
-        return self._classifier
+                    self._classifier = SceneClassifier()
+            return self._classifier
 
     def stop(self) -> None:
         self._cancel.set()
@@ -202,6 +206,60 @@ class LibraryWorker(QObject):
         if self._library is not None:
             self._library.close()
             self._library = None
+
+
+class LearnWorker(QObject):
+    """Improves the model from the library's corrections, and re-checks the albums."""
+
+    progress = Signal(int, int, str)  # done, total, what
+    improved = Signal(object)  # core.learning.LearningReport
+    rechecked = Signal(object)  # core.learning.RecheckReport
+    failed = Signal(str)
+
+    def __init__(self, library_dir: Path, classifier_provider, threshold: float | None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.library_dir = library_dir
+        self.threshold = threshold
+        self._classifier_provider = classifier_provider
+        self._catalog = None
+        self._cancel = threading.Event()
+
+    def _learner(self):  # type: ignore[no-untyped-def]
+        from cene_desktop.core.catalog import Catalog
+        from cene_desktop.core.learning import Learner
+
+        if self._catalog is None:
+            self._catalog = Catalog.open(self.library_dir)
+        return Learner(self.library_dir, self._catalog, self._classifier_provider())
+
+    @Slot()
+    def improve(self) -> None:
+        try:
+            report = self._learner().improve(progress=self.progress.emit)
+        except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
+            log.exception("Learning from corrections failed")
+            self.failed.emit(f"Cene could not learn from your corrections: {error}")
+            return
+        self.improved.emit(report)
+
+    @Slot()
+    def recheck(self) -> None:
+        self._cancel.clear()
+        try:
+            report = self._learner().recheck(self.threshold, self.progress.emit, self._cancel)
+        except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
+            log.exception("Re-checking the albums failed")
+            self.failed.emit(f"Cene could not re-check the albums: {error}")
+            return
+        self.rechecked.emit(report)
+
+    def stop(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.close()
+            self._catalog = None
 
 
 class _ThumbnailJob(QRunnable):

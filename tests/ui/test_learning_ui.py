@@ -1,0 +1,131 @@
+"""Learning from corrections in the window: automatic rounds, the re-check offer, suggestions,
+the version list in the settings and rolling back from it. Real library, real model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cene_desktop.config import Settings
+from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.classifier import SHIPPED
+from cene_desktop.core.models import ModelStore
+from cene_desktop.core.pipeline import Sorter, SortOptions
+from cene_desktop.ui.album_model import REVIEW
+
+from ..core.test_learning import label_like_the_person, make_inbox
+from .test_main_window import show
+
+
+@pytest.fixture
+def warm_settings(tmp_path: Path, classifier) -> Settings:  # type: ignore[no-untyped-def]
+    """A library of warm-cast photos, three quarters reviewed by their owner."""
+    inbox, library = tmp_path / "inbox", tmp_path / "Albums"
+    truth = make_inbox(inbox, per_class=30)
+    with Sorter(library, inbox, classifier, SortOptions()) as sorter:
+        sorter.sort_folder()
+    label_like_the_person(library, truth)
+    return Settings(photos_dir=str(inbox), library_dir=str(library), watching=False)
+
+
+def open_window(qtbot, settings: Settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    return window
+
+
+@pytest.fixture
+def window(qtbot, warm_settings: Settings, tmp_path: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    main = open_window(qtbot, warm_settings, tmp_path)
+    yield main
+    main.close()
+
+
+def confirm_first_review_photo(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    show(window, qtbot, REVIEW)
+    window.grid.setCurrentIndex(window.grid_model.index(0))
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        window.confirm_selected()  # what Enter does (keys are tested in test_main_window)
+
+
+def test_enough_corrections_start_learning_and_offer_a_recheck(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    assert window.model_label.text().startswith("Model 1.")
+    with qtbot.waitSignal(window.learning_finished, timeout=60_000) as improved:
+        confirm_first_review_photo(window, qtbot)  # 136 labelled photos now: time to learn
+    report = improved.args[0]
+    assert report.adopted, report.message
+    qtbot.waitUntil(lambda: window.model_label.text().startswith("Model v1"), timeout=10_000)
+    assert "of your photos" in window.model_label.text()
+    assert "Better on your photos" in window.model_label.toolTip()
+    offer = window.recheck_offer
+    qtbot.waitUntil(offer.isVisible)
+
+    # Re-check: the adapted model's suggestions appear under Review → Suggestions.
+    recheck_button = next(b for b in offer.buttons() if b.text() == "Re-check albums")
+    with qtbot.waitSignal(window.learning_finished, timeout=60_000) as rechecked:
+        recheck_button.click()
+    result = rechecked.args[0]
+    assert result.checked == 44
+    show(window, qtbot, REVIEW)
+    button = next(b for b in window.review_filters.buttons() if b.text() == "Suggestions")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.grid_model.rowCount() == result.suggested
+    assert window.accept_button.isVisible()
+    if result.suggested:
+        photo = window.grid_model.photo(0)
+        window.grid.setCurrentIndex(window.grid_model.index(0))
+        assert f"now suggests <b>{photo.suggested}</b>" in window.preview.verdict.text()
+        with qtbot.waitSignal(window.action_finished, timeout=10_000):
+            window.accept_button.click()
+        catalog = Catalog.open(Path(window.settings.library_dir))
+        moved = catalog.photo(photo.id)
+        catalog.close()
+        assert moved is not None and moved.album == photo.suggested and moved.suggested is None
+        library = Path(window.settings.library_dir)
+        assert (library / moved.current_path).is_file()
+
+
+def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.settings_dialog import SettingsDialog
+
+    with qtbot.waitSignal(window.learning_finished, timeout=60_000):
+        window.improve_model()
+    store = ModelStore(Path(window.settings.library_dir))
+    assert store.active_name() == "v1"
+    dialog = SettingsDialog(
+        window.settings, 0.9, window, models=window.model_store, activate=window.activate_version
+    )
+    qtbot.addWidget(dialog)
+    panel = dialog.versions
+    assert panel is not None
+    rows = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
+    assert [row.text(0) for row in rows] == ["Shipped", "v1"]
+    assert rows[1].text(4) == "● in use" and "→" in rows[1].text(2)
+    panel.tree.setCurrentItem(rows[0])
+    assert panel.use_button.isEnabled()
+    panel.use_button.click()
+    assert store.active_name() == SHIPPED
+    assert window.model_label.text().startswith("Model 1.")
+    shipped_row = panel.tree.topLevelItem(0)
+    assert shipped_row.text(4) == "● in use"
+    dialog.close()
+
+
+def test_no_automatic_learning_when_switched_off(
+    qtbot, warm_settings: Settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, replace(warm_settings, learn_after=0), tmp_path)
+    try:
+        confirm_first_review_photo(window, qtbot)
+        assert not window.learning
+        assert ModelStore(Path(warm_settings.library_dir)).versions() == []
+    finally:
+        window.close()
