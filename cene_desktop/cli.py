@@ -92,6 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
     undo = commands.add_parser("undo", help="reverse the last sort or watch run")
     undo.add_argument("--library", "-l", type=Path, required=True)
     undo.add_argument("--json", action="store_true")
+
+    model = commands.add_parser(
+        "model", help="the library's model versions: list, improve from corrections, roll back"
+    )
+    model.add_argument("library", type=Path)
+    action = model.add_mutually_exclusive_group()
+    action.add_argument(
+        "--improve", action="store_true", help="learn from the photos you corrected or confirmed"
+    )
+    action.add_argument("--use", metavar="VERSION", help="use VERSION ('shipped' for the original)")
+    action.add_argument("--rollback", action="store_true", help="go back to the previous version")
+    action.add_argument(
+        "--recheck",
+        action="store_true",
+        help="list photos the active version would place in another album (moves nothing)",
+    )
+    model.add_argument("--json", action="store_true")
     return parser
 
 
@@ -312,6 +329,63 @@ def run_undo(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def run_model(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from cene_desktop.core.learning import Learner, describe_version
+
+    library = args.library.resolve()
+    if not (library / ".cene").is_dir():
+        print(f"cene: {library} is not a Cene library (no .cene folder).", file=sys.stderr)
+        return 1
+    catalog = Catalog.open(library)
+    try:
+        learner = Learner(library, catalog, SceneClassifier())
+        result: dict[str, object] = {}
+        if args.improve:
+            report = learner.improve()
+            result = {"outcome": report.outcome, "message": report.message}
+        elif args.use or args.rollback:
+            try:
+                name = learner.roll_back() if args.rollback else args.use
+                if args.use:
+                    learner.activate(args.use)
+            except ValueError as error:
+                print(f"cene: {error}", file=sys.stderr)
+                return 1
+            result = {"active": name, "message": f"Now using model {name}."}
+        elif args.recheck:
+            recheck = learner.recheck()
+            suggestions = [
+                {"photo": p.current_path, "album": p.album, "suggested": p.suggested}
+                for p in catalog.suggestions()
+            ]
+            result = {"message": recheck.message, "suggestions": suggestions}
+        label, _ = describe_version(learner.store, learner.classifier.info.version)
+        versions = learner.store.versions()
+        result |= {
+            "active": learner.store.active_name(),
+            "versions": [asdict(v) for v in versions],
+            "new_examples": learner.new_examples(),
+        }
+    finally:
+        catalog.close()
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    if "message" in result:
+        print(result["message"])
+    for item in result.get("suggestions", []):  # type: ignore[attr-defined]
+        print(f"  {item['photo']}: {item['album']} → {item['suggested']}")
+    print(f"In use: {label}")
+    for version in versions:
+        marker = "●" if version.name == result["active"] else " "
+        state = "adopted" if version.adopted else "refused"
+        print(f" {marker} {version.name}  {version.created[:16]}  {state}: {version.reason}")
+    print(f"{result['new_examples']} corrections since the last version.")
+    return 0
+
+
 def self_test() -> int:
     """Check an installation: the bundled model recognises the bundled sample photos."""
     from cene_desktop.assets import asset_path
@@ -370,7 +444,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handlers = {"sort": run_sort, "watch": run_watch, "undo": run_undo, "check": run_check}
+    handlers = {
+        "sort": run_sort,
+        "watch": run_watch,
+        "undo": run_undo,
+        "check": run_check,
+        "model": run_model,
+    }
     try:
         return handlers[args.command](args)
     except (ModelError, CatalogError) as error:
