@@ -218,7 +218,8 @@ def time_improve(
     from cene_desktop.core.pipeline import Sorter, SortOptions
 
     rng = np.random.default_rng(7)
-    chosen = rng.choice(len(paths), size=count, replace=False)
+    unreviewed = count // 2  # photos nobody looked at: what recheck() goes through
+    chosen = rng.choice(len(paths), size=count + unreviewed, replace=False)
     with tempfile.TemporaryDirectory() as tmp:
         inbox, library = Path(tmp) / "inbox", Path(tmp) / "library"
         inbox.mkdir()
@@ -230,7 +231,7 @@ def time_improve(
         with Sorter(library, inbox, classifier, SortOptions(mode="move")) as sorter:
             sorter.sort_folder()
         edit = Library(library)
-        for photo in edit.catalog.photos():
+        for photo in edit.catalog.photos()[:count]:
             album = truth[Path(photo.original_path).name].capitalize()
             if photo.album == album:
                 edit.confirm([photo.id])
@@ -250,7 +251,10 @@ def time_improve(
         recheck_seconds = time.perf_counter() - started
         catalog.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nImprove the model on a real library ({count} corrected or confirmed photos)")
+    print(
+        f"\nImprove the model on a real library ({count} corrected or confirmed photos, "
+        f"{unreviewed} not reviewed)"
+    )
     print(f"{'step':<44} {'seconds':>8}")
     print(f"{'improve(), first time (decode + features)':<44} {first:>8.2f}")
     print(f"{'improve(), again (features cached)':<44} {again:>8.2f}")

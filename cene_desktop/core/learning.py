@@ -210,14 +210,16 @@ def decide(
     candidate: Score, current: Score, check: Score, shipped_check: Score
 ) -> tuple[bool, str]:
     """The adoption rule, and the reason in the person's words."""
-    beats = candidate.accuracy > current.accuracy + 1e-9 or (
-        abs(candidate.accuracy - current.accuracy) <= 1e-9 and candidate.loss < current.loss
-    )
+    more_right = candidate.accuracy > current.accuracy + 1e-9
+    as_many = abs(candidate.accuracy - current.accuracy) <= 1e-9
+    beats = more_right or (as_many and candidate.loss < current.loss)
     loss = shipped_check.accuracy - check.accuracy
-    yours = (
-        f"{current.accuracy:.0%} → {candidate.accuracy:.0%} right on {candidate.count} of your "
-        "photos it had not seen"
-    )
+    unseen = f"{candidate.count} of your photos it had not seen"
+    if as_many:
+        sure = "surer" if candidate.loss < current.loss else "less sure"
+        yours = f"as many right, {candidate.accuracy:.0%} of {unseen}, and {sure} of them"
+    else:
+        yours = f"{current.accuracy:.0%} → {candidate.accuracy:.0%} right on {unseen}"
     checked = f"{check.accuracy:.1%} on the check set (shipped model {shipped_check.accuracy:.1%})"
     if not beats:
         return False, f"Not better on your photos ({yours}); the current model stays."

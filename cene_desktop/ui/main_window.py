@@ -646,6 +646,9 @@ class MainWindow(QMainWindow):
         self.learning_finished.emit(report)
 
     def _offer_recheck(self, report: LearningReport) -> None:
+        previous = getattr(self, "recheck_offer", None)
+        if previous is not None:
+            previous.close()  # an offer for an older version is moot
         box = QMessageBox(
             QMessageBox.Icon.Information, "Cene learnt from your photos", "", parent=self
         )

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 from cene_desktop.config import Settings  # noqa: E402
 from cene_desktop.ui.album_model import REVIEW  # noqa: E402
 from cene_desktop.ui.main_window import MainWindow  # noqa: E402
-from cene_desktop.ui.settings_dialog import WelcomeDialog  # noqa: E402
+from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog  # noqa: E402
 
 SAMPLE = REPO.parent / "shared" / "data" / "intel-sample"
 OUT = Path(__file__).resolve().parent
@@ -45,6 +45,43 @@ def snap(app: QApplication, name: str, widget: QWidget | None = None) -> None:
         crop = ["-crop", f"{box.width()}x{box.height()}+{box.x()}+{box.y()}"]
     subprocess.run(["import", "-window", "root", *crop, str(OUT / name)], check=True)
     print("wrote", OUT / name)
+
+
+def learn(app: QApplication, window: MainWindow) -> None:
+    """Play the owner: fix or confirm every photo, then let Cene learn from it."""
+    classes = {
+        name[:3]: name for name in ("buildings", "forest", "glacier", "mountain", "sea", "street")
+    }
+    assert window.catalog is not None
+    for photo in window.catalog.photos():
+        truth = classes[Path(photo.original_path).name.split("_")[1]].capitalize()
+        if photo.album == truth:
+            window.request_confirm.emit([photo.id])
+        else:
+            window.request_relabel.emit([photo.id], truth)
+    pump(app, 5)
+    reports: list[object] = []
+    window.learning_finished.connect(reports.append)
+    window.improve_model()
+    deadline = time.monotonic() + 60
+    while not reports and time.monotonic() < deadline:
+        pump(app, 0.2)
+    offer = getattr(window, "recheck_offer", None)
+    if offer is not None and offer.isVisible():
+        offer.move(420, 300)
+        snap(app, "learnt.png")
+        next(b for b in offer.buttons() if b.text() == "Re-check albums").click()
+        deadline = time.monotonic() + 60
+        while len(reports) < 2 and time.monotonic() < deadline:
+            pump(app, 0.2)
+    dialog = SettingsDialog(
+        window.settings, 0.9, window, models=window.model_store, activate=window.activate_version
+    )
+    dialog.resize(760, 560)
+    dialog.move(320, 160)
+    dialog.show()
+    snap(app, "model-versions.png", dialog)
+    dialog.close()
 
 
 def main() -> None:
@@ -86,6 +123,7 @@ def main() -> None:
     if window.grid_model.rowCount():
         window.grid.setCurrentIndex(window.grid_model.index(0))
     snap(app, "review-pane.png")
+    learn(app, window)
     window.close()
     shutil.rmtree(workdir)
 
