@@ -456,6 +456,21 @@ class Catalog:
             rows = self._query("SELECT * FROM photos WHERE album = ? ORDER BY id", (album,))
         return [_photo(row) for row in rows]
 
+    def photo_ids(self, album: str) -> list[int]:
+        """The ids of an album's photos in the order the grid shows them: cheap for any size."""
+        rows = self._query("SELECT id FROM photos WHERE album = ? ORDER BY id", (album,))
+        return [row[0] for row in rows]
+
+    def photos_by_ids(self, ids: Sequence[int]) -> list[PhotoRecord]:
+        """The records of ``ids``, in that order (ids no longer in the catalog are skipped)."""
+        found: dict[int, PhotoRecord] = {}
+        for start in range(0, len(ids), 500):  # well under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._query(f"SELECT * FROM photos WHERE id IN ({marks})", chunk):
+                found[row["id"]] = _photo(row)
+        return [found[i] for i in ids if i in found]
+
     def album_counts(self) -> dict[str, int]:
         rows = self._query("SELECT album, COUNT(*) AS n FROM photos GROUP BY album")
         return {row["album"]: row["n"] for row in rows}
@@ -644,18 +659,22 @@ class Catalog:
     ) -> list[PhotoRecord]:
         """Photos nobody has looked at yet, least confident first; ``pair``: only photos whose
         two most likely scenes are these two (e.g. mountain or glacier)."""
+        return self.photos_by_ids(self.review_ids(pair, limit))
+
+    def review_ids(self, pair: tuple[str, str] | None = None, limit: int = 1000) -> list[int]:
+        """The ids of :meth:`review_queue`, in its order."""
         if pair is None:
             rows = self._query(
-                "SELECT * FROM photos WHERE corrected = 0 ORDER BY confidence ASC, id LIMIT ?",
+                "SELECT id FROM photos WHERE corrected = 0 ORDER BY confidence ASC, id LIMIT ?",
                 (limit,),
             )
         else:
             rows = self._query(
-                "SELECT * FROM photos WHERE corrected = 0 AND ((predicted = ? AND runner_up = ?)"
+                "SELECT id FROM photos WHERE corrected = 0 AND ((predicted = ? AND runner_up = ?)"
                 " OR (predicted = ? AND runner_up = ?)) ORDER BY confidence ASC, id LIMIT ?",
                 (pair[0], pair[1], pair[1], pair[0], limit),
             )
-        return [_photo(row) for row in rows]
+        return [row[0] for row in rows]
 
     # -- learning from corrections -------------------------------------------------------
 
@@ -724,9 +743,13 @@ class Catalog:
 
     def suggestions(self, limit: int = 1000) -> list[PhotoRecord]:
         """Photos an adapted model would now place elsewhere, surest first."""
+        return self.photos_by_ids(self.suggestion_ids(limit))
+
+    def suggestion_ids(self, limit: int = 1000) -> list[int]:
+        """The ids of :meth:`suggestions`, in its order."""
         rows = self._query(
-            "SELECT * FROM photos WHERE suggested IS NOT NULL"
+            "SELECT id FROM photos WHERE suggested IS NOT NULL"
             " ORDER BY suggested_confidence DESC, id LIMIT ?",
             (limit,),
         )
-        return [_photo(row) for row in rows]
+        return [row[0] for row in rows]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -147,75 +149,113 @@ class AlbumListModel(QAbstractListModel):
 
 
 class PhotoGridModel(QAbstractListModel):
-    """The photos of one album (or the review queue), thumbnails loaded as rows are shown."""
+    """The photos of one album (or the review queue), fetched and thumbnailed as rows are shown.
+
+    The model holds only the photo ids; records come from ``fetch`` a block at a time when a row
+    is drawn, and at most ``MAX_THUMBNAILS`` thumbnails stay in memory (least recently shown
+    ones go first), so an album of tens of thousands of photos costs little more than one
+    screenful.
+    """
 
     thumbnail_wanted = Signal(str, Path)  # content hash, file
+    reset_rows = Signal()  # a different list is shown: thumbnails asked for earlier are stale
+
+    BLOCK = 256
+    MAX_RECORDS = 8 * BLOCK
+    MAX_THUMBNAILS = 600
 
     def __init__(self, library: Path | None = None) -> None:
         super().__init__()
         self.library = library
-        self.photos: list[PhotoRecord] = []
-        self._thumbnails: dict[str, QPixmap] = {}
+        self.ids: list[int] = []
+        self._fetch: Callable[[Sequence[int]], list[PhotoRecord]] = lambda ids: []
+        self._records: dict[int, PhotoRecord] = {}
+        self._thumbnails: OrderedDict[str, QPixmap] = OrderedDict()
         self._wanted: dict[str, Path] = {}  # requested, not ready yet
         self._failed: dict[str, Path] = {}  # no thumbnail could be made from this file
-        self._row_of_hash: dict[str, int] = {}
+        self._row_of_hash: dict[str, int] = {}  # rows drawn, by content hash
         self._placeholder = QPixmap(160, 160)
         self._placeholder.fill(QColor("#e0e0e0"))
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.photos)
+        return 0 if parent.isValid() else len(self.ids)
 
-    def set_photos(self, photos: list[PhotoRecord]) -> None:
-        """Show ``photos``; rows only appended keep the view's selection and scroll position."""
-        old_ids = [p.id for p in self.photos]
-        new_ids = [p.id for p in photos]
-        if new_ids[: len(old_ids)] == old_ids:
-            if len(new_ids) > len(old_ids):
-                self.beginInsertRows(QModelIndex(), len(old_ids), len(new_ids) - 1)
-                self.photos = list(photos)
-                self._index_rows()
+    def set_rows(self, ids: list[int], fetch: Callable[[Sequence[int]], list[PhotoRecord]]) -> None:
+        """Show the photos ``ids``, their records read through ``fetch`` when drawn.
+
+        Rows only appended keep the view's selection and scroll position; shown rows are
+        read again (a photo's label or suggestion may have changed).
+        """
+        self._fetch = fetch
+        self._records.clear()
+        old = self.ids
+        if ids[: len(old)] == old:
+            if len(ids) > len(old):
+                self.beginInsertRows(QModelIndex(), len(old), len(ids) - 1)
+                self.ids = list(ids)
                 self.endInsertRows()
-            elif photos != self.photos:
-                self.photos = list(photos)
-                self.dataChanged.emit(self.index(0), self.index(len(photos) - 1))
+            if old:
+                self.dataChanged.emit(self.index(0), self.index(len(old) - 1))
             return
         self.beginResetModel()
-        self.photos = list(photos)
-        self._index_rows()
+        self.ids = list(ids)
+        self._row_of_hash.clear()
+        self._wanted.clear()
+        self.reset_rows.emit()
         self.endResetModel()
 
-    def _index_rows(self) -> None:
-        self._row_of_hash = {p.content_hash: row for row, p in enumerate(self.photos)}
+    def set_photos(self, photos: list[PhotoRecord]) -> None:
+        """Show these records (a short list already in memory)."""
+        by_id = {p.id: p for p in photos}
+        self.set_rows([p.id for p in photos], lambda ids: [by_id[i] for i in ids if i in by_id])
 
     def photo(self, row: int) -> PhotoRecord:
-        return self.photos[row]
+        photo_id = self.ids[row]
+        record = self._records.get(photo_id)
+        if record is None:
+            if len(self._records) >= self.MAX_RECORDS:
+                self._records.clear()
+            start = row - row % self.BLOCK
+            block = self.ids[start : start + self.BLOCK]
+            self._records.update((p.id, p) for p in self._fetch(block))
+            record = self._records.get(photo_id)
+            if record is None:  # gone from the catalog since the list was read
+                record = _missing(photo_id)
+        return record
 
     def path_of(self, photo: PhotoRecord) -> Path:
         assert self.library is not None
         return self.library / photo.current_path
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or index.row() >= len(self.photos):
+        if not index.isValid() or index.row() >= len(self.ids):
             return None
-        photo = self.photos[index.row()]
+        photo = self.photo(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
             return Path(photo.current_path).name
         if role == Qt.ItemDataRole.DecorationRole:
-            pixmap = self._thumbnails.get(photo.content_hash)
-            if pixmap is not None or self.library is None:
-                return pixmap or self._placeholder
-            path = self.path_of(photo)
-            key = photo.content_hash
-            if key not in self._wanted and self._failed.get(key) != path:
-                self._wanted[key] = path  # asked once; asked again only if the photo moves
-                self.thumbnail_wanted.emit(key, path)
-            return self._placeholder
+            return self._thumbnail(index.row(), photo)
         if role == Qt.ItemDataRole.ToolTipRole:
             sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
             return f"{Path(photo.current_path).name}\n{photo.predicted} ({sure} sure)"
         if role == PhotoRole:
             return photo
         return None
+
+    def _thumbnail(self, row: int, photo: PhotoRecord) -> QPixmap:
+        key = photo.content_hash
+        pixmap = self._thumbnails.get(key)
+        if pixmap is not None:
+            self._thumbnails.move_to_end(key)
+            return pixmap
+        if self.library is None or not photo.current_path:
+            return self._placeholder
+        self._row_of_hash[key] = row
+        path = self.path_of(photo)
+        if key not in self._wanted and self._failed.get(key) != path:
+            self._wanted[key] = path  # asked once; asked again only if the photo moves
+            self.thumbnail_wanted.emit(key, path)
+        return self._placeholder
 
     def thumbnail_ready(self, content_hash: str, image: QImage) -> None:
         path = self._wanted.pop(content_hash, None)
@@ -224,8 +264,12 @@ class PhotoGridModel(QAbstractListModel):
                 self._failed[content_hash] = path
         else:
             self._thumbnails[content_hash] = QPixmap.fromImage(image)
+            self._thumbnails.move_to_end(content_hash)
+            while len(self._thumbnails) > self.MAX_THUMBNAILS:
+                old, _ = self._thumbnails.popitem(last=False)
+                self._row_of_hash.pop(old, None)
         row = self._row_of_hash.get(content_hash)
-        if row is not None:
+        if row is not None and row < len(self.ids):
             index = self.index(row)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
@@ -240,7 +284,29 @@ class PhotoGridModel(QAbstractListModel):
 
     def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
         rows = sorted({index.row() for index in indexes if index.isValid()})
-        return encode_photo_ids([self.photos[row].id for row in rows])
+        return encode_photo_ids([self.ids[row] for row in rows])
 
     def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
         return Qt.DropAction.MoveAction
+
+
+def _missing(photo_id: int) -> PhotoRecord:
+    """A stand-in for a row whose photo left the catalog before the list was read again."""
+    return PhotoRecord(
+        id=photo_id,
+        content_hash=f"missing-{photo_id}",
+        size=0,
+        original_path="",
+        current_path="",
+        album="",
+        mode="",
+        predicted=None,
+        confidence=None,
+        runner_up=None,
+        probabilities={},
+        model_version=None,
+        taken_at=None,
+        sorted_at="",
+        corrected=True,
+        run_id=None,
+    )

@@ -373,6 +373,7 @@ class MainWindow(QMainWindow):
         self.thumbnails = ThumbnailLoader(library)
         self.thumbnails.ready.connect(self.grid_model.thumbnail_ready)
         self.grid_model.thumbnail_wanted.connect(self.thumbnails.request)
+        self.grid_model.reset_rows.connect(self.thumbnails.cancel_pending)
         self.previews = ThumbnailLoader(library, size=PREVIEW_SIZE)
         self.previews.ready.connect(self._preview_ready)
 
@@ -508,24 +509,24 @@ class MainWindow(QMainWindow):
         self.accept_button.setVisible(
             self.current_album == REVIEW and self.review_filter == SUGGESTIONS
         )
+        catalog = self.catalog
         if self.current_album == REVIEW and self.review_filter == SUGGESTIONS:
-            photos = self.catalog.suggestions()
+            ids = catalog.suggestion_ids()
             self.heading.setText(
-                f"Review: {len(photos)} photos the adapted model would place elsewhere"
+                f"Review: {len(ids)} photos the adapted model would place elsewhere"
             )
         elif self.current_album == REVIEW:
-            pair = CONFUSABLE_PAIRS.get(self.review_filter or "")
-            photos = self.catalog.review_queue(pair)
+            ids = catalog.review_ids(CONFUSABLE_PAIRS.get(self.review_filter or ""))
             self.heading.setText("Review: the photos the model was least sure of")
         else:
-            photos = self.catalog.photos(self.current_album)
-            self.heading.setText(f"{self.current_album}: {len(photos)} photos")
+            ids = catalog.photo_ids(self.current_album)
+            self.heading.setText(f"{self.current_album}: {len(ids)} photos")
         selected = set(self.selected_ids())
-        self.grid_model.set_photos(photos)
+        self.grid_model.set_rows(ids, catalog.photos_by_ids)
         if selected:
             selection = self.grid.selectionModel()
-            for row, photo in enumerate(photos):
-                if photo.id in selected:
+            for row, photo_id in enumerate(ids):
+                if photo_id in selected:
                     selection.select(
                         self.grid_model.index(row), QItemSelectionModel.SelectionFlag.Select
                     )
@@ -542,12 +543,15 @@ class MainWindow(QMainWindow):
         self.review_filter = text if text in CONFUSABLE_PAIRS or text == SUGGESTIONS else None
         self.refresh()
 
-    def selected_photos(self) -> list[PhotoRecord]:
+    def _selected_rows(self) -> list[int]:
         rows = sorted(index.row() for index in self.grid.selectionModel().selectedIndexes())
-        return [self.grid_model.photo(row) for row in rows if row < len(self.grid_model.photos)]
+        return [row for row in rows if row < len(self.grid_model.ids)]
+
+    def selected_photos(self) -> list[PhotoRecord]:
+        return [self.grid_model.photo(row) for row in self._selected_rows()]
 
     def selected_ids(self) -> list[int]:
-        return [photo.id for photo in self.selected_photos()]
+        return [self.grid_model.ids[row] for row in self._selected_rows()]
 
     def _selection_changed(self, *_: object) -> None:
         photos = self.selected_photos()

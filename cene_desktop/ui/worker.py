@@ -278,8 +278,7 @@ class _ThumbnailJob(QRunnable):
             image = QImage(str(self.cache))
         except Exception as error:  # noqa: BLE001 - a broken thumbnail must not stop the others
             log.info("No thumbnail for %s: %s", self.source, error)
-        if image.isNull():
-            self.loader.forget(self.key)  # the photo may have moved: it can be asked for again
+        self.loader.done(self.key)  # asked again later (say, scrolled back to), it reads the cache
         self.loader.ready.emit(self.key, image)
 
 
@@ -291,13 +290,17 @@ def make_thumbnail(source: Path, cache: Path, size: int = THUMBNAIL_SIZE) -> Non
         upright = ImageOps.exif_transpose(image).convert("RGB")
         upright.thumbnail((size, size))
         cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(".tmp")
+        partial = cache.with_suffix(f".{threading.get_ident()}.tmp")  # two jobs, one photo
         upright.save(partial, "JPEG", quality=85)
         os.replace(partial, cache)
 
 
 class ThumbnailLoader(QObject):
-    """Thumbnails made in a thread pool, cached under ``LIB/.cene/thumbnails``."""
+    """Thumbnails made in a thread pool, cached under ``LIB/.cene/thumbnails``.
+
+    The newest request runs first: after a fast scroll the rows now on screen are made before
+    the ones scrolled past; :meth:`cancel_pending` drops the queue when another album is shown.
+    """
 
     ready = Signal(str, QImage)  # content hash, image (null if none could be made)
 
@@ -307,20 +310,29 @@ class ThumbnailLoader(QObject):
         self.cache_dir = library_dir / STATE_DIR_NAME / "thumbnails" / str(size)
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(2)
-        self._requested: set[str] = set()
+        self.jobs_started = 0  # requests that were not already under way (for benchmarks)
+        self._in_flight: set[str] = set()
         self._lock = threading.Lock()
 
     def request(self, content_hash: str, source: Path) -> None:
         with self._lock:
-            if content_hash in self._requested:
+            if content_hash in self._in_flight:
                 return
-            self._requested.add(content_hash)
+            self._in_flight.add(content_hash)
+            self.jobs_started += 1
+            priority = self.jobs_started % 1_000_000_000  # later requests first
         cache = self.cache_dir / content_hash[:2] / f"{content_hash}.jpg"
-        self.pool.start(_ThumbnailJob(self, content_hash, source, cache, self.size))
+        self.pool.start(_ThumbnailJob(self, content_hash, source, cache, self.size), priority)
 
-    def forget(self, content_hash: str) -> None:
+    def done(self, content_hash: str) -> None:
         with self._lock:
-            self._requested.discard(content_hash)
+            self._in_flight.discard(content_hash)
+
+    def cancel_pending(self) -> None:
+        """Forget the requests not started yet (their rows are no longer shown)."""
+        self.pool.clear()
+        with self._lock:
+            self._in_flight.clear()
 
     def wait(self) -> None:
         self.pool.waitForDone()

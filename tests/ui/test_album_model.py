@@ -83,3 +83,36 @@ def test_garbage_mime_data_is_ignored() -> None:
     data = QMimeData()
     data.setData(PHOTO_MIME, b"not json")
     assert decode_photo_ids(data) == []
+
+
+def test_a_large_album_reads_records_a_block_at_a_time_and_keeps_few_thumbnails(
+    qtbot, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QImage
+
+    fetched: list[list[int]] = []
+
+    def fetch(ids):  # type: ignore[no-untyped-def]
+        fetched.append(list(ids))
+        return [record(i) for i in ids if i != 700]  # 700 left the catalog meanwhile
+
+    grid = PhotoGridModel(tmp_path)
+    grid.set_rows(list(range(1, 20_001)), fetch)
+    assert grid.rowCount() == 20_000 and fetched == []  # nothing read until a row is drawn
+    assert grid.data(grid.index(5_000)) == "5001.jpg"
+    assert fetched == [list(range(4_865, 5_121))]  # the block of 256 rows around it
+    assert grid.data(grid.index(5_100)) == "5101.jpg" and len(fetched) == 1
+    assert grid.photo(699).current_path == ""  # a photo gone since: a blank row, no error
+
+    wanted: list[str] = []
+    grid.thumbnail_wanted.connect(lambda key, path: wanted.append(key))
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    for row in range(grid.MAX_THUMBNAILS + 50):
+        grid.data(grid.index(row), Qt.ItemDataRole.DecorationRole)
+        grid.thumbnail_ready(grid.photo(row).content_hash, image)
+    assert len(grid._thumbnails) == grid.MAX_THUMBNAILS  # the oldest were let go
+    asked = len(wanted)
+    grid.data(grid.index(0), Qt.ItemDataRole.DecorationRole)  # scrolled back to the top
+    assert len(wanted) == asked + 1  # asked again (the loader's disk cache answers)
+    grid.data(grid.index(grid.MAX_THUMBNAILS + 10), Qt.ItemDataRole.DecorationRole)
+    assert len(wanted) == asked + 1  # still in memory: not asked again

@@ -47,7 +47,7 @@ def test_dragging_a_photo_onto_an_album_moves_it_and_records_a_correction(window
     moved = catalog.photo(photo.id)
     assert moved is not None and moved.album == "Glacier" and moved.corrected
     catalog.close()
-    qtbot.waitUntil(lambda: photo.id not in [p.id for p in window.grid_model.photos])
+    qtbot.waitUntil(lambda: photo.id not in window.grid_model.ids)
 
     # Ctrl+Z puts it back, and the photo is no longer counted as corrected.
     with qtbot.waitSignal(window.action_finished, timeout=10_000):
@@ -80,13 +80,17 @@ def test_number_keys_relabel_and_enter_confirms(window, qtbot) -> None:  # type:
     catalog.close()
 
 
+def shown(window) -> list:  # type: ignore[no-untyped-def, type-arg]
+    return [window.grid_model.photo(row) for row in range(window.grid_model.rowCount())]
+
+
 def test_review_lists_the_least_sure_first_and_filters_confusions(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     show(window, qtbot, REVIEW)
-    confidences = [p.confidence for p in window.grid_model.photos]
+    confidences = [p.confidence for p in shown(window)]
     assert confidences == sorted(confidences) and len(confidences) == 18
     button = next(b for b in window.review_filters.buttons() if b.text() == "Mountain or glacier?")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    for photo in window.grid_model.photos:
+    for photo in shown(window):
         assert {photo.predicted, photo.runner_up} == {"mountain", "glacier"}
 
 
