@@ -473,16 +473,20 @@ def watch_folder(
     notice: Callable[[str], None] | None = None,
     tick: float = 0.1,
     on_progress: ProgressCallback | None = None,
+    verify_every: float = 30.0,
 ) -> SortSummary:
     """Sort what is in the folder now, then each photo as it arrives, until ``cancel`` is set.
 
     A folder that vanishes (drive unplugged, share gone) is waited for, never taken as the
-    photos being deleted; when it returns, it is scanned again in full.
+    photos being deleted; when it returns, it is scanned again in full. Every
+    ``verify_every`` seconds the watcher checks that it still sees every sub-folder; when it
+    has to fall back to polling, the folder is scanned again in full too.
     """
     tell = notice or (lambda message: log.warning("%s", message))
     summary = sorter._summary()
     summary.run_id = run_id = sorter.start_run("watch")
     started = time.perf_counter()
+    verified = time.monotonic()
 
     def sort(found: Iterable[Candidate | Skipped]) -> None:
         def progress(step: Progress) -> None:
@@ -508,6 +512,11 @@ def watch_folder(
             if not watcher.running:
                 watcher.start()
                 sort(scanner.find_photos(sorter.photos_dir, sorter.library))
+                verified = time.monotonic()
+            elif time.monotonic() - verified >= verify_every:
+                if watcher.verify():
+                    sort(scanner.find_photos(sorter.photos_dir, sorter.library))
+                verified = time.monotonic()
             ready = watcher.stable.ready()
             if ready:
                 sort(scanner.candidates_from_paths(ready))

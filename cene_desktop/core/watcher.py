@@ -7,6 +7,7 @@ observer where it cannot (out of inotify watches, network file systems, or on re
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import threading
@@ -14,7 +15,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
@@ -29,6 +39,17 @@ NETWORK_FILE_SYSTEMS = frozenset(
 )
 
 Notice = Callable[[str], None]
+
+# What a photo arriving looks like. Reads (ours when hashing, a viewer's, os.walk's) are left
+# out: with thousands of folders they would flood the kernel's inotify queue.
+WATCHED_EVENTS = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileClosedEvent,
+    DirCreatedEvent,
+    DirMovedEvent,
+]
 
 
 def file_system_type(path: Path, mounts_file: Path = Path("/proc/mounts")) -> str | None:
@@ -52,6 +73,39 @@ def file_system_type(path: Path, mounts_file: Path = Path("/proc/mounts")) -> st
 
 def is_network_path(path: Path, mounts_file: Path = Path("/proc/mounts")) -> bool:
     return file_system_type(path, mounts_file) in NETWORK_FILE_SYSTEMS
+
+
+def inotify_watches() -> dict[int, int] | None:
+    """This process's inotify instances: file descriptor -> number of watches (Linux /proc).
+
+    None where the system cannot tell (not Linux, or /proc not mounted).
+    """
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    found: dict[int, int] = {}
+    for name in names:
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") != "anon_inode:inotify":
+                continue
+            with open(f"/proc/self/fdinfo/{name}", "rb") as info:
+                found[int(name)] = sum(1 for line in info if line.startswith(b"inotify wd:"))
+        except (OSError, ValueError):
+            continue  # closed meanwhile
+    return found
+
+
+def watchable_folders(root: Path) -> int:
+    """How many folders a recursive inotify watch of ``root`` needs: it and every readable
+    sub-folder (symlinks not followed), as watchdog walks them."""
+    count = 1
+    for folder, subfolders, _ in os.walk(root):
+        for name in subfolders:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path) and os.access(path, os.R_OK | os.X_OK):
+                count += 1
+    return count
 
 
 class StableFiles:
@@ -126,6 +180,7 @@ class FolderWatcher:
         self.force_polling = polling
         self.polling = polling
         self._observer: BaseObserver | None = None
+        self._inotify_fds: set[int] = set()  # the inotify instances of our observer
 
     def _excluded(self, path: Path) -> bool:
         try:
@@ -162,7 +217,7 @@ class FolderWatcher:
             self.polling = True
         if not self.polling:
             try:
-                self._observer = self._schedule(Observer())
+                self._start_inotify()
                 return
             except OSError as error:
                 self.notice(
@@ -173,8 +228,53 @@ class FolderWatcher:
                 self.polling = True
         self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
 
+    def _start_inotify(self) -> None:
+        """An inotify observer watching every folder, or OSError.
+
+        watchdog skips the sub-folders it cannot watch without a word (it raises only for the
+        top folder), so once the system's inotify limit is reached, photos put in the
+        remaining folders would never be noticed. The watches are counted instead.
+        """
+        before = inotify_watches()
+        folders = watchable_folders(self.root)
+        self._observer = self._schedule(Observer())
+        after = inotify_watches()
+        if before is None or after is None:
+            return  # not Linux: no inotify, no such limit
+        self._inotify_fds = set(after) - set(before)
+        watched = sum(after[fd] for fd in self._inotify_fds)
+        if watched < min(folders, watchable_folders(self.root)):
+            self.stop()
+            raise OSError(errno.ENOSPC, f"only {watched} of its {folders} folders could be watched")
+
+    def verify(self) -> bool:
+        """Check that inotify still watches every folder (sub-folders keep being added);
+        if not, switch to polling with a notice and return True: the caller should then look
+        through the whole folder for photos that arrived unnoticed."""
+        if self.polling or self._observer is None or not self._inotify_fds:
+            return False
+        for attempt in range(2):  # a folder created a moment ago may not be watched yet
+            folders = watchable_folders(self.root)
+            watches = inotify_watches() or {}
+            watched = sum(watches.get(fd, 0) for fd in self._inotify_fds)
+            if watched >= folders:
+                return False
+            if attempt == 0:
+                time.sleep(1.0)
+        self.notice(
+            f"Cene can no longer watch every folder in {self.root} for changes ({watched} of "
+            f"{folders}: the system's inotify limit is reached). Checking it every "
+            f"{self.poll_interval:g} s instead."
+        )
+        self.stop()
+        self.polling = True
+        self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
+        return True
+
     def _schedule(self, observer: BaseObserver) -> BaseObserver:
-        observer.schedule(_Handler(self), str(self.root), recursive=True)
+        observer.schedule(
+            _Handler(self), str(self.root), recursive=True, event_filter=WATCHED_EVENTS
+        )
         try:
             observer.start()
         except BaseException:
@@ -183,6 +283,7 @@ class FolderWatcher:
         return observer
 
     def stop(self) -> None:
+        self._inotify_fds = set()
         if self._observer is not None:
             observer, self._observer = self._observer, None
             observer.stop()
