@@ -170,12 +170,16 @@ class FolderWatcher:
         settle_seconds: float = 0.5,
         polling: bool = False,
         poll_interval: float = 2.0,
+        network_poll_interval: float = 10.0,
         notice: Notice | None = None,
     ) -> None:
         self.root = root.resolve()
         self.library = library.resolve() if library is not None else None
         self.stable = StableFiles(settle_seconds)
         self.poll_interval = poll_interval
+        # Polling a share stats every file in it over the network: every 10 s a photo still
+        # shows up within seconds, and the NAS is left alone most of the time.
+        self.network_poll_interval = network_poll_interval
         self.notice = notice or (lambda message: log.warning("%s", message))
         self.force_polling = polling
         self.polling = polling
@@ -210,6 +214,7 @@ class FolderWatcher:
         """Start watching; falls back to polling (with a notice) where inotify cannot watch."""
         self.stop()
         if not self.force_polling and is_network_path(self.root):
+            self.poll_interval = max(self.poll_interval, self.network_poll_interval)
             self.notice(
                 f"{self.root} is on a network drive, which sends no change events: "
                 f"checking it for new photos every {self.poll_interval:g} s instead."

@@ -183,3 +183,25 @@ def test_network_file_systems_are_recognised(tmp_path: Path) -> None:
     assert watcher_module.is_network_path(Path("/mnt/share"), mounts)
     assert not watcher_module.is_network_path(Path("/mnt/nasty"), mounts)
     assert watcher_module.file_system_type(Path("/dev/shm")) == "tmpfs"
+
+
+def test_a_folder_on_a_network_drive_is_polled_every_ten_seconds(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # No NFS or SMB server here: the mount table says the folder is on one.
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"nas:/photos {tmp_path} nfs4 rw 0 0\n")
+    real = watcher_module.is_network_path
+    monkeypatch.setattr(watcher_module, "is_network_path", lambda path: real(path, mounts))
+    notices: list[str] = []
+    folder_watcher = FolderWatcher(tmp_path, notice=notices.append)
+    folder_watcher.start()
+    try:
+        assert folder_watcher.polling and folder_watcher.running
+        assert isinstance(folder_watcher._observer, watcher_module.PollingObserver)
+        assert notices == [
+            f"{tmp_path} is on a network drive, which sends no change events: "
+            "checking it for new photos every 10 s instead."
+        ]
+    finally:
+        folder_watcher.stop()
