@@ -401,7 +401,8 @@ class Catalog:
                     raise DiskFullError(
                         f"The disk holding the library {self.library} is full; Cene cannot "
                         "update its catalog. Nothing was changed; free some space and Cene "
-                        "will carry on."
+                        "will carry on.",
+                        self.library,
                     ) from error
                 raise
 

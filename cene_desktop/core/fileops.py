@@ -27,7 +27,15 @@ class PlacementError(Exception):
 
 
 class DiskFullError(PlacementError):
-    """The destination file system has no space left. Nothing was changed."""
+    """The destination file system has no space left. Nothing was changed.
+
+    ``folder`` is on the full disk; ``needed`` is the size of what did not fit (0: unknown).
+    """
+
+    def __init__(self, message: str, folder: Path | None = None, needed: int = 0) -> None:
+        super().__init__(message)
+        self.folder = folder
+        self.needed = needed
 
 
 def content_hash_bytes(data: bytes) -> str:
@@ -151,9 +159,18 @@ def copy_verified(src: Path, dest: Path, expected_hash: str, partial: Path) -> N
         if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFullError(
                 f"The disk holding {dest.parent} is full. Nothing was changed; "
-                "free some space and Cene will carry on."
+                "free some space and Cene will carry on.",
+                dest.parent,
+                size_or_zero(src),
             ) from error
         raise
+
+
+def size_or_zero(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def remove_if_exists(path: Path) -> None:

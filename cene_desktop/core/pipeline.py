@@ -7,8 +7,10 @@ files, so two threads never race on the same album.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import shutil
 import threading
 import time
 from collections import Counter, deque
@@ -271,7 +273,8 @@ class Sorter:
 
         Raises DiskFullError (after stopping cleanly) when the library's disk is full.
         """
-        cancel = cancel or threading.Event()
+        # Stopping on an error must not cancel the caller's run (watching pauses and resumes).
+        cancel = _Halt(cancel)
         items = list(found)
         outcomes: list[Outcome] = []
         started = time.perf_counter()
@@ -465,6 +468,38 @@ class Sorter:
         )
 
 
+class _Halt(threading.Event):
+    """Set by a run that stops on an error; also reads as set once the caller's ``outer`` is."""
+
+    def __init__(self, outer: threading.Event | None) -> None:
+        super().__init__()
+        self.outer = outer
+
+    def is_set(self) -> bool:
+        return super().is_set() or (self.outer is not None and self.outer.is_set())
+
+
+SPACE_HEADROOM = 8 << 20  # room for the catalog and journal to grow as well
+
+
+def wait_for_space(
+    folder: Path, needed: int, cancel: threading.Event, every: float = 2.0
+) -> bool:
+    """Wait until the disk holding ``folder`` has grown by ``needed`` bytes and some headroom
+    (someone freed space); False if cancelled first."""
+    def free() -> int:
+        try:
+            return shutil.disk_usage(folder).free
+        except OSError:  # the disk went away altogether: keep waiting
+            return -1
+
+    target = max(free(), 0) + needed + SPACE_HEADROOM
+    while not cancel.wait(every):
+        if free() >= target:
+            return True
+    return False
+
+
 def watch_folder(
     sorter: Sorter,
     watcher: FolderWatcher,
@@ -474,13 +509,16 @@ def watch_folder(
     tick: float = 0.1,
     on_progress: ProgressCallback | None = None,
     verify_every: float = 30.0,
+    on_pause: Callable[[str | None], None] | None = None,
 ) -> SortSummary:
     """Sort what is in the folder now, then each photo as it arrives, until ``cancel`` is set.
 
     A folder that vanishes (drive unplugged, share gone) is waited for, never taken as the
     photos being deleted; when it returns, it is scanned again in full. Every
     ``verify_every`` seconds the watcher checks that it still sees every sub-folder; when it
-    has to fall back to polling, the folder is scanned again in full too.
+    has to fall back to polling, the folder is scanned again in full too. A full library disk
+    pauses sorting (``on_pause`` gets the message) until space comes back (``on_pause(None)``),
+    then the folder is scanned again in full.
     """
     tell = notice or (lambda message: log.warning("%s", message))
     summary = sorter._summary()
@@ -499,34 +537,54 @@ def watch_folder(
 
         summary.outcomes.extend(sorter.sort_found(found, run_id, progress, cancel))
 
+    rescan = False
     try:
         while not cancel.is_set():
-            if not sorter.photos_dir.is_dir():
-                tell(f"The photo folder {sorter.photos_dir} is gone (drive unplugged?). Waiting.")
-                watcher.stop()
-                while not cancel.is_set() and not sorter.photos_dir.is_dir():
-                    cancel.wait(1.0)
-                if cancel.is_set():
-                    break
-                tell(f"The photo folder {sorter.photos_dir} is back. Watching it again.")
-            if not watcher.running:
-                watcher.start()
-                sort(scanner.find_photos(sorter.photos_dir, sorter.library))
-                verified = time.monotonic()
-            elif time.monotonic() - verified >= verify_every:
-                if watcher.verify():
+            try:
+                if not sorter.photos_dir.is_dir():
+                    tell(
+                        f"The photo folder {sorter.photos_dir} is gone (drive unplugged?). "
+                        "Waiting."
+                    )
+                    watcher.stop()
+                    while not cancel.is_set() and not sorter.photos_dir.is_dir():
+                        cancel.wait(1.0)
+                    if cancel.is_set():
+                        break
+                    tell(f"The photo folder {sorter.photos_dir} is back. Watching it again.")
+                if not watcher.running:
+                    watcher.start()
+                    rescan, verified = True, time.monotonic()
+                elif time.monotonic() - verified >= verify_every:
+                    rescan = watcher.verify() or rescan
+                    verified = time.monotonic()
+                if rescan:
+                    rescan = False
                     sort(scanner.find_photos(sorter.photos_dir, sorter.library))
-                verified = time.monotonic()
-            ready = watcher.stable.ready()
-            if ready:
-                sort(scanner.candidates_from_paths(ready))
+                ready = watcher.stable.ready()
+                if ready:
+                    sort(scanner.candidates_from_paths(ready))
+            except DiskFullError as error:
+                message = (
+                    f"{error} Sorting is paused; it carries on by itself once there is space "
+                    "again. Photos not sorted yet stay where they are."
+                )
+                tell(message)
+                if on_pause is not None:
+                    on_pause(message)
+                if not wait_for_space(error.folder or sorter.library, error.needed, cancel):
+                    break
+                tell("There is space on the disk again: sorting carries on.")
+                if on_pause is not None:
+                    on_pause(None)
+                rescan = True  # what failed and what arrived meanwhile
+                continue
             cancel.wait(tick)
-    except DiskFullError as error:
-        summary.error = str(error)
     finally:
         watcher.stop()
         if not sorter.options.dry_run:
-            sorter.catalog.finish_run(run_id)
+            with contextlib.suppress(DiskFullError):
+                sorter.catalog.finish_run(run_id)
     summary.device = sorter.classifier.device
     summary.elapsed = time.perf_counter() - started
     summary.cancelled = cancel.is_set()

@@ -285,6 +285,10 @@ class Placer:
                 raise
             except OSError as error:
                 self.catalog.journal_close(entry_id, "rolled_back", str(error))
+                if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise fileops.DiskFullError(
+                        _user_message(error, dest), dest.parent, fileops.size_or_zero(source)
+                    ) from error
                 raise fileops.PlacementError(_user_message(error, dest)) from error
         entry = JournalEntry(
             entry_id, run_id, op, str(source), str(dest), content_hash, size, payload, "pending"

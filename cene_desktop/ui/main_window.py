@@ -387,6 +387,7 @@ class MainWindow(QMainWindow):
         self.sort_worker.error.connect(self.show_error)
         self.sort_worker.device.connect(self._device_changed)
         self.sort_worker.watching.connect(self._watching_changed)
+        self.sort_worker.paused.connect(self._sorting_paused)
 
         self.library_worker = LibraryWorker(library)
         self._threads.append(start_in_thread(self.library_worker, "cene-library"))
@@ -474,6 +475,17 @@ class MainWindow(QMainWindow):
             self.pause_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
             self.progress.setVisible(False)
             self.eta_label.clear()
+
+    def _sorting_paused(self, message: str) -> None:
+        """A full disk pauses sorting (the worker waits for space); "" when it carries on."""
+        if message:
+            self.watch_label.setText("⏸ Sorting paused: the library's disk is full")
+            self.show_error(message)
+        else:
+            self._watching_changed(self.watching)
+            self.statusBar().showMessage(
+                "There is space on the disk again: sorting carries on.", 15000
+            )
 
     def _outcome(self, outcome: Outcome) -> None:
         if outcome.status == "skipped" and not outcome.retry:

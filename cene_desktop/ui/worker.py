@@ -38,6 +38,7 @@ class SortWorker(QObject):
     error = Signal(str)
     device = Signal(str)
     watching = Signal(bool)
+    paused = Signal(str)  # why sorting waits (a full disk); "" when it carries on
     plan_ready = Signal(object)  # SortSummary of a dry run
 
     def __init__(self, settings: Settings, classifier_factory: object | None = None) -> None:
@@ -110,6 +111,7 @@ class SortWorker(QObject):
                     on_outcome=self.outcome.emit,
                     notice=self.notice.emit,
                     on_progress=self._report_progress,
+                    on_pause=lambda message: self.paused.emit(message or ""),
                 )
                 self._announce_device()
             if summary.error:

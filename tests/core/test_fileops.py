@@ -58,7 +58,7 @@ def test_copy_verified_rejects_a_copy_that_does_not_match(tmp_path: Path) -> Non
 
 
 def test_copy_into_a_full_disk_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The OS error is injected here; tests/core/test_disk_full.py does it on a real full disk."""
+    """The OS error is injected here; tests/core/test_pipeline.py fills a real (tmpfs) disk."""
     src = tmp_path / "a.jpg"
     src.write_bytes(os.urandom(100_000))
     dest, partial = tmp_path / "out" / "a.jpg", tmp_path / "out" / ".cene-partial-7.tmp"

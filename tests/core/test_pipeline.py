@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,8 @@ from PIL import Image
 
 from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS, UNSORTED
 from cene_desktop.core.catalog import Catalog
-from cene_desktop.core.pipeline import Sorter, SortOptions
+from cene_desktop.core.pipeline import Sorter, SortOptions, watch_folder
+from cene_desktop.core.watcher import FolderWatcher
 
 from ..conftest import copy_samples
 from .test_scanner import make_bad_folder
@@ -180,3 +183,58 @@ def test_a_full_disk_stops_the_run_cleanly_and_sorting_resumes(
     assert resumed.error is None
     final = {p.name: p for files in album_files(library).values() for p in files}
     assert set(final) == set(originals) and list(photos.iterdir()) == []
+
+
+def test_while_watching_a_full_disk_pauses_sorting_until_space_comes_back(
+    tmp_path: Path,
+    small_disk: Path,
+    classifier,  # type: ignore[no-untyped-def]
+) -> None:
+    photos, library = tmp_path / "photos", small_disk / "lib"
+    photos.mkdir()
+    for i in range(8):
+        noisy_jpeg(photos / f"noise_{i}.jpg", i)
+    originals = tree_state(photos)
+    pauses: list[str | None] = []
+    cancel = threading.Event()
+    sorter = Sorter(library, photos, classifier, SortOptions(threshold=0.0))
+    watcher = FolderWatcher(photos, library, settle_seconds=0.2)
+    thread = threading.Thread(
+        target=watch_folder,
+        args=(sorter, watcher, cancel),
+        kwargs={"on_pause": pauses.append},
+        daemon=True,
+    )
+    thread.start()
+
+    def wait_for(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 60
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}: {pauses}"
+            time.sleep(0.05)
+
+    try:
+        wait_for(lambda: pauses, "the pause")
+        assert "is full" in str(pauses[0]) and "carries on by itself" in str(pauses[0])
+        time.sleep(0.5)  # paused: nothing moves while the disk stays full
+        in_library = {p.name: p for files in album_files(library).values() for p in files}
+        left = {p.name for p in photos.iterdir()}
+        assert 0 < len(in_library) < 8 and not set(in_library) & left
+        assert set(in_library) | left == set(originals)
+        for name, path in in_library.items():
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == originals[name]
+        assert list(library.rglob(".cene-partial-*")) == []
+        assert thread.is_alive() and pauses == [pauses[0]]
+
+        subprocess.run(["mount", "-o", "remount,size=40m", str(small_disk)], check=True)
+        wait_for(lambda: not list(photos.iterdir()), "the rest to be sorted")
+        assert pauses[1:] == [None]  # carried on by itself
+        final = {p.name: p for files in album_files(library).values() for p in files}
+        assert set(final) == set(originals)
+        for name, path in final.items():
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == originals[name]
+    finally:
+        cancel.set()
+        thread.join(timeout=30)
+        sorter.close()
+    assert not thread.is_alive()
