@@ -369,7 +369,7 @@ class Sorter:
                 "duplicate",
                 album=placement.album,
                 dest=placement.dest,
-                reason=f"identical to {placement.dest} already in the library; left in place",
+                reason=_duplicate_reason(placement.dest),
             )
         )
 
@@ -464,8 +464,13 @@ class Sorter:
             dest=placement.dest,
             predicted=job.predicted,
             confidence=round(job.confidence, 5),
+            reason=_duplicate_reason(placement.dest) if placement.duplicate else None,
             seconds=time.perf_counter() - job.started,
         )
+
+
+def _duplicate_reason(dest: Path) -> str:
+    return f"identical to {dest} already in the library; left in place"
 
 
 class _Halt(threading.Event):

@@ -116,3 +116,71 @@ def test_no_bytes_can_crash_the_scanner(tmp_path_factory, data: bytes, cut: int)
         else:
             assert result.pixels.shape == (32, 32, 3)
         assert path.read_bytes() == content
+
+
+# A folder as a camera card or a sync client leaves it: real photos under odd names, clashing
+# names in different folders, the same photo twice, broken and truncated files, non-photos.
+FILE_KIND = st.sampled_from(["photo", "photo", "same photo", "truncated", "garbage", "not photo"])
+FOLDER_FILE = st.tuples(
+    st.sampled_from(["", "DCIM/100CANON", "DCIM/101CANON", "Été 2024", "a" * 120]),
+    NAME | LONG_NAME | st.sampled_from(["IMG_0001", "IMG_0001 (2)", "CON", "nul", "a:b*c?"]),
+    FILE_KIND,
+    st.integers(min_value=0, max_value=5),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files=st.lists(FOLDER_FILE, min_size=1, max_size=10))
+def test_a_whole_sort_leaves_every_file_exactly_once_or_in_place_with_a_reason(
+    files: list,  # type: ignore[type-arg]
+    classifier,  # type: ignore[no-untyped-def]
+) -> None:
+    from cene_desktop.core.pipeline import Sorter, SortOptions
+
+    from .test_scanner import jpeg_bytes
+
+    root = Path(tempfile.mkdtemp(prefix="cene-prop-sort-"))
+    try:
+        inbox, library = root / "in", root / "lib"
+        inbox.mkdir()
+        originals: dict[Path, bytes] = {}
+        for folder, name, kind, seed in files:
+            photo = jpeg_bytes(40 + seed, 30 + seed)
+            content = {
+                "photo": photo,
+                "same photo": jpeg_bytes(40, 30),
+                "truncated": photo[: len(photo) // 2],
+                "garbage": bytes([seed]) * 50,
+                "not photo": b"notes",
+            }[kind]
+            suffix = ".txt" if kind == "not photo" else ".jpg"
+            path = inbox / folder / f"{name}{suffix}"
+            if len(os.fsencode(path.name)) > 255 or path in originals:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            originals[path] = content
+        with Sorter(library, inbox, classifier, SortOptions(threshold=0.5)) as sorter:
+            summary = sorter.sort_folder()
+
+        status = {o.source: o for o in summary.outcomes}
+        in_library: Counter[str] = Counter()
+        for album in ALBUMS:
+            for item in (library / album).iterdir():
+                assert not item.name.startswith(fileops.PARTIAL_PREFIX), "half-written file"
+                in_library[digest(item.read_bytes())] += 1
+        assert all(count == 1 for count in in_library.values()), "a photo was doubled"
+        placed = {digest(originals[s]) for s, o in status.items() if o.status == "placed"}
+        assert set(in_library) == placed
+        for path, content in originals.items():
+            outcome = status.get(path)
+            if path.suffix == ".txt":
+                assert outcome is None and path.read_bytes() == content  # not ours to touch
+            elif outcome is not None and outcome.status == "placed":
+                assert not os.path.lexists(path)
+                assert outcome.dest is not None and outcome.dest.read_bytes() == content
+            else:  # a duplicate, or refused: where it was, as it was, and why
+                assert outcome is not None and outcome.reason, (path, outcome)
+                assert path.read_bytes() == content
+    finally:
+        shutil.rmtree(root)
