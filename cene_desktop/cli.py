@@ -280,6 +280,7 @@ def run_check(args: argparse.Namespace) -> int:
             ("in the catalog but no longer in the library", report.missing),
             ("changed since Cene sorted them", report.changed),
             ("in an album but not in the catalog", report.untracked),
+            ("filed in the catalog under another album than their folder", report.misfiled),
             ("half-written copies left by an interruption", report.partial_files),
         )
         for title, items in sections:

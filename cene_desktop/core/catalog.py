@@ -490,6 +490,10 @@ class Catalog:
         with self.transaction() as db:
             _upsert_source(db, str(path), size, mtime_ns, content_hash, photo_id)
 
+    def set_album(self, photo_id: int, album: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE photos SET album = ? WHERE id = ?", (album, photo_id))
+
     def forget_photo(self, photo_id: int) -> None:
         with self.transaction() as db:
             _delete_photo(db, photo_id)

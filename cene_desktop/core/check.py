@@ -1,8 +1,8 @@
 """``cene check``: does the catalog agree with the album folders? Report drift; repair on request.
 
 Repairs never delete or move a photo: they only change the catalog (forget rows whose file is
-gone, adopt files someone put into an album by hand), finish the journal, and remove Cene's own
-half-written copies.
+gone, adopt files someone put into an album by hand, take a photo's album from its folder),
+finish the journal, and remove Cene's own half-written copies.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ class CheckReport:
     missing: list[str] = field(default_factory=list)  # catalog rows whose file is gone
     changed: list[str] = field(default_factory=list)  # files whose bytes differ from the catalog
     untracked: list[str] = field(default_factory=list)  # album files the catalog does not know
+    misfiled: list[str] = field(default_factory=list)  # rows whose album is not their folder
     open_operations: int = 0
     partial_files: list[str] = field(default_factory=list)
     repaired: bool = False
@@ -33,6 +34,7 @@ class CheckReport:
             self.missing
             or self.changed
             or self.untracked
+            or self.misfiled
             or self.open_operations
             or self.partial_files
         )
@@ -61,6 +63,12 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
             report.missing.append(photo.current_path)
             if repair:
                 catalog.forget_photo(photo.id)
+            continue
+        folder = Path(photo.current_path).parent.name
+        if folder != photo.album:
+            report.misfiled.append(photo.current_path)
+            if repair and folder in ALBUMS:
+                catalog.set_album(photo.id, folder)  # the file's folder is what the person sees
         elif (
             verify_bytes
             and not path.is_symlink()

@@ -487,11 +487,10 @@ class _Halt(threading.Event):
 SPACE_HEADROOM = 8 << 20  # room for the catalog and journal to grow as well
 
 
-def wait_for_space(
-    folder: Path, needed: int, cancel: threading.Event, every: float = 2.0
-) -> bool:
+def wait_for_space(folder: Path, needed: int, cancel: threading.Event, every: float = 2.0) -> bool:
     """Wait until the disk holding ``folder`` has grown by ``needed`` bytes and some headroom
     (someone freed space); False if cancelled first."""
+
     def free() -> int:
         try:
             return shutil.disk_usage(folder).free
@@ -548,8 +547,7 @@ def watch_folder(
             try:
                 if not sorter.photos_dir.is_dir():
                     tell(
-                        f"The photo folder {sorter.photos_dir} is gone (drive unplugged?). "
-                        "Waiting."
+                        f"The photo folder {sorter.photos_dir} is gone (drive unplugged?). Waiting."
                     )
                     watcher.stop()
                     while not cancel.is_set() and not sorter.photos_dir.is_dir():

@@ -26,12 +26,17 @@ def test_check_finds_drift_and_repair_never_touches_a_photo(tmp_path: Path) -> N
     (library / "Sea" / "b.jpg").write_bytes(b"edited in another program")
     make_photo(library / "Forest" / "by-hand.jpg", b"added by hand")
     make_photo(library / "Forest" / ".cene-partial-9.tmp", b"half")
+    catalog = Catalog.open(library)
+    (c_photo,) = [p for p in catalog.photos() if p.current_path == "Sea/c.jpg"]
+    catalog.set_album(c_photo.id, "Street")  # a row that says another album than its folder
+    catalog.close()
 
     report = check_library(library, verify_bytes=True)
     assert not report.clean
     assert report.missing == ["Sea/a.jpg"] and report.changed == ["Sea/b.jpg"]
     assert report.untracked == ["Forest/by-hand.jpg"]
     assert report.partial_files == ["Forest/.cene-partial-9.tmp"]
+    assert report.misfiled == ["Sea/c.jpg"]
 
     result = cene("check", str(library), "--repair", "--json")
     repaired = json.loads(result.stdout)
