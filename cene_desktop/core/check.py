@@ -64,11 +64,11 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
             if repair:
                 catalog.forget_photo(photo.id)
             continue
-        folder = Path(photo.current_path).parent.name
-        if folder != photo.album:
+        filed_in = Path(photo.current_path).parent.name
+        if filed_in != photo.album:
             report.misfiled.append(photo.current_path)
-            if repair and folder in ALBUMS:
-                catalog.set_album(photo.id, folder)  # the file's folder is what the person sees
+            if repair and filed_in in ALBUMS:
+                catalog.set_album(photo.id, filed_in)  # the file's folder is what the person sees
         elif (
             verify_bytes
             and not path.is_symlink()
