@@ -40,10 +40,12 @@ def tensorflow_loaded(pid: int) -> bool:
     return "libtensorflow" in Path(f"/proc/{pid}/maps").read_text()
 
 
-def launch(workdir: Path, photos: Path, runs: int, command: list[str]) -> list[float]:
+def launch(
+    workdir: Path, photos: Path, runs: int, command: list[str], library: Path
+) -> list[float]:
     config = workdir / "config" / "Cene"
     config.mkdir(parents=True, exist_ok=True)
-    settings = {"version": 1, "photos_dir": str(photos), "library_dir": str(workdir / "Albums")}
+    settings = {"version": 1, "photos_dir": str(photos), "library_dir": str(library)}
     (config / "settings.json").write_text(json.dumps(settings))
     env = {**os.environ, "XDG_CONFIG_HOME": str(workdir / "config"), "QT_QPA_PLATFORM": "xcb"}
     times = []
@@ -68,12 +70,18 @@ def main() -> None:
         raise SystemExit("run under Xvfb: xvfb-run -a -s '-screen 0 1400x900x24' ...")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--app", help="a built app to measure instead, e.g. dist/Cene/Cene")
+    parser.add_argument(
+        "--library",
+        type=Path,
+        help="an existing library to open (e.g. one made by benchmarks/large_library.py --keep)",
+    )
     args = parser.parse_args()
     command = [args.app] if args.app else [sys.executable, "-m", "cene_desktop"]
     workdir = Path(tempfile.mkdtemp(prefix="cene-startup-"))
     photos = workdir / "photos"
     photos.mkdir()
-    times = launch(workdir, photos, 5, command)
+    library = args.library.resolve() if args.library else workdir / "Albums"
+    times = launch(workdir, photos, 5, command, library)
 
     env = {**os.environ, "XDG_CONFIG_HOME": str(workdir / "config"), "QT_QPA_PLATFORM": "xcb"}
     app = subprocess.Popen(command, cwd=REPO, env=env)
@@ -84,12 +92,11 @@ def main() -> None:
     for path in camera:
         shutil.copyfile(path, photos / path.name)
     peak = 0.0
-    library = workdir / "Albums"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         current, _ = rss_mb(app.pid)
         peak = max(peak, current)
-        done = sum(1 for _ in library.glob("*/*.JPG"))
+        done = sum(1 for path in camera if not (photos / path.name).exists())
         if done >= 300:
             break
         time.sleep(0.1)
@@ -99,6 +106,7 @@ def main() -> None:
     shutil.rmtree(workdir)
     print()
     print(f"Cene window start-up and memory: {' '.join(command)} on Xvfb, 2-core CPU")
+    print(f"library: {library}")
     print()
     print("| measure | value |")
     print("|---|---:|")

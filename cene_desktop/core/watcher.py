@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,10 @@ from watchdog.observers.polling import PollingObserver
 from cene_desktop.core import scanner
 
 log = logging.getLogger(__name__)
+
+# watchdog warns when a folder created under a watched one is reported twice (by its own event
+# and by the walk of its parent) and watched again: harmless, and not something a user can act on.
+warnings.filterwarnings("ignore", r"Callback with id .* already exists", RuntimeWarning)
 
 NETWORK_FILE_SYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "sshfs", "9p", "afs", "ceph"}
