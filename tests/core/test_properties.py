@@ -42,6 +42,25 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def put(originals: dict[Path, bytes], path: Path, content: bytes) -> None:
+    """Write a generated file unless its name is too long or already taken; remember it."""
+    if len(os.fsencode(path.name)) > 255 or path in originals:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    originals[path] = content
+
+
+def album_digests(library: Path) -> Counter[str]:
+    """How many times each content is in the albums; no half-written file may be there."""
+    found: Counter[str] = Counter()
+    for album in ALBUMS:
+        for item in (library / album).iterdir():
+            assert not item.name.startswith(fileops.PARTIAL_PREFIX), "half-written file"
+            found[digest(item.read_bytes())] += 1  # a link is read through
+    return found
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(photos=st.lists(PHOTO, min_size=1, max_size=12))
 def test_every_photo_ends_up_exactly_once_or_stays_put(photos: list) -> None:  # type: ignore[type-arg]
@@ -50,12 +69,7 @@ def test_every_photo_ends_up_exactly_once_or_stays_put(photos: list) -> None:  #
         inbox, library = root / "in", root / "lib"
         originals: dict[Path, bytes] = {}
         for folder, name, content, _, _ in photos:
-            path = inbox / folder / f"{name}.jpg"
-            if len(os.fsencode(path.name)) > 255 or path in originals:
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-            originals[path] = content
+            put(originals, inbox / folder / f"{name}.jpg", content)
         catalog = Catalog.open(library)
         placer = Placer(library, catalog)
         placer.ensure_albums()
@@ -81,11 +95,7 @@ def test_every_photo_ends_up_exactly_once_or_stays_put(photos: list) -> None:  #
                 outcome[path] = "stayed"
         catalog.close()
 
-        in_library: Counter[str] = Counter()
-        for album in ALBUMS:
-            for item in (library / album).iterdir():
-                assert not item.name.startswith(fileops.PARTIAL_PREFIX), "half-written file"
-                in_library[digest(item.read_bytes())] += 1  # a link is read through
+        in_library = album_digests(library)
         expected_in_library = {digest(c) for p, c in originals.items() if outcome[p] != "stayed"}
         assert set(in_library) == expected_in_library
         assert all(count == 1 for count in in_library.values()), "a photo was doubled"
@@ -154,21 +164,12 @@ def test_a_whole_sort_leaves_every_file_exactly_once_or_in_place_with_a_reason(
                 "not photo": b"notes",
             }[kind]
             suffix = ".txt" if kind == "not photo" else ".jpg"
-            path = inbox / folder / f"{name}{suffix}"
-            if len(os.fsencode(path.name)) > 255 or path in originals:
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-            originals[path] = content
+            put(originals, inbox / folder / f"{name}{suffix}", content)
         with Sorter(library, inbox, classifier, SortOptions(threshold=0.5)) as sorter:
             summary = sorter.sort_folder()
 
         status = {o.source: o for o in summary.outcomes}
-        in_library: Counter[str] = Counter()
-        for album in ALBUMS:
-            for item in (library / album).iterdir():
-                assert not item.name.startswith(fileops.PARTIAL_PREFIX), "half-written file"
-                in_library[digest(item.read_bytes())] += 1
+        in_library = album_digests(library)
         assert all(count == 1 for count in in_library.values()), "a photo was doubled"
         placed = {digest(originals[s]) for s, o in status.items() if o.status == "placed"}
         assert set(in_library) == placed
