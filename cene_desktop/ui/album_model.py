@@ -188,6 +188,7 @@ class PhotoGridModel(QAbstractListModel):
         """
         self._fetch = fetch
         self._records.clear()
+        self._remove_rows_gone(set(ids))
         old = self.ids
         if ids[: len(old)] == old:
             if len(ids) > len(old):
@@ -203,6 +204,23 @@ class PhotoGridModel(QAbstractListModel):
         self._wanted.clear()
         self.reset_rows.emit()
         self.endResetModel()
+
+    def _remove_rows_gone(self, kept: set[int]) -> None:
+        """Rows whose photo left the list (moved to another album) are removed one range at a
+        time, so the view keeps its scroll position and selection."""
+        gone = [row for row, photo_id in enumerate(self.ids) if photo_id not in kept]
+        if not gone or len(gone) == len(self.ids):
+            return
+        self._row_of_hash.clear()  # rows shift; filled again as rows are drawn
+        end = len(gone) - 1
+        while end >= 0:  # from the bottom, so earlier row numbers stay valid
+            start = end
+            while start > 0 and gone[start - 1] == gone[start] - 1:
+                start -= 1
+            self.beginRemoveRows(QModelIndex(), gone[start], gone[end])
+            del self.ids[gone[start] : gone[end] + 1]
+            self.endRemoveRows()
+            end = start - 1
 
     def set_photos(self, photos: list[PhotoRecord]) -> None:
         """Show these records (a short list already in memory)."""

@@ -75,7 +75,7 @@ def test_new_photos_are_appended_without_resetting_the_grid(qtbot) -> None:  # t
         grid.set_photos([record(1), record(2), record(3)])
     assert grid.rowCount() == 3
     with qtbot.waitSignal(grid.modelReset):
-        grid.set_photos([record(3)])
+        grid.set_photos([record(4)])  # another album: nothing in common
     assert grid.rowCount() == 1
 
 
@@ -116,3 +116,16 @@ def test_a_large_album_reads_records_a_block_at_a_time_and_keeps_few_thumbnails(
     assert len(wanted) == asked + 1  # asked again (the loader's disk cache answers)
     grid.data(grid.index(grid.MAX_THUMBNAILS + 10), Qt.ItemDataRole.DecorationRole)
     assert len(wanted) == asked + 1  # still in memory: not asked again
+
+
+def test_photos_moved_away_leave_without_resetting_the_grid(qtbot) -> None:  # type: ignore[no-untyped-def]
+    grid = PhotoGridModel()
+    grid.set_photos([record(i) for i in range(1, 8)])
+    removed: list[tuple[int, int]] = []
+    grid.rowsRemoved.connect(lambda parent, first, last: removed.append((first, last)))
+    with qtbot.assertNotEmitted(grid.modelReset):
+        grid.set_photos([record(i) for i in (1, 4, 7, 8)])  # 2, 3, 5, 6 dragged away; 8 new
+    assert removed == [(4, 5), (1, 2)] and grid.ids == [1, 4, 7, 8]
+    with qtbot.waitSignal(grid.modelReset):
+        grid.set_photos([record(8), record(1)])  # another order: a new list
+    assert grid.ids == [8, 1]
