@@ -219,7 +219,7 @@ def run_sort(args: argparse.Namespace) -> int:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    from cene_desktop.core.pipeline import watch_folder
+    from cene_desktop.core.pipeline import keep_watching
     from cene_desktop.core.watcher import FolderWatcher
 
     cancel = _cancel_on_signals()
@@ -249,16 +249,19 @@ def run_watch(args: argparse.Namespace) -> int:
         elif outcome.status in ("skipped", "duplicate"):
             print(f"{outcome.source.name}: {outcome.reason}", flush=True)
 
-    with _sorter(args, dry_run=False) as sorter:
-        watcher = FolderWatcher(
+    def open_watcher(sorter: Sorter) -> FolderWatcher:
+        notice(f"Watching {sorter.photos_dir} (Ctrl+C to stop); albums in {sorter.library}.")
+        return FolderWatcher(
             sorter.photos_dir,
             sorter.library,
             settle_seconds=args.settle,
             polling=args.polling,
             notice=notice,
         )
-        notice(f"Watching {sorter.photos_dir} (Ctrl+C to stop); albums in {sorter.library}.")
-        summary = watch_folder(sorter, watcher, cancel, on_outcome=on_outcome, notice=notice)
+
+    summary = keep_watching(
+        lambda: _sorter(args, dry_run=False), open_watcher, cancel, notice, on_outcome=on_outcome
+    )
     if not args.json:
         print(f"Stopped watching. Sorted {summary.count('placed')} photos.")
     if summary.error:

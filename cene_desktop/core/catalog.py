@@ -370,10 +370,12 @@ class Catalog:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
-            if self.library_lock is not None:
-                self.library_lock.release()
-                self.library_lock = None
+            try:
+                self._db.close()
+            finally:
+                if self.library_lock is not None:
+                    self.library_lock.release()
+                    self.library_lock = None
 
     def claim_recovery(self) -> bool:
         """True the first time in this process: only then may the journal be recovered, since

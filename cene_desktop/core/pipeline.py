@@ -11,6 +11,7 @@ import contextlib
 import logging
 import queue
 import shutil
+import sqlite3
 import threading
 import time
 from collections import Counter, deque
@@ -115,6 +116,7 @@ class SortSummary:
     recovered: RecoveryReport = field(default_factory=RecoveryReport)
     error: str | None = None  # a problem that stopped the run (disk full, library gone)
     cancelled: bool = False
+    library_gone: bool = False  # watching stopped because the library folder went away
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -209,7 +211,8 @@ class Sorter:
 
     def close(self) -> None:
         self.classifier.follow(None)
-        self.catalog.close()
+        with contextlib.suppress(sqlite3.Error):  # the library's drive may be gone
+            self.catalog.close()
 
     # -- one-shot sort -------------------------------------------------------------------
 
@@ -504,6 +507,28 @@ def wait_for_space(folder: Path, needed: int, cancel: threading.Event, every: fl
     return False
 
 
+def keep_watching(
+    open_sorter: Callable[[], Sorter],
+    open_watcher: Callable[[Sorter], FolderWatcher],
+    cancel: threading.Event,
+    notice: Callable[[str], None] | None = None,
+    **callbacks: Any,
+) -> SortSummary:
+    """:func:`watch_folder`, started again on a fresh catalog connection whenever the library
+    folder comes back after going away (an external drive unplugged and plugged in again)."""
+    tell = notice or (lambda message: log.warning("%s", message))
+    while True:
+        with open_sorter() as sorter:
+            summary = watch_folder(sorter, open_watcher(sorter), cancel, notice=tell, **callbacks)
+        if not summary.library_gone:
+            return summary
+        while not cancel.wait(1.0) and not summary.library.is_dir():
+            pass
+        if cancel.is_set():
+            return summary
+        tell(f"The library folder {summary.library} is back. Sorting carries on.")
+
+
 def watch_folder(
     sorter: Sorter,
     watcher: FolderWatcher,
@@ -545,6 +570,13 @@ def watch_folder(
     try:
         while not cancel.is_set():
             try:
+                if not sorter.library.is_dir():
+                    tell(
+                        f"The library folder {sorter.library} is gone (drive unplugged?). "
+                        f"Sorting waits for it; new photos stay in {sorter.photos_dir}."
+                    )
+                    summary.library_gone = True
+                    break
                 if not sorter.photos_dir.is_dir():
                     tell(
                         f"The photo folder {sorter.photos_dir} is gone (drive unplugged?). Waiting."
@@ -582,11 +614,15 @@ def watch_folder(
                     on_pause(None)
                 rescan = True  # what failed and what arrived meanwhile
                 continue
+            except Exception:
+                if sorter.library.is_dir():
+                    raise
+                continue  # the library went away mid-sort: said and handled at the top
             cancel.wait(tick)
     finally:
         watcher.stop()
         if not sorter.options.dry_run:
-            with contextlib.suppress(DiskFullError):
+            with contextlib.suppress(DiskFullError, sqlite3.Error, OSError):
                 sorter.catalog.finish_run(run_id)
     summary.device = sorter.classifier.device
     summary.elapsed = time.perf_counter() - started

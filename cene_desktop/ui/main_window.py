@@ -505,6 +505,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
         if "gone" in message or "cannot" in message:
             self.watch_label.setText(message)
+        elif " is back." in message:
+            self._watching_changed(self.watching)
 
     # -- showing albums and photos -------------------------------------------------------
 

@@ -22,7 +22,7 @@ from cene_desktop.config import Settings
 from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import STATE_DIR_NAME
 from cene_desktop.core.library import Library
-from cene_desktop.core.pipeline import Progress, Sorter, SortOptions, watch_folder
+from cene_desktop.core.pipeline import Progress, Sorter, SortOptions, keep_watching
 
 log = logging.getLogger(__name__)
 
@@ -94,26 +94,27 @@ class SortWorker(QObject):
         self._cancel.clear()
         from cene_desktop.core.watcher import FolderWatcher
 
+        def open_watcher(sorter: Sorter) -> FolderWatcher:
+            return FolderWatcher(
+                sorter.photos_dir,
+                sorter.library,
+                settle_seconds=self.settings.settle_seconds,
+                polling=self.settings.polling,
+                notice=self.notice.emit,
+            )
+
         try:
-            with self._sorter() as sorter:
-                watcher = FolderWatcher(
-                    sorter.photos_dir,
-                    sorter.library,
-                    settle_seconds=self.settings.settle_seconds,
-                    polling=self.settings.polling,
-                    notice=self.notice.emit,
-                )
-                self.watching.emit(True)
-                summary = watch_folder(
-                    sorter,
-                    watcher,
-                    self._cancel,
-                    on_outcome=self.outcome.emit,
-                    notice=self.notice.emit,
-                    on_progress=self._report_progress,
-                    on_pause=lambda message: self.paused.emit(message or ""),
-                )
-                self._announce_device()
+            self.watching.emit(True)
+            summary = keep_watching(
+                self._sorter,
+                open_watcher,
+                self._cancel,
+                notice=self.notice.emit,
+                on_outcome=self.outcome.emit,
+                on_progress=self._report_progress,
+                on_pause=lambda message: self.paused.emit(message or ""),
+            )
+            self._announce_device()
             if summary.error:
                 self.error.emit(summary.error)
         except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cene_desktop.core import watcher as watcher_module
+from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.pipeline import Outcome, Sorter, SortOptions, SortSummary, watch_folder
 from cene_desktop.core.watcher import FolderWatcher, StableFiles
 
@@ -205,3 +206,67 @@ def test_a_folder_on_a_network_drive_is_polled_every_ten_seconds(
         ]
     finally:
         folder_watcher.stop()
+
+
+def test_the_library_going_away_is_waited_out_and_sorting_carries_on(
+    tmp_path: Path,
+    classifier,  # type: ignore[no-untyped-def]
+) -> None:
+    from cene_desktop.core.pipeline import keep_watching
+
+    photos, library = tmp_path / "photos", tmp_path / "drive" / "Albums"
+    photos.mkdir()
+    state = Watching(photos, library)
+    samples = [path for _, path in sample_files(2)]
+    shutil.copyfile(samples[0], photos / "before.jpg")
+
+    def notice(message: str) -> None:
+        with state.changed:
+            state.notices.append(message)
+            state.changed.notify_all()
+
+    def on_outcome(outcome: Outcome) -> None:
+        with state.changed:
+            state.outcomes.append(outcome)
+            state.changed.notify_all()
+
+    cancel = threading.Event()
+    opened: list[Sorter] = []
+
+    def open_sorter() -> Sorter:
+        opened.append(Sorter(library, photos, classifier, SortOptions(threshold=0.0)))
+        return opened[-1]
+
+    def open_watcher(sorter: Sorter) -> FolderWatcher:
+        return FolderWatcher(photos, library, settle_seconds=0.2, notice=notice)
+
+    def run() -> None:
+        state.summary = keep_watching(
+            open_sorter, open_watcher, cancel, notice, on_outcome=on_outcome
+        )
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        state.wait_for(lambda: "before.jpg" in state.placed())
+        away = library.parent.with_name("drive-unplugged")
+        library.parent.rename(away)  # the external drive with the albums goes away
+        state.wait_for(lambda: any("library folder" in n and "gone" in n for n in state.notices))
+        shutil.copyfile(samples[1], photos / "while-away.jpg")
+        time.sleep(1.0)
+        assert (photos / "while-away.jpg").exists()  # waits in the photo folder, untouched
+        away.rename(library.parent)  # plugged in again
+        state.wait_for(lambda: "while-away.jpg" in state.placed())
+        assert any("library folder" in n and "is back" in n for n in state.notices)
+        assert len(opened) == 2  # a fresh catalog connection after the drive came back
+        placed = state.placed()["while-away.jpg"]
+        assert placed.dest is not None and placed.dest.read_bytes() == samples[1].read_bytes()
+    finally:
+        cancel.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    with Catalog.open(library) as catalog:
+        assert sorted(Path(p.current_path).name for p in catalog.photos()) == [
+            "before.jpg",
+            "while-away.jpg",
+        ]
