@@ -39,6 +39,16 @@ class Watching:
                 )
                 self.changed.wait(0.05)
 
+    def on_outcome(self, outcome: Outcome) -> None:
+        with self.changed:
+            self.outcomes.append(outcome)
+            self.changed.notify_all()
+
+    def notice(self, message: str) -> None:
+        with self.changed:
+            self.notices.append(message)
+            self.changed.notify_all()
+
     def placed(self) -> dict[str, Outcome]:
         return {o.source.name: o for o in self.outcomes if o.status == "placed"}
 
@@ -48,17 +58,7 @@ def watching(tmp_path: Path, classifier, request) -> Iterator[Watching]:  # type
     options = getattr(request, "param", {})
     state = Watching(tmp_path / "photos", tmp_path / "lib")
     state.photos.mkdir()
-
-    def on_outcome(outcome: Outcome) -> None:
-        with state.changed:
-            state.outcomes.append(outcome)
-            state.changed.notify_all()
-
-    def notice(message: str) -> None:
-        with state.changed:
-            state.notices.append(message)
-            state.changed.notify_all()
-
+    on_outcome, notice = state.on_outcome, state.notice
     cancel = threading.Event()
     sorter = Sorter(state.library, state.photos, classifier, SortOptions(threshold=0.0))
     folder_watcher = FolderWatcher(
@@ -219,17 +219,7 @@ def test_the_library_going_away_is_waited_out_and_sorting_carries_on(
     state = Watching(photos, library)
     samples = [path for _, path in sample_files(2)]
     shutil.copyfile(samples[0], photos / "before.jpg")
-
-    def notice(message: str) -> None:
-        with state.changed:
-            state.notices.append(message)
-            state.changed.notify_all()
-
-    def on_outcome(outcome: Outcome) -> None:
-        with state.changed:
-            state.outcomes.append(outcome)
-            state.changed.notify_all()
-
+    on_outcome, notice = state.on_outcome, state.notice
     cancel = threading.Event()
     opened: list[Sorter] = []
 
