@@ -600,9 +600,10 @@ def watch_folder(
                 if ready:
                     sort(scanner.candidates_from_paths(ready))
             except DiskFullError as error:
+                # The error already says "free some space and Cene will carry on": it will.
                 message = (
-                    f"{error} Sorting is paused; it carries on by itself once there is space "
-                    "again. Photos not sorted yet stay where they are."
+                    f"{error} Until then sorting is paused; photos not sorted yet stay where "
+                    "they are."
                 )
                 tell(message)
                 if on_pause is not None:

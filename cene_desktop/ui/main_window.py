@@ -480,6 +480,8 @@ class MainWindow(QMainWindow):
         """A full disk pauses sorting (the worker waits for space); "" when it carries on."""
         if message:
             self.watch_label.setText("⏸ Sorting paused: the library's disk is full")
+            self.progress.setVisible(False)  # the queue is scanned again once sorting resumes
+            self.eta_label.clear()
             self.show_error(message)
         else:
             self._watching_changed(self.watching)

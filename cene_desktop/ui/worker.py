@@ -9,6 +9,7 @@ The GUI thread never decodes, hashes, classifies or moves a file.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -276,26 +277,48 @@ class _ThumbnailJob(QRunnable):
     def run(self) -> None:
         image = QImage()
         try:
-            if not self.cache.exists():
-                make_thumbnail(self.source, self.cache, self.size)
-            image = QImage(str(self.cache))
+            image = QImage(str(self.cache)) if self.cache.exists() else QImage()
+            if image.isNull():
+                thumbnail = make_thumbnail(self.source, self.size)
+                try:
+                    save_thumbnail(thumbnail, self.cache)
+                except OSError as error:  # a full or read-only library disk: show it anyway
+                    log.info("Thumbnail of %s not cached: %s", self.source, error)
+                data = thumbnail.tobytes()
+                image = QImage(
+                    data,
+                    thumbnail.width,
+                    thumbnail.height,
+                    3 * thumbnail.width,
+                    QImage.Format.Format_RGB888,
+                ).copy()  # own the pixels: ``data`` goes away with this frame
         except Exception as error:  # noqa: BLE001 - a broken thumbnail must not stop the others
             log.info("No thumbnail for %s: %s", self.source, error)
         self.loader.done(self.key)  # asked again later (say, scrolled back to), it reads the cache
         self.loader.ready.emit(self.key, image)
 
 
-def make_thumbnail(source: Path, cache: Path, size: int = THUMBNAIL_SIZE) -> None:
+def make_thumbnail(source: Path, size: int = THUMBNAIL_SIZE):  # type: ignore[no-untyped-def]
+    """The photo, upright, fitted into ``size`` × ``size`` (a Pillow RGB image)."""
     from PIL import Image, ImageOps
 
     with Image.open(source) as image:
         image.draft("RGB", (size * 2, size * 2))
         upright = ImageOps.exif_transpose(image).convert("RGB")
-        upright.thumbnail((size, size))
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(f".{threading.get_ident()}.tmp")  # two jobs, one photo
-        upright.save(partial, "JPEG", quality=85)
+    upright.thumbnail((size, size))
+    return upright
+
+
+def save_thumbnail(thumbnail, cache: Path) -> None:  # type: ignore[no-untyped-def]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(f".{threading.get_ident()}.tmp")  # two jobs, one photo
+    try:
+        thumbnail.save(partial, "JPEG", quality=85)
         os.replace(partial, cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
 
 
 class ThumbnailLoader(QObject):

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -84,6 +84,42 @@ def learn(app: QApplication, window: MainWindow) -> None:
     dialog.close()
 
 
+def disk_full(app: QApplication, workdir: Path) -> None:
+    """The library on a disk too small for the import: the window says sorting is paused.
+
+    Needs root to mount a small tmpfs; skipped (with a line) where that is not allowed.
+    """
+    small = workdir / "small-disk"
+    small.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=900k", "tmpfs", str(small)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        print("skipped disk-full.png: cannot mount a small file system here")
+        return
+    try:
+        photos = workdir / "Card"
+        photos.mkdir()
+        for folder in sorted(SAMPLE.iterdir()):
+            for path in sorted(folder.glob("*.jpg"))[:20]:
+                shutil.copyfile(path, photos / f"IMG_{folder.name[:3]}_{path.stem}.jpg")
+        settings = Settings(photos_dir=str(photos), library_dir=str(small / "Albums"))
+        window = MainWindow(settings, settings_file=workdir / "settings-small.json")
+        window.setGeometry(0, 0, 1400, 900)
+        window.show()
+        window.start()
+        deadline = time.monotonic() + 120
+        while "paused" not in window.watch_label.text() and time.monotonic() < deadline:
+            pump(app, 0.2)
+        window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of("Buildings")))
+        for box in window.findChildren(QMessageBox):
+            box.move(430, 330)
+        snap(app, "disk-full.png")
+        window.close()
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+
+
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cene-shots-"))
     photos = workdir / "Camera Import"
@@ -125,6 +161,7 @@ def main() -> None:
     snap(app, "review-pane.png")
     learn(app, window)
     window.close()
+    disk_full(app, workdir)
     shutil.rmtree(workdir)
 
 

@@ -222,7 +222,8 @@ def test_while_watching_a_full_disk_pauses_sorting_until_space_comes_back(
 
     try:
         wait_for(lambda: pauses, "the pause")
-        assert "is full" in str(pauses[0]) and "carries on by itself" in str(pauses[0])
+        assert "is full" in str(pauses[0]) and "Cene will carry on" in str(pauses[0])
+        assert "sorting is paused" in str(pauses[0])
         time.sleep(0.5)  # paused: nothing moves while the disk stays full
         assert_some_placed_rest_in_place(photos, library, originals)
         assert thread.is_alive() and pauses == [pauses[0]]

@@ -72,3 +72,22 @@ def test_thousands_of_thumbnails_from_the_thread_pool_do_not_crash_the_window(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["made", "4500", "failed", "0"], done.stdout + done.stderr
+
+
+def test_thumbnails_show_even_when_the_library_cannot_store_them(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.worker import ThumbnailLoader
+
+    library = tmp_path / "Albums"
+    (library / ".cene").mkdir(parents=True)
+    # Where the cache folder should be there is a file: every write fails, as on a full disk.
+    (library / ".cene" / "thumbnails").write_bytes(b"")
+    photo = library / "photo.jpg"
+    Image.new("RGB", (640, 480), (200, 40, 40)).save(photo)
+    loader = ThumbnailLoader(library)
+    with qtbot.waitSignal(loader.ready, timeout=10_000) as ready:
+        loader.request("a" * 64, photo)
+    key, image = ready.args
+    assert key == "a" * 64 and not image.isNull()
+    assert (image.width(), image.height()) == (160, 120)
+    assert image.pixelColor(80, 60).red() > 150  # the photo, not a placeholder
+    loader.wait()
