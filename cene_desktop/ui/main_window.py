@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -509,6 +511,9 @@ class MainWindow(QMainWindow):
             self.watch_label.setText(message)
         elif " is back." in message:
             self._watching_changed(self.watching)
+            if "library folder" in message and self.grid_model.library is not None:
+                self._reopen_catalog()  # the old connection may point at the vanished disk
+                self.refresh()
 
     # -- showing albums and photos -------------------------------------------------------
 
@@ -519,6 +524,34 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         if self.catalog is None:
             return
+        try:
+            self._refresh()
+        except sqlite3.Error as error:
+            self._catalog_failed(error)
+
+    def _catalog_failed(self, error: Exception) -> None:
+        """The catalog cannot be read (its drive went away): say so, and open it afresh, now if
+        the library is there, or when the sorting worker reports it back."""
+        log.warning("Catalog read failed: %s", error)
+        self.statusBar().showMessage(
+            f"Cene cannot read the library's catalog right now ({error}); the albums are shown "
+            "again as soon as it can.",
+            15000,
+        )
+        self._reopen_catalog()
+
+    def _reopen_catalog(self) -> None:
+        old, self.catalog = self.catalog, None
+        if old is not None:
+            with contextlib.suppress(Exception):  # a connection to a vanished disk
+                old.close()
+        library = Path(self.settings.library_dir)
+        if library.is_dir():
+            with contextlib.suppress(OSError, CatalogError, sqlite3.Error):
+                self.catalog = Catalog.open(library)
+
+    def _refresh(self) -> None:
+        assert self.catalog is not None
         counts = self.catalog.album_counts()
         counts[REVIEW] = self.catalog.review_count()
         self.albums.set_counts(counts)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -159,6 +160,8 @@ class LibraryWorker(QObject):
             result = action(*args)
         except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
             log.exception("Library action failed")
+            if isinstance(error, sqlite3.Error) or not self.library_dir.is_dir():
+                self.close()  # its drive went away: the next action opens the catalog afresh
             self.failed.emit(str(error))
             return
         for problem in result.problems:
@@ -207,9 +210,10 @@ class LibraryWorker(QObject):
         self.done.emit(f"Copied {copied} photos into {target.name} for sorting.")
 
     def close(self) -> None:
-        if self._library is not None:
-            self._library.close()
-            self._library = None
+        library, self._library = self._library, None
+        if library is not None:
+            with contextlib.suppress(sqlite3.Error):  # a connection to a vanished disk
+                library.close()
 
 
 class LearnWorker(QObject):

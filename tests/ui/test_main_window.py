@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QMessageBox
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.ui.album_model import REVIEW
 
+from .conftest import Recorder
+
 
 def catalog_of(window) -> Catalog:  # type: ignore[no-untyped-def]
     return Catalog.open(Path(window.settings.library_dir))
@@ -143,3 +145,27 @@ def test_a_library_that_cannot_be_used_is_a_clear_message(qtbot, tmp_path) -> No
     window.start()
     assert "cannot use the library folder" in window.statusBar().currentMessage()
     assert blocker.read_text() == "a file where the library should be"
+
+
+def test_a_catalog_that_stops_answering_is_opened_afresh(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # What a vanished library drive looks like to SQLite: every query fails.
+    broken = window.catalog
+    broken._db.close()
+    window.refresh()  # no crash dialog: a message, and a fresh connection
+    assert window.catalog is not None and window.catalog is not broken
+    assert "cannot read the library's catalog" in window.statusBar().currentMessage()
+    assert window.albums.counts[REVIEW] == 18
+    # And the editing worker's connection: the action fails with a message, the next works.
+    library = window.library_worker.library()
+    library.catalog._db.close()
+    failures = Recorder()
+    window.library_worker.failed.connect(failures.record)
+    show(window, qtbot, "Forest")
+    data = window.grid_model.mimeData([window.grid_model.index(0)])
+    glacier = window.albums.index(window.albums.row_of("Glacier"))
+    window.albums.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, glacier)
+    qtbot.waitUntil(lambda: bool(failures.calls), timeout=10_000)
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        window.albums.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, glacier)
+    assert window.library_worker.library() is not library  # opened afresh, and it worked
+    assert window.albums.counts["Glacier"] >= 1
