@@ -179,6 +179,7 @@ def user_table(
     corrections: int,
     options: learning.FitOptions,
     cache: Path,
+    seeds: int = 1,
 ) -> list[dict[str, float]]:
     classes = classifier.info.classes
     keep = np.flatnonzero(np.isin(labels, [classes.index(name) for name in CONFUSABLE]))
@@ -186,9 +187,30 @@ def user_table(
     rows = []
     for number, (user, style) in enumerate(STYLES.items()):
         x = styled_features(classifier, chosen, style, cache)
-        row = simulate(classifier, x, labels[keep], corrections, options, seed=number)
-        rows.append({"user": user, **row})
+        draws = [
+            simulate(classifier, x, labels[keep], corrections, options, seed=number + 100 * d)
+            for d in range(seeds)
+        ]
+        rows.append({"user": user, **draws[0], "draws": draws})  # type: ignore[dict-item]
     return rows
+
+
+def print_spread(rows: list[dict[str, float]]) -> None:
+    """The same users over several draws of which reviewed photos are held out to judge."""
+    draws = len(rows[0]["draws"])  # type: ignore[arg-type]
+    if draws < 2:
+        return
+    print(f"\nOver {draws} draws of the held-out quarter (gain in points on the user's photos)")
+    header = f"{'user':<11} {'mean gain':>9} {'min':>6} {'max':>6}"
+    print(f"{header} {'check after min':>15} {'adopted':>8}")
+    for row in rows:
+        gains = [100 * (d["after"] - d["before"]) for d in row["draws"]]  # type: ignore[attr-defined]
+        checks = [d["check_after"] for d in row["draws"]]  # type: ignore[attr-defined]
+        adopted = sum(int(d["adopted"]) for d in row["draws"])  # type: ignore[attr-defined]
+        print(
+            f"{row['user']:<11} {np.mean(gains):>+9.1f} {min(gains):>+6.1f} {max(gains):>+6.1f}"
+            f" {min(checks):>15.2%} {adopted:>5}/{draws}"
+        )
 
 
 def print_users(rows: list[dict[str, float]], corrections: int) -> None:
@@ -274,6 +296,9 @@ def main() -> int:
     parser.add_argument("--anchor", type=float, default=learning.FitOptions.anchor)
     parser.add_argument("--steps", type=int, default=learning.FitOptions.steps)
     parser.add_argument("--lr", type=float, default=learning.FitOptions.learning_rate)
+    parser.add_argument(
+        "--draws", type=int, default=5, help="held-out draws per user for the spread table"
+    )
     args = parser.parse_args()
     if not (args.data / "seg_test").is_dir():
         print(f"No data set at {args.data}: see ../shared/data/README.md to extract it.")
@@ -282,8 +307,9 @@ def main() -> int:
     paths, labels = pool_photos(args.data)
     options = learning.FitOptions(args.user_share, args.anchor, args.steps, args.lr)
     print(f"Pool: {len(paths)} labelled photos outside training and the check set; {options}")
-    rows = user_table(classifier, paths, labels, args.corrections, options, args.cache)
+    rows = user_table(classifier, paths, labels, args.corrections, options, args.cache, args.draws)
     print_users(rows, args.corrections)
+    print_spread(rows)
     if args.timing_examples:
         time_improve(classifier, paths, labels, args.timing_examples)
     return 0
