@@ -86,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fix the catalog: forget photos deleted by hand, adopt photos added by hand, "
         "finish interrupted operations (no photo is ever moved or deleted)",
     )
-    check.add_argument("--verify", action="store_true", help="also compare every file's bytes")
+    check.add_argument(
+        "--verify",
+        action="store_true",
+        help="also compare every file's bytes (with --repair: record the edited ones)",
+    )
     check.add_argument("--json", action="store_true")
 
     undo = commands.add_parser("undo", help="reverse the last sort or watch run")

@@ -492,6 +492,19 @@ class Catalog:
         with self.transaction() as db:
             _upsert_source(db, str(path), size, mtime_ns, content_hash, photo_id)
 
+    def set_content(self, photo_id: int, content_hash: str, size: int) -> bool:
+        """Record a photo's new bytes (edited in another program); False if another photo in
+        the catalog already has exactly these bytes (then nothing changes)."""
+        try:
+            with self.transaction() as db:
+                db.execute(
+                    "UPDATE photos SET content_hash = ?, size = ? WHERE id = ?",
+                    (content_hash, size, photo_id),
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
     def set_album(self, photo_id: int, album: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE photos SET album = ? WHERE id = ?", (album, photo_id))

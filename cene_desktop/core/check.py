@@ -1,7 +1,8 @@
 """``cene check``: does the catalog agree with the album folders? Report drift; repair on request.
 
 Repairs never delete or move a photo: they only change the catalog (forget rows whose file is
-gone, adopt files someone put into an album by hand, take a photo's album from its folder),
+gone, adopt files someone put into an album by hand, take a photo's album from its folder,
+with ``verify_bytes`` record the bytes of photos edited elsewhere),
 finish the journal, and remove Cene's own half-written copies.
 """
 
@@ -69,12 +70,12 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
             report.misfiled.append(photo.current_path)
             if repair and filed_in in ALBUMS:
                 catalog.set_album(photo.id, filed_in)  # the file's folder is what the person sees
-        elif (
-            verify_bytes
-            and not path.is_symlink()
-            and fileops.content_hash_file(path) != photo.content_hash
-        ):
-            report.changed.append(photo.current_path)  # edited elsewhere: reported, kept
+        if verify_bytes and not path.is_symlink():
+            content_hash = fileops.content_hash_file(path)
+            if content_hash != photo.content_hash:
+                report.changed.append(photo.current_path)  # edited elsewhere: kept as it is
+                if repair:  # the person's edit is the photo now
+                    catalog.set_content(photo.id, content_hash, path.stat().st_size)
     for album in ALBUMS:
         folder = library / album
         if not folder.is_dir():

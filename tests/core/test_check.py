@@ -38,13 +38,13 @@ def test_check_finds_drift_and_repair_never_touches_a_photo(tmp_path: Path) -> N
     assert report.partial_files == ["Forest/.cene-partial-9.tmp"]
     assert report.misfiled == ["Sea/c.jpg"]
 
-    result = cene("check", str(library), "--repair", "--json")
+    result = cene("check", str(library), "--repair", "--verify", "--json")
     repaired = json.loads(result.stdout)
     assert repaired["repaired"] and repaired["missing"] == ["Sea/a.jpg"]
     assert (library / "Forest" / "by-hand.jpg").read_bytes() == b"added by hand"
     assert (library / "Sea" / "b.jpg").read_bytes() == b"edited in another program"
     assert not (library / "Forest" / ".cene-partial-9.tmp").exists()
-    after = check_library(library)
+    after = check_library(library, verify_bytes=True)  # the edit is the photo now
     assert after.clean, after
     catalog = Catalog.open(library)
     albums = {p.current_path: p.album for p in catalog.photos()}
