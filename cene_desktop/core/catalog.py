@@ -135,6 +135,9 @@ class _LibraryLock:
     def __init__(self, folder: Path) -> None:
         self.path = folder / "lock"
         self.users = 0
+        # One file operation at a time in this process, whichever thread (sorting, a person's
+        # edits) asks: the library's single file-op lane (see placement.Placer).
+        self.file_ops = threading.RLock()
         self.recovered = False  # journal recovery runs once per process, before any new work
         self._file = open(self.path, "a+")  # noqa: SIM115 - held open while the lock is held
         try:
@@ -283,6 +286,7 @@ class Catalog:
         self._lock = threading.RLock()
         self.library = library
         self.library_lock: _LibraryLock | None = None
+        self._private_file_ops = threading.RLock()  # an in-memory catalog has no library lock
 
     # -- opening -------------------------------------------------------------------------
 
@@ -376,6 +380,11 @@ class Catalog:
                 if self.library_lock is not None:
                     self.library_lock.release()
                     self.library_lock = None
+
+    def file_ops_lock(self) -> threading.RLock:
+        """The lock every journaled file operation on this library holds while it runs."""
+        lock = self.library_lock
+        return lock.file_ops if lock is not None else self._private_file_ops
 
     def claim_recovery(self) -> bool:
         """True the first time in this process: only then may the journal be recovered, since

@@ -76,13 +76,19 @@ def _user_message(error: OSError, path: Path) -> str:
 
 
 class Placer:
-    """Performs journaled file operations on one library."""
+    """Performs journaled file operations on one library.
+
+    Every operation holds the library's file-op lock while it runs, so operations asked for by
+    different threads (the sorting worker placing arrivals, the editing worker moving a photo a
+    person dragged) happen one after the other, never interleaved.
+    """
 
     def __init__(self, library: Path, catalog: Catalog, *, dry_run: bool = False) -> None:
         self.library = library
         self.catalog = catalog
         self.dry_run = dry_run
         self._claimed: set[Path] = set()  # dry run: names a real run would have taken
+        self._one_at_a_time = catalog.file_ops_lock()
 
     # -- set-up and recovery -------------------------------------------------------------
 
@@ -98,6 +104,10 @@ class Placer:
         Only the first call in a process does anything: operations journaled after that may
         belong to another thread of this process and be in flight right now.
         """
+        with self._one_at_a_time:
+            return self._recover()
+
+    def _recover(self) -> RecoveryReport:
         report = RecoveryReport()
         if not self.catalog.claim_recovery():
             return report
@@ -189,6 +199,20 @@ class Placer:
 
         Raises SourceChanged if the file changed since it was read, PlacementError otherwise.
         """
+        with self._one_at_a_time:  # the duplicate check and the placement are one step
+            return self._place(source, size, mtime_ns, content_hash, album, mode, run_id, details)
+
+    def _place(
+        self,
+        source: Path,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        album: str,
+        mode: str,
+        run_id: int | None,
+        details: dict[str, Any],
+    ) -> Placement:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         if self.duplicate_of(content_hash) is not None:
@@ -316,6 +340,10 @@ class Placer:
 
     def relocate(self, photo: PhotoRecord, album: str, run_id: int | None = None) -> Placement:
         """Move a library photo (or its link) into another album."""
+        with self._one_at_a_time:
+            return self._relocate(photo, album, run_id)
+
+    def _relocate(self, photo: PhotoRecord, album: str, run_id: int | None) -> Placement:
         if album not in ALBUMS:
             raise ValueError(f"unknown album {album!r}")
         current = self.library / photo.current_path
@@ -338,6 +366,10 @@ class Placer:
 
     def undo_run(self, run_id: int) -> UndoReport:
         """Reverse every placement of a run, newest first; never overwrites anything."""
+        with self._one_at_a_time:
+            return self._undo_run(run_id)
+
+    def _undo_run(self, run_id: int) -> UndoReport:
         report = UndoReport(run_id=run_id)
         for entry in reversed(self.catalog.journal_of_run(run_id)):
             if entry.op not in ("move", "copy", "symlink", "relocate"):
@@ -357,6 +389,10 @@ class Placer:
 
     def undo_photo(self, photo: PhotoRecord, entry: JournalEntry) -> Path | None:
         """Reverse one journal entry for ``photo``; returns where the photo is now."""
+        with self._one_at_a_time:
+            return self._undo_photo(photo, entry)
+
+    def _undo_photo(self, photo: PhotoRecord, entry: JournalEntry) -> Path | None:
         current = self.library / photo.current_path
         if entry.op == "relocate":
             back = str(entry.payload.get("from_album", photo.album))

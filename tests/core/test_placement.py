@@ -222,3 +222,29 @@ def test_relocate_moves_between_albums(tmp_path: Path, library) -> None:  # type
     assert moved.dest == lib / "Mountain" / "peak.jpg" and moved.dest.read_bytes() == b"peak"
     assert not (lib / "Glacier" / "peak.jpg").exists()
     assert catalog.photos()[0].album == "Mountain"
+
+
+def test_file_operations_asked_for_by_two_threads_take_turns(tmp_path: Path) -> None:
+    import threading
+
+    library = tmp_path / "lib"
+    sorting, editing = Catalog.open(library), Catalog.open(library)  # one per worker thread
+    sorter, editor = Placer(library, sorting), Placer(library, editing)
+    sorter.ensure_albums()
+    first = place(sorter, make_photo(tmp_path / "in" / "a.jpg", b"a" * 50))
+    (photo,) = editing.photos()
+    moved = threading.Event()
+
+    def drag_to_forest() -> None:
+        editor.relocate(photo, "Forest")
+        moved.set()
+
+    with sorter._one_at_a_time:  # the sorting worker is in the middle of an operation
+        person = threading.Thread(target=drag_to_forest)
+        person.start()
+        assert not moved.wait(0.3), "an edit ran in the middle of another file operation"
+    person.join(timeout=10)
+    assert moved.is_set() and not first.dest.exists()
+    assert (library / "Forest" / "a.jpg").read_bytes() == b"a" * 50
+    sorting.close()
+    editing.close()
