@@ -208,6 +208,7 @@ class LabelledPhoto:
     content_hash: str
     current_path: str
     album: str
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -710,7 +711,7 @@ class Catalog:
     def labelled_photos(self) -> list[LabelledPhoto]:
         """Photos a person put in (or confirmed in) a scene album, oldest first."""
         rows = self._query(
-            "SELECT id, content_hash, current_path, album FROM photos"
+            "SELECT id, content_hash, current_path, album, size FROM photos"
             " WHERE corrected = 1 AND album != ? ORDER BY id",
             (UNSORTED,),
         )

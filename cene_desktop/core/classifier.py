@@ -280,8 +280,15 @@ class SceneClassifier:
 
     def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, str]:
         """Probabilities and the model version that gave them (one head for the whole batch)."""
+        probabilities, version, _ = self.classify_with_features(pixels)
+        return probabilities, version
+
+    def classify_with_features(self, pixels: np.ndarray) -> tuple[np.ndarray, str, np.ndarray]:
+        """:meth:`classify`, and the pooled features it came from (worth keeping: learning
+        and re-checking then need not decode the photo again)."""
         head = self.current_head()
-        return self.probabilities(self.features(pixels), head), self.version_of(head)
+        features = self.features(pixels)
+        return self.probabilities(features, head), self.version_of(head), features
 
     def labelled(self, probabilities: np.ndarray) -> list[dict[str, float]]:
         return [

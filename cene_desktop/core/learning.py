@@ -24,6 +24,7 @@ the 30-second budget on two CPU cores; the head alone carries the benchmarked ga
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -345,16 +346,45 @@ class Learner:
     def example_features(
         self, photos: Sequence[LabelledPhoto], progress: LearningProgress | None = None
     ) -> tuple[list[LabelledPhoto], np.ndarray, list[str]]:
-        """Features of the labelled photos (cached in the catalog), the photos they belong to,
-        and a problem line per photo that could not be read."""
+        """Features of the labelled photos, the photos they belong to, and a problem line per
+        photo that could not be read."""
+        vectors = self.features_of(photos, progress, "Reading your photos")
+        kept = [p for p, vector in zip(photos, vectors, strict=True) if vector is not None]
+        problems = [
+            f"{Path(p.current_path).name}: cannot be read, left out of learning"
+            for p, vector in zip(photos, vectors, strict=True)
+            if vector is None
+        ]
+        stacked = np.stack([v for v in vectors if v is not None]) if kept else np.zeros((0, 0))
+        return kept, stacked.astype(np.float32), problems
+
+    def _same_size(self, photo: LabelledPhoto | PhotoRecord) -> bool:
+        try:
+            return os.stat(self.library / photo.current_path).st_size == photo.size
+        except OSError:
+            return False
+
+    def features_of(
+        self,
+        photos: Sequence[LabelledPhoto | PhotoRecord],
+        progress: LearningProgress | None = None,
+        stage: str = "",
+        cancel: threading.Event | None = None,
+    ) -> list[np.ndarray | None]:
+        """Pooled features of library photos: from the catalog's cache (filled when Cene
+        sorted them), else read from the files and then cached; None where unreadable."""
         base = self.classifier.info.version
         cached = self.catalog.cached_features([p.content_hash for p in photos], base)
+        for photo in photos:  # a file replaced since (edited elsewhere) is read again
+            if photo.content_hash in cached and not self._same_size(photo):
+                del cached[photo.content_hash]
         missing = [p for p in photos if p.content_hash not in cached]
         computed = read_features(
             self.classifier,
             [self.library / p.current_path for p in missing],
             progress,
-            "Reading your photos",
+            stage,
+            cancel,
         )
         fresh = {
             photo.content_hash: vector.astype("<f2").tobytes()
@@ -364,14 +394,12 @@ class Learner:
         if fresh:
             self.catalog.store_features(fresh, base)
         cached.update(fresh)
-        kept = [p for p in photos if p.content_hash in cached]
-        problems = [
-            f"{Path(p.current_path).name}: cannot be read, left out of learning"
+        return [
+            np.frombuffer(cached[p.content_hash], dtype="<f2").astype(np.float32)
+            if p.content_hash in cached
+            else None
             for p in photos
-            if p.content_hash not in cached
         ]
-        vectors = np.stack([np.frombuffer(cached[p.content_hash], dtype="<f2") for p in kept])
-        return kept, vectors.astype(np.float32), problems
 
     # -- improving -----------------------------------------------------------------------
 
@@ -472,13 +500,7 @@ class Learner:
         threshold = self.classifier.info.default_threshold if threshold is None else threshold
         head = self.store.active_head(self.classifier.shipped_head)
         photos: list[PhotoRecord] = [p for p in self.catalog.photos() if not p.corrected]
-        vectors = read_features(
-            self.classifier,
-            [self.library / p.current_path for p in photos],
-            progress,
-            "Re-checking",
-            cancel,
-        )
+        vectors = self.features_of(photos, progress, "Re-checking", cancel)
         readable = [i for i, vector in enumerate(vectors) if vector is not None]
         suggestions: list[tuple[int, str, float]] = []
         if readable:

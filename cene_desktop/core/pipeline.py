@@ -50,6 +50,8 @@ class Classifier(Protocol):
 
     def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, str]: ...
 
+    def classify_with_features(self, pixels: np.ndarray) -> tuple[np.ndarray, str, np.ndarray]: ...
+
     def follow(self, source: Any) -> None: ...
 
 
@@ -170,6 +172,7 @@ class _PlaceJob:
     confidence: float
     started: float
     model_version: str
+    features: bytes = b""  # pooled features, float16 little-endian (the catalog's cache format)
 
 
 class Sorter:
@@ -383,9 +386,9 @@ class Sorter:
         cancel: threading.Event,
     ) -> None:
         pixels = np.stack([photo.pixels for photo, _ in batch])
-        probabilities, version = self.classifier.classify(pixels)
+        probabilities, version, features = self.classifier.classify_with_features(pixels)
         classes = self.classifier.info.classes
-        for (photo, started), row in zip(batch, probabilities, strict=True):
+        for (photo, started), row, vector in zip(batch, probabilities, features, strict=True):
             best, runner_up = (int(i) for i in np.argsort(row)[::-1][:2])
             job = _PlaceJob(
                 photo=photo,
@@ -397,6 +400,7 @@ class Sorter:
                 confidence=float(row[best]),
                 started=started,
                 model_version=version,
+                features=vector.astype("<f2").tobytes(),
             )
             while not cancel.is_set():
                 try:
@@ -460,6 +464,14 @@ class Sorter:
             if placement.duplicate
             else ("planned" if self.options.dry_run else "placed")
         )
+        if status == "placed" and job.features:
+            # 2.5 KB a photo: learning from it or re-checking it later needs no decoding.
+            try:
+                self.catalog.store_features(
+                    {photo.content_hash: job.features}, self.classifier.info.version
+                )
+            except DiskFullError:
+                log.info("Features of %s not kept: the disk is full", placement.dest)
         return Outcome(
             candidate.path,
             status,

@@ -332,3 +332,39 @@ def test_model_store_survives_bad_files(tmp_path: Path, classifier) -> None:  # 
     assert store.active_name() == SHIPPED and store.active_head(shipped) is shipped
     (store.folder / "v3.partial").mkdir()  # a version whose writing was cut short
     assert store.versions() == [] and store.next_name() == "v4"
+
+
+def test_features_kept_while_sorting_spare_learning_and_rechecking_the_decoding(
+    tmp_path: Path,
+    classifier,  # type: ignore[no-untyped-def]
+) -> None:
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    photos.mkdir()
+    for name, path in sample_files(2):
+        shutil.copyfile(path, photos / f"{name}-{path.name}")
+    with Sorter(library, photos, classifier, SortOptions(threshold=0.0)) as sorter:
+        assert sorter.sort_folder().count("placed") == 12
+    with Catalog.open(library) as catalog:
+        records = catalog.photos()
+        kept = catalog.cached_features([p.content_hash for p in records], classifier.info.version)
+        assert len(kept) == 12  # every photo sorted left its features behind
+        decoded = learning.read_features(classifier, [library / p.current_path for p in records])
+        for record, vector in zip(records, decoded, strict=True):
+            assert vector is not None
+            cached = np.frombuffer(kept[record.content_hash], dtype="<f2").astype(np.float32)
+            assert np.allclose(cached, vector, atol=0.02)  # the same, to float16 precision
+
+        # Re-checking reads no photo: with every file's bytes blanked (same size), it still
+        # checks all twelve from the kept features.
+        originals = {p.current_path: (library / p.current_path).read_bytes() for p in records}
+        for path, data in originals.items():
+            (library / path).write_bytes(bytes(len(data)))
+        learner = learning.Learner(library, catalog, classifier)
+        report = learner.recheck()
+        assert report.checked == 12 and report.problems == 0
+        # A file replaced by something of another size is read again, not taken on trust.
+        replaced = records[0]
+        (library / replaced.current_path).write_bytes(b"not that photo any more")
+        assert learner.features_of([replaced]) == [None]
+        for path, data in originals.items():
+            (library / path).write_bytes(data)
