@@ -9,17 +9,21 @@ Only one thread may use a ``Placer`` at a time (the pipeline's single file-opera
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from cene_desktop.core import fileops
 from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import Catalog, JournalEntry, PhotoRecord
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MODES = ("move", "copy", "symlink")
 # Journal operations. 'move', 'copy', 'symlink' put a photo into the library; 'relocate' moves
@@ -75,6 +79,20 @@ def _user_message(error: OSError, path: Path) -> str:
     return f"Cene could not place {fileops.describe_os_error(error, path)}. The photo is untouched."
 
 
+def _one_at_a_time(
+    method: Callable[Concatenate[Placer, P], R],
+) -> Callable[Concatenate[Placer, P], R]:
+    """Run a Placer operation holding the library's file-op lock (re-entrant: an undo that
+    relocates takes it once more)."""
+
+    @functools.wraps(method)
+    def holding_the_lock(placer: Placer, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with placer._file_ops:
+            return method(placer, *args, **kwargs)
+
+    return holding_the_lock
+
+
 class Placer:
     """Performs journaled file operations on one library.
 
@@ -88,7 +106,7 @@ class Placer:
         self.catalog = catalog
         self.dry_run = dry_run
         self._claimed: set[Path] = set()  # dry run: names a real run would have taken
-        self._one_at_a_time = catalog.file_ops_lock()
+        self._file_ops = catalog.file_ops_lock()
 
     # -- set-up and recovery -------------------------------------------------------------
 
@@ -98,16 +116,13 @@ class Placer:
         for album in ALBUMS:
             (self.library / album).mkdir(parents=True, exist_ok=True)
 
+    @_one_at_a_time
     def recover(self) -> RecoveryReport:
         """Finish or roll back every journal entry a crash left open.
 
         Only the first call in a process does anything: operations journaled after that may
         belong to another thread of this process and be in flight right now.
         """
-        with self._one_at_a_time:
-            return self._recover()
-
-    def _recover(self) -> RecoveryReport:
         report = RecoveryReport()
         if not self.catalog.claim_recovery():
             return report
@@ -183,6 +198,7 @@ class Placer:
 
     # -- placing new photos --------------------------------------------------------------
 
+    @_one_at_a_time
     def place(
         self,
         source: Path,
@@ -199,20 +215,6 @@ class Placer:
 
         Raises SourceChanged if the file changed since it was read, PlacementError otherwise.
         """
-        with self._one_at_a_time:  # the duplicate check and the placement are one step
-            return self._place(source, size, mtime_ns, content_hash, album, mode, run_id, details)
-
-    def _place(
-        self,
-        source: Path,
-        size: int,
-        mtime_ns: int,
-        content_hash: str,
-        album: str,
-        mode: str,
-        run_id: int | None,
-        details: dict[str, Any],
-    ) -> Placement:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         if self.duplicate_of(content_hash) is not None:
@@ -338,12 +340,9 @@ class Placer:
 
     # -- moving photos already in the library --------------------------------------------
 
+    @_one_at_a_time
     def relocate(self, photo: PhotoRecord, album: str, run_id: int | None = None) -> Placement:
         """Move a library photo (or its link) into another album."""
-        with self._one_at_a_time:
-            return self._relocate(photo, album, run_id)
-
-    def _relocate(self, photo: PhotoRecord, album: str, run_id: int | None) -> Placement:
         if album not in ALBUMS:
             raise ValueError(f"unknown album {album!r}")
         current = self.library / photo.current_path
@@ -364,12 +363,9 @@ class Placer:
             album,
         )
 
+    @_one_at_a_time
     def undo_run(self, run_id: int) -> UndoReport:
         """Reverse every placement of a run, newest first; never overwrites anything."""
-        with self._one_at_a_time:
-            return self._undo_run(run_id)
-
-    def _undo_run(self, run_id: int) -> UndoReport:
         report = UndoReport(run_id=run_id)
         for entry in reversed(self.catalog.journal_of_run(run_id)):
             if entry.op not in ("move", "copy", "symlink", "relocate"):
@@ -387,12 +383,9 @@ class Placer:
         self.catalog.mark_run_undone(run_id)
         return report
 
+    @_one_at_a_time
     def undo_photo(self, photo: PhotoRecord, entry: JournalEntry) -> Path | None:
         """Reverse one journal entry for ``photo``; returns where the photo is now."""
-        with self._one_at_a_time:
-            return self._undo_photo(photo, entry)
-
-    def _undo_photo(self, photo: PhotoRecord, entry: JournalEntry) -> Path | None:
         current = self.library / photo.current_path
         if entry.op == "relocate":
             back = str(entry.payload.get("from_album", photo.album))

@@ -239,7 +239,7 @@ def test_file_operations_asked_for_by_two_threads_take_turns(tmp_path: Path) -> 
         editor.relocate(photo, "Forest")
         moved.set()
 
-    with sorter._one_at_a_time:  # the sorting worker is in the middle of an operation
+    with sorter._file_ops:  # the sorting worker is in the middle of an operation
         person = threading.Thread(target=drag_to_forest)
         person.start()
         assert not moved.wait(0.3), "an edit ran in the middle of another file operation"
