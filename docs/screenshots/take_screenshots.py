@@ -84,6 +84,25 @@ def learn(app: QApplication, window: MainWindow) -> None:
     dialog.close()
 
 
+def camera_folder(photos: Path, per_scene: int) -> Path:
+    """A folder of sample photos named the way a camera names them."""
+    photos.mkdir()
+    for folder in sorted(SAMPLE.iterdir()):
+        for path in sorted(folder.glob("*.jpg"))[:per_scene]:
+            shutil.copyfile(path, photos / f"IMG_{folder.name[:3]}_{path.stem}.jpg")
+    return photos
+
+
+def open_window(photos: Path, library: Path, settings_file: Path) -> MainWindow:
+    """The real window, 1400x900 at the top left, watching ``photos``."""
+    settings = Settings(photos_dir=str(photos), library_dir=str(library))
+    window = MainWindow(settings, settings_file=settings_file)
+    window.setGeometry(0, 0, 1400, 900)
+    window.show()
+    window.start()
+    return window
+
+
 def disk_full(app: QApplication, workdir: Path) -> None:
     """The library on a disk too small for the import: the window says sorting is paused.
 
@@ -98,16 +117,8 @@ def disk_full(app: QApplication, workdir: Path) -> None:
         print("skipped disk-full.png: cannot mount a small file system here")
         return
     try:
-        photos = workdir / "Card"
-        photos.mkdir()
-        for folder in sorted(SAMPLE.iterdir()):
-            for path in sorted(folder.glob("*.jpg"))[:20]:
-                shutil.copyfile(path, photos / f"IMG_{folder.name[:3]}_{path.stem}.jpg")
-        settings = Settings(photos_dir=str(photos), library_dir=str(small / "Albums"))
-        window = MainWindow(settings, settings_file=workdir / "settings-small.json")
-        window.setGeometry(0, 0, 1400, 900)
-        window.show()
-        window.start()
+        photos = camera_folder(workdir / "Card", 20)
+        window = open_window(photos, small / "Albums", workdir / "settings-small.json")
         deadline = time.monotonic() + 120
         while "paused" not in window.watch_label.text() and time.monotonic() < deadline:
             pump(app, 0.2)
@@ -122,11 +133,7 @@ def disk_full(app: QApplication, workdir: Path) -> None:
 
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cene-shots-"))
-    photos = workdir / "Camera Import"
-    photos.mkdir()
-    for folder in sorted(SAMPLE.iterdir()):
-        for path in sorted(folder.glob("*.jpg"))[:14]:
-            shutil.copyfile(path, photos / f"IMG_{folder.name[:3]}_{path.stem}.jpg")
+    photos = camera_folder(workdir / "Camera Import", 14)
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Cene")
     welcome = WelcomeDialog(Settings())
@@ -138,11 +145,7 @@ def main() -> None:
         pump(app, 0.1)
     snap(app, "welcome.png", welcome)
     welcome.close()
-    settings = Settings(photos_dir=str(photos), library_dir=str(workdir / "Albums"))
-    window = MainWindow(settings, settings_file=workdir / "settings.json")
-    window.setGeometry(0, 0, 1400, 900)
-    window.show()
-    window.start()
+    window = open_window(photos, workdir / "Albums", workdir / "settings.json")
     deadline = time.monotonic() + 120
     while sum(window.albums.counts[a] for a in window.albums.names[:7]) < 84:
         assert time.monotonic() < deadline, "sorting did not finish"
