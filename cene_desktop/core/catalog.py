@@ -424,6 +424,15 @@ class Catalog:
 
     # -- runs ----------------------------------------------------------------------------
 
+    def _rows_in(
+        self, sql: str, values: Sequence[Any], before: Sequence[Any] = ()
+    ) -> Iterator[sqlite3.Row]:
+        """Rows of ``sql``, whose ``{marks}`` is an IN list of ``values`` (after the parameters
+        ``before``), asked 500 values at a time: well under SQLite's bound-parameter limit."""
+        for start in range(0, len(values), 500):
+            chunk = list(values[start : start + 500])
+            yield from self._query(sql.format(marks=",".join("?" * len(chunk))), [*before, *chunk])
+
     def start_run(
         self, kind: str, photos_dir: Path | None, mode: str | None, model_version: str | None
     ) -> int:
@@ -476,12 +485,8 @@ class Catalog:
 
     def photos_by_ids(self, ids: Sequence[int]) -> list[PhotoRecord]:
         """The records of ``ids``, in that order (ids no longer in the catalog are skipped)."""
-        found: dict[int, PhotoRecord] = {}
-        for start in range(0, len(ids), 500):  # well under SQLite's bound-parameter limit
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._query(f"SELECT * FROM photos WHERE id IN ({marks})", chunk):
-                found[row["id"]] = _photo(row)
+        rows = self._rows_in("SELECT * FROM photos WHERE id IN ({marks})", ids)
+        found = {row["id"]: _photo(row) for row in rows}
         return [found[i] for i in ids if i in found]
 
     def album_counts(self) -> dict[str, int]:
@@ -724,17 +729,13 @@ class Catalog:
         return int(rows[0][0])
 
     def cached_features(self, hashes: Sequence[str], model_version: str) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        for start in range(0, len(hashes), 500):
-            chunk = list(hashes[start : start + 500])
-            marks = ", ".join("?" for _ in chunk)
-            rows = self._query(
-                f"SELECT content_hash, vector FROM features WHERE model_version = ?"
-                f" AND content_hash IN ({marks})",
-                [model_version, *chunk],
-            )
-            found.update((row["content_hash"], bytes(row["vector"])) for row in rows)
-        return found
+        rows = self._rows_in(
+            "SELECT content_hash, vector FROM features WHERE model_version = ?"
+            " AND content_hash IN ({marks})",
+            hashes,
+            (model_version,),
+        )
+        return {row["content_hash"]: bytes(row["vector"]) for row in rows}
 
     def store_features(self, vectors: dict[str, bytes], model_version: str) -> None:
         with self.transaction() as db:
