@@ -1,18 +1,23 @@
 """How much learning from corrections helps a person, and what it costs the six scenes.
 
-Usage: python benchmarks/learning_gain.py [--data /tmp/intel] [--corrections 30] [--users 12]
-       [--timing-examples 200]
+Usage: python benchmarks/learning_gain.py [--data /tmp/intel] [--corrections 30] [--draws 5]
+       [--timing-examples 200] [--no-ceiling]
 
 Simulated users come from real, labelled photos the shipped model never trained on and that are
 not in the check set shipped with the app: the validation split and the rest of ``seg_test``
-(the data set from ``../shared/data/README.md``). Photos of the confusable classes (mountain,
-glacier, street, buildings) are grouped into ``--users`` clusters of similar photos (k-means on
-the model's features): a person's photos are alike (the same trips, the same streets), so each
-cluster is one user. For each user the shipped model's mistakes arrive in random order; the first
-``--corrections`` of them are fed to the app's own learning code (held-out split, training,
-adoption rule: ``cene_desktop.core.learning``), and accuracy on that user's *remaining* photos is
-measured before and after, with the check-set accuracy. A last row does the same for a user whose
-photos are the whole pool (no shared style): the honest lower bound.
+(the data set from ``../shared/data/README.md``), restricted to the confusable classes
+(buildings, glacier, mountain, street). Each user owns all of those photos as their own camera or
+habit would have taken them (``STYLES``: as shot, a warm colour cast, haze, dusk, a tight crop),
+re-encoded as JPEG and read through the app's own decoder. A user works through the review pane
+least sure first, correcting each photo the model got wrong and confirming each it got right,
+until ``--corrections`` corrections; everything reviewed goes to the app's own learning code
+(held-out quarter, training, adoption rule: ``cene_desktop.core.learning``), and accuracy on the
+user's *remaining* photos is measured before and after, with the check-set accuracy. The spread
+table repeats that over ``--draws`` draws of which reviewed photos are held out.
+
+The ceiling table trains the same head on half of each user's photos, all labelled (about 950,
+thirty times what a person corrects), and scores it on the other half: how far a head on these
+features can go at all for that user.
 
 Then it times ``Learner.improve()`` end to end on a real library with ``--timing-examples``
 corrected photos (decode, features, training, scoring, saving). Prints tables; asserts nothing.
@@ -214,6 +219,49 @@ def print_spread(rows: list[dict[str, float]]) -> None:
         )
 
 
+def print_ceiling(
+    classifier: SceneClassifier,
+    paths: list[Path],
+    labels: np.ndarray,
+    options: learning.FitOptions,
+    cache: Path,
+) -> None:
+    """The head trained on half of each user's photos, every one labelled; scored on the rest."""
+    classes = classifier.info.classes
+    keep = np.flatnonzero(np.isin(labels, [classes.index(name) for name in CONFUSABLE]))
+    chosen, y = [paths[i] for i in keep], labels[keep]
+    order = np.random.default_rng(0).permutation(len(y))
+    train, test = order[: len(y) // 2], order[len(y) // 2 :]
+    temperature, shipped = classifier.info.temperature, classifier.shipped_head
+    check = learning.LabelledSet.load(classifier.info.asset("check_set"))
+    replay = learning.LabelledSet.load(classifier.info.asset("replay_set"))
+    loose = learning.FitOptions(user_share=0.95, anchor=1e-4, steps=options.steps)
+    print(
+        f"\nCeiling: the head trained on {len(train)} labelled photos of each user, scored on "
+        f"their other {len(test)}"
+    )
+    print(
+        f"{'user':<11} {'before':>7} {'after':>7} {'gain':>6} {'check':>7}"
+        f" {'no pull: after':>14} {'gain':>6} {'check':>7}"
+    )
+    for user, style in STYLES.items():
+        x = styled_features(classifier, chosen, style, cache)
+        mine = learning.LabelledSet(x[train], y[train])
+        rest = learning.LabelledSet(x[test], y[test])
+        before = learning.score(shipped, rest, temperature).accuracy
+        cells = []
+        for fit in (options, loose):
+            head = learning.fit_head(shipped, mine, replay, temperature, fit, "ceiling")
+            after = learning.score(head, rest, temperature).accuracy
+            on_check = learning.score(head, check, temperature).accuracy
+            cells.append((after, 100 * (after - before), on_check))
+        (a1, g1, c1), (a2, g2, c2) = cells
+        print(
+            f"{user:<11} {before:>7.1%} {a1:>7.1%} {g1:>+6.1f} {c1:>7.2%}"
+            f" {a2:>14.1%} {g2:>+6.1f} {c2:>7.2%}"
+        )
+
+
 def print_users(rows: list[dict[str, float]], corrections: int) -> None:
     print(f"\nUsers (their photos of {', '.join(CONFUSABLE)}): up to {corrections} corrections")
     print(
@@ -319,6 +367,7 @@ def main() -> int:
     parser.add_argument(
         "--draws", type=int, default=5, help="held-out draws per user for the spread table"
     )
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the ceiling table")
     args = parser.parse_args()
     if not (args.data / "seg_test").is_dir():
         print(f"No data set at {args.data}: see ../shared/data/README.md to extract it.")
@@ -330,6 +379,8 @@ def main() -> int:
     rows = user_table(classifier, paths, labels, args.corrections, options, args.cache, args.draws)
     print_users(rows, args.corrections)
     print_spread(rows)
+    if not args.no_ceiling:
+        print_ceiling(classifier, paths, labels, options, args.cache)
     if args.timing_examples:
         time_improve(classifier, paths, labels, args.timing_examples)
     return 0
