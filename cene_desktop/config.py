@@ -12,6 +12,8 @@ from typing import Any
 
 from platformdirs import user_config_dir, user_pictures_dir
 
+from cene_desktop.core.albums import REVIEW_BELOW
+
 log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
@@ -36,6 +38,7 @@ class Settings:
     polling: bool = False
     watching: bool = True  # resume watching at start-up
     learn_after: int = 20  # improve the model after this many new corrections (0: only on demand)
+    review_below: float = REVIEW_BELOW  # the review pane asks about photos less sure than this
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
 
     @property

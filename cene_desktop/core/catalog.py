@@ -273,6 +273,14 @@ def _upsert_source(
     )
 
 
+def _review_filter(below: float | None) -> tuple[str, tuple[object, ...]]:
+    """The WHERE clause of the review pane: unreviewed photos, those under ``below`` only (a
+    photo with no confidence, which the model could not judge, always needs a look)."""
+    if below is None or below >= 1.0:
+        return "corrected = 0", ()
+    return "corrected = 0 AND (confidence IS NULL OR confidence < ?)", (below,)
+
+
 def _delete_photo(db: sqlite3.Connection, photo_id: int) -> None:
     db.execute("DELETE FROM sources WHERE photo_id = ?", (photo_id,))
     db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
@@ -686,29 +694,32 @@ class Catalog:
         )
         return _run(rows[0]) if rows else None
 
-    def review_count(self) -> int:
-        return int(self._query("SELECT COUNT(*) FROM photos WHERE corrected = 0")[0][0])
+    def review_count(self, below: float | None = None) -> int:
+        """Photos nobody has looked at yet (with ``below``: only those the model was less sure
+        of than that, and those it could not judge)."""
+        where, values = _review_filter(below)
+        return int(self._query(f"SELECT COUNT(*) FROM photos WHERE {where}", values)[0][0])
 
     def review_queue(
-        self, pair: tuple[str, str] | None = None, limit: int = 1000
+        self, pair: tuple[str, str] | None = None, limit: int = 1000, below: float | None = None
     ) -> list[PhotoRecord]:
         """Photos nobody has looked at yet, least confident first; ``pair``: only photos whose
-        two most likely scenes are these two (e.g. mountain or glacier)."""
-        return self.photos_by_ids(self.review_ids(pair, limit))
+        two most likely scenes are these two (e.g. mountain or glacier); ``below``: only photos
+        the model was less sure of than that."""
+        return self.photos_by_ids(self.review_ids(pair, limit, below))
 
-    def review_ids(self, pair: tuple[str, str] | None = None, limit: int = 1000) -> list[int]:
+    def review_ids(
+        self, pair: tuple[str, str] | None = None, limit: int = 1000, below: float | None = None
+    ) -> list[int]:
         """The ids of :meth:`review_queue`, in its order."""
-        if pair is None:
-            rows = self._query(
-                "SELECT id FROM photos WHERE corrected = 0 ORDER BY confidence ASC, id LIMIT ?",
-                (limit,),
-            )
-        else:
-            rows = self._query(
-                "SELECT id FROM photos WHERE corrected = 0 AND ((predicted = ? AND runner_up = ?)"
-                " OR (predicted = ? AND runner_up = ?)) ORDER BY confidence ASC, id LIMIT ?",
-                (pair[0], pair[1], pair[1], pair[0], limit),
-            )
+        where, values = _review_filter(below)
+        if pair is not None:
+            where += " AND ((predicted = ? AND runner_up = ?) OR (predicted = ? AND runner_up = ?))"
+            values += (pair[0], pair[1], pair[1], pair[0])
+        rows = self._query(
+            f"SELECT id FROM photos WHERE {where} ORDER BY confidence ASC, id LIMIT ?",
+            (*values, limit),
+        )
         return [row[0] for row in rows]
 
     # -- learning from corrections -------------------------------------------------------

@@ -108,10 +108,6 @@ class Library:
         )
         return result
 
-    def review_queue(self, filter_name: str | None = None, limit: int = 1000) -> list[PhotoRecord]:
-        pair = CONFUSABLE_PAIRS.get(filter_name or "")
-        return self.catalog.review_queue(pair, limit)
-
     def album_counts(self) -> dict[str, int]:
         counts = self.catalog.album_counts()
         return {album: counts.get(album, 0) for album in ALBUMS}

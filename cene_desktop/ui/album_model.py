@@ -163,6 +163,7 @@ class PhotoGridModel(QAbstractListModel):
     BLOCK = 256
     MAX_RECORDS = 8 * BLOCK
     MAX_THUMBNAILS = 600
+    CELL = 160  # the square every thumbnail fits in
 
     def __init__(self, library: Path | None = None) -> None:
         super().__init__()
@@ -174,7 +175,7 @@ class PhotoGridModel(QAbstractListModel):
         self._wanted: dict[str, Path] = {}  # requested, not ready yet
         self._failed: dict[str, Path] = {}  # no thumbnail could be made from this file
         self._row_of_hash: dict[str, int] = {}  # rows drawn, by content hash
-        self._placeholder = QPixmap(160, 160)
+        self._placeholder = QPixmap(self.CELL, self.CELL)
         self._placeholder.fill(QColor("#e0e0e0"))
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTextBrowser,
     QToolBar,
     QVBoxLayout,
@@ -53,7 +55,7 @@ from cene_desktop.core.library import CONFUSABLE_PAIRS
 from cene_desktop.core.models import ModelStore
 from cene_desktop.core.pipeline import Outcome, SortSummary, format_eta
 from cene_desktop.logs import log_path
-from cene_desktop.ui.album_model import REVIEW, AlbumListModel, PhotoGridModel
+from cene_desktop.ui.album_model import REVIEW, AlbumListModel, AnyIndex, PhotoGridModel
 from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog
 from cene_desktop.ui.worker import (
     LearnWorker,
@@ -69,13 +71,24 @@ PREVIEW_SIZE = 480
 SUGGESTIONS = "suggestions"
 
 
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Lays every cell out for a full square thumbnail, whatever the shape of the one drawn
+    (centred in it). The grid sizes all cells like the first one, so sizing each by its own
+    picture put the names of tall photos over their pictures when the first photo was wide."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.decorationSize = QSize(PhotoGridModel.CELL, PhotoGridModel.CELL)
+
+
 class PhotoGrid(QListView):
     def __init__(self) -> None:
         super().__init__()
+        self.setItemDelegate(ThumbnailDelegate(self))
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)  # keeps 10,000+ photos cheap to lay out
-        self.setIconSize(QSize(160, 160))
+        self.setIconSize(QSize(PhotoGridModel.CELL, PhotoGridModel.CELL))
         self.setGridSize(QSize(178, 190))  # room for the thumbnail and one line of name
         self.setSpacing(6)
         self.setMovement(QListView.Movement.Static)
@@ -164,6 +177,24 @@ class PreviewPane(QWidget):
         )
 
 
+def review_heading(shown: int, total: int, below: float, pair: str = "") -> str:
+    """What the review pane shows, in words: ``shown`` photos listed (of the ``pair`` filter,
+    e.g. "Mountain or glacier?", when one is on) out of ``total`` waiting for a look."""
+    which = "photos" if below >= 1.0 else f"photos the model was less than {below:.0%} sure of"
+    if not total:
+        if below >= 1.0:
+            return "Review: you have looked at every photo."
+        return (
+            f"Review: nothing to check. Cene was at least {below:.0%} sure of every photo you "
+            "have not looked at; drag any photo onto another album to correct it."
+        )
+    if pair:
+        could_be = pair.rstrip("?").lower()
+        return f"Review: {shown:,} of the {total:,} {which} could be {could_be}"
+    more = f" (the first {shown:,} shown)" if shown < total else ""
+    return f"Review: {total:,} {which}, least sure first{more}"
+
+
 class MainWindow(QMainWindow):
     request_watch = Signal()
     request_preview = Signal()
@@ -238,6 +269,7 @@ class MainWindow(QMainWindow):
 
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.heading.setWordWrap(True)  # a long heading wraps instead of squeezing the albums
         self.review_bar = QWidget()
         review_layout = QHBoxLayout(self.review_bar)
         review_layout.setContentsMargins(0, 0, 0, 0)
@@ -553,7 +585,8 @@ class MainWindow(QMainWindow):
     def _refresh(self) -> None:
         assert self.catalog is not None
         counts = self.catalog.album_counts()
-        counts[REVIEW] = self.catalog.review_count()
+        below = self.settings.review_below
+        counts[REVIEW] = self.catalog.review_count(below)
         self.albums.set_counts(counts)
         self.accept_button.setVisible(
             self.current_album == REVIEW and self.review_filter == SUGGESTIONS
@@ -565,8 +598,9 @@ class MainWindow(QMainWindow):
                 f"Review: {len(ids)} photos the adapted model would place elsewhere"
             )
         elif self.current_album == REVIEW:
-            ids = catalog.review_ids(CONFUSABLE_PAIRS.get(self.review_filter or ""))
-            self.heading.setText("Review: the photos the model was least sure of")
+            ids = catalog.review_ids(CONFUSABLE_PAIRS.get(self.review_filter or ""), below=below)
+            pair = self.review_filter or ""  # a confusable pair here, never the suggestions
+            self.heading.setText(review_heading(len(ids), counts[REVIEW], below, pair))
         else:
             ids = catalog.photo_ids(self.current_album)
             self.heading.setText(f"{self.current_album}: {len(ids)} photos")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from cene_desktop.config import Settings, default_library
 from cene_desktop.core import scanner
+from cene_desktop.core.albums import REVIEW_BELOW
 from cene_desktop.core.classifier import SHIPPED
 from cene_desktop.core.models import ModelStore, ModelVersion
 from cene_desktop.core.scanner import Candidate
@@ -310,8 +311,18 @@ class SettingsDialog(QDialog):
             "Cene learns from the photos you move or confirm in the review pane, in the "
             "background, and keeps a new model only if it does better on your photos."
         )
+        self.review_below = QDoubleSpinBox()
+        self.review_below.setRange(0.5, 1.0)
+        self.review_below.setSingleStep(0.01)
+        self.review_below.setDecimals(2)
+        self.review_below.setValue(settings.review_below)
+        self.review_below.setToolTip(
+            "The review pane lists the photos the model was less sure of than this; 1.00 lists "
+            f"every photo you have not looked at (default {REVIEW_BELOW:.2f})"
+        )
         extra = QFormLayout()
         extra.addRow("Unsorted below confidence:", self.threshold)
+        extra.addRow("Review below confidence:", self.review_below)
         extra.addRow("Wait for files to settle:", self.settle)
         extra.addRow("", self.polling)
         extra.addRow("Improve the model after:", self.learn_after)
@@ -347,5 +358,6 @@ class SettingsDialog(QDialog):
             settle_seconds=self.settle.value(),
             polling=self.polling.isChecked(),
             learn_after=self.learn_after.value(),
+            review_below=round(self.review_below.value(), 2),
         )
         self.accept()

@@ -51,7 +51,9 @@ def sorted_library(tmp_path: Path, classifier, per_class: int = 3) -> Settings: 
         shutil.copyfile(path, photos / f"{name}-{path.name}")
     with Sorter(library, photos, classifier, SortOptions(threshold=0.0)) as sorter:
         assert sorter.sort_folder().count("placed") == 6 * per_class
-    return Settings(photos_dir=str(photos), library_dir=str(library), watching=False)
+    return Settings(
+        photos_dir=str(photos), library_dir=str(library), watching=False, review_below=1.0
+    )
 
 
 @pytest.fixture

@@ -129,3 +129,37 @@ def test_photos_moved_away_leave_without_resetting_the_grid(qtbot) -> None:  # t
     with qtbot.waitSignal(grid.modelReset):
         grid.set_photos([record(8), record(1)])  # another order: a new list
     assert grid.ids == [8, 1]
+
+
+def test_photo_names_sit_below_every_thumbnail_whatever_the_first_photo_looks_like(
+    qtbot, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    from cene_desktop.ui.main_window import PhotoGrid
+
+    grid = PhotoGridModel(tmp_path)
+    grid.set_photos([record(1), record(2), record(3)])
+    for row, (width, height) in enumerate(((160, 90), (160, 160), (90, 160))):  # wide first
+        image = QImage(width, height, QImage.Format.Format_RGB32)
+        image.fill(QColor("#d02020"))
+        grid.data(grid.index(row), Qt.ItemDataRole.DecorationRole)
+        grid.thumbnail_ready(grid.photo(row).content_hash, image)
+    view = PhotoGrid()
+    qtbot.addWidget(view)
+    view.setModel(grid)
+    view.resize(800, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    for row in range(3):
+        index = grid.index(row)
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.rect = view.visualRect(index)
+        view.itemDelegate().initStyleOption(option, index)
+        style = view.style()
+        picture = style.subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, option, view)
+        name = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        assert picture.height() >= grid.CELL and picture.bottom() < name.top(), (row, picture, name)
+        assert option.rect.contains(name), (row, option.rect, name)  # the name is not cut off

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from cene_desktop.config import Settings
+from cene_desktop.core.albums import REVIEW_BELOW
 from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog
 from cene_desktop.ui.worker import LibraryWorker, start_in_thread
 
@@ -47,10 +48,13 @@ def test_settings_dialog_keeps_the_model_default_unless_changed(qtbot, tmp_path:
     qtbot.addWidget(dialog)
     dialog._accept()
     assert dialog.settings.threshold is None
+    assert dialog.settings.review_below == REVIEW_BELOW
     dialog.threshold.setValue(0.5)
     dialog.polling.setChecked(True)
+    dialog.review_below.setValue(0.99)
     dialog._accept()
     assert dialog.settings.threshold == 0.5 and dialog.settings.polling
+    assert dialog.settings.review_below == 0.99
 
 
 class ImportRequests(QObject):

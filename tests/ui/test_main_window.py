@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -94,6 +95,32 @@ def test_review_lists_the_least_sure_first_and_filters_confusions(window, qtbot)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     for photo in shown(window):
         assert {photo.predicted, photo.runner_up} == {"mountain", "glacier"}
+
+
+def test_review_asks_only_about_photos_the_model_was_unsure_of(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    catalog = catalog_of(window)
+    photos = catalog.photos()
+    below = 0.99
+    unsure = sorted((p for p in photos if p.confidence < below), key=lambda p: (p.confidence, p.id))
+    assert 0 < len(unsure) < len(photos)  # the real sample photos have both kinds
+    window.settings = replace(window.settings, review_below=below)
+    show(window, qtbot, REVIEW)
+    assert [p.id for p in shown(window)] == [p.id for p in unsure]
+    assert window.albums.counts[REVIEW] == len(unsure) == catalog.review_count(below)
+    assert window.heading.text().startswith(
+        f"Review: {len(unsure)} photos the model was less than 99% sure of"
+    )
+    window.grid.selectAll()
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        window.confirm_selected()
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 0)
+    assert window.albums.counts[REVIEW] == 0
+    assert "nothing to check" in window.heading.text()
+    window.settings = replace(window.settings, review_below=1.0)  # every photo not looked at
+    window.refresh()
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(photos) - len(unsure))
+    assert window.albums.counts[REVIEW] == len(photos) - len(unsure)
+    catalog.close()
 
 
 def test_selecting_a_photo_shows_its_scene_and_confidence(window, qtbot) -> None:  # type: ignore[no-untyped-def]

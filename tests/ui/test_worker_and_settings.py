@@ -100,7 +100,9 @@ def test_the_window_stays_responsive_while_1000_photos_are_sorted(
 def test_settings_survive_a_restart_and_old_files_are_migrated(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     assert load_settings(path) == Settings()
-    settings = Settings(photos_dir="/p", library_dir="/l", mode="symlink", threshold=0.7)
+    settings = Settings(
+        photos_dir="/p", library_dir="/l", mode="symlink", threshold=0.7, review_below=0.9
+    )
     save_settings(settings, path)
     assert load_settings(path) == settings
     assert json.loads(path.read_text())["version"] == 1
