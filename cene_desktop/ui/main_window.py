@@ -177,12 +177,15 @@ class PreviewPane(QWidget):
         )
 
 
-def review_heading(shown: int, total: int, below: float, pair: str = "") -> str:
+def review_heading(
+    shown: int, total: int, below: float, pair: str = "", unreviewed: int | None = None
+) -> str:
     """What the review pane shows, in words: ``shown`` photos listed (of the ``pair`` filter,
-    e.g. "Mountain or glacier?", when one is on) out of ``total`` waiting for a look."""
+    e.g. "Mountain or glacier?", when one is on) out of ``total`` waiting for a look;
+    ``unreviewed``: photos nobody has looked at, sure or not (asked only when ``total`` is 0)."""
     which = "photos" if below >= 1.0 else f"photos the model was less than {below:.0%} sure of"
     if not total:
-        if below >= 1.0:
+        if below >= 1.0 or not unreviewed:
             return "Review: you have looked at every photo."
         return (
             f"Review: nothing to check. Cene was at least {below:.0%} sure of every photo you "
@@ -600,7 +603,8 @@ class MainWindow(QMainWindow):
         elif self.current_album == REVIEW:
             ids = catalog.review_ids(CONFUSABLE_PAIRS.get(self.review_filter or ""), below=below)
             pair = self.review_filter or ""  # a confusable pair here, never the suggestions
-            self.heading.setText(review_heading(len(ids), counts[REVIEW], below, pair))
+            unreviewed = None if counts[REVIEW] else catalog.review_count()
+            self.heading.setText(review_heading(len(ids), counts[REVIEW], below, pair, unreviewed))
         else:
             ids = catalog.photo_ids(self.current_album)
             self.heading.setText(f"{self.current_album}: {len(ids)} photos")
@@ -847,11 +851,14 @@ class MainWindow(QMainWindow):
         dialog.resize(520, 480)
         dialog.show()
 
-    def open_settings(self) -> None:
+    def settings_dialog(self) -> SettingsDialog:
         default = self.model_info.default_threshold if self.model_info else 0.8
-        dialog = SettingsDialog(
+        return SettingsDialog(
             self.settings, default, self, models=self.model_store, activate=self.activate_version
         )
+
+    def open_settings(self) -> None:
+        dialog = self.settings_dialog()
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.settings = dialog.settings

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 from cene_desktop.config import Settings  # noqa: E402
 from cene_desktop.ui.album_model import REVIEW  # noqa: E402
 from cene_desktop.ui.main_window import MainWindow  # noqa: E402
-from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog  # noqa: E402
+from cene_desktop.ui.settings_dialog import WelcomeDialog  # noqa: E402
 
 SAMPLE = REPO.parent / "shared" / "data" / "intel-sample"
 OUT = Path(__file__).resolve().parent
@@ -74,9 +74,7 @@ def learn(app: QApplication, window: MainWindow) -> None:
         deadline = time.monotonic() + 60
         while len(reports) < 2 and time.monotonic() < deadline:
             pump(app, 0.2)
-    dialog = SettingsDialog(
-        window.settings, 0.9, window, models=window.model_store, activate=window.activate_version
-    )
+    dialog = window.settings_dialog()
     dialog.resize(760, 560)
     dialog.move(320, 160)
     dialog.show()

@@ -94,15 +94,11 @@ def test_enough_corrections_start_learning_and_offer_a_recheck(window, qtbot) ->
 
 
 def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from cene_desktop.ui.settings_dialog import SettingsDialog
-
     with qtbot.waitSignal(window.learning_finished, timeout=60_000):
         window.improve_model()
     store = ModelStore(Path(window.settings.library_dir))
     assert store.active_name() == "v1"
-    dialog = SettingsDialog(
-        window.settings, 0.9, window, models=window.model_store, activate=window.activate_version
-    )
+    dialog = window.settings_dialog()
     qtbot.addWidget(dialog)
     panel = dialog.versions
     assert panel is not None

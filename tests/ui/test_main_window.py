@@ -120,6 +120,12 @@ def test_review_asks_only_about_photos_the_model_was_unsure_of(window, qtbot) ->
     window.refresh()
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(photos) - len(unsure))
     assert window.albums.counts[REVIEW] == len(photos) - len(unsure)
+    window.grid.selectAll()
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        window.confirm_selected()
+    window.settings = replace(window.settings, review_below=below)
+    window.refresh()
+    assert window.heading.text() == "Review: you have looked at every photo."
     catalog.close()
 
 
