@@ -208,14 +208,16 @@ def print_spread(rows: list[dict[str, float]]) -> None:
         return
     print(f"\nOver {draws} draws of the held-out quarter (gain in points on the user's photos)")
     header = f"{'user':<11} {'mean gain':>9} {'min':>6} {'max':>6}"
-    print(f"{header} {'check after min':>15} {'adopted':>8}")
+    print(f"{header} {'check after min':>15} {'adopted':>8} {'of them worse':>13} {'realised':>8}")
     for row in rows:
-        gains = [100 * (d["after"] - d["before"]) for d in row["draws"]]  # type: ignore[attr-defined]
+        gains = np.array([100 * (d["after"] - d["before"]) for d in row["draws"]])  # type: ignore[attr-defined]
         checks = [d["check_after"] for d in row["draws"]]  # type: ignore[attr-defined]
-        adopted = sum(int(d["adopted"]) for d in row["draws"])  # type: ignore[attr-defined]
+        adopted = np.array([bool(d["adopted"]) for d in row["draws"]])  # type: ignore[attr-defined]
+        worse = int(np.sum(adopted & (gains < 0)))
+        realised = float(np.where(adopted, gains, 0.0).mean())  # what the person gets
         print(
-            f"{row['user']:<11} {np.mean(gains):>+9.1f} {min(gains):>+6.1f} {max(gains):>+6.1f}"
-            f" {min(checks):>15.2%} {adopted:>5}/{draws}"
+            f"{row['user']:<11} {gains.mean():>+9.1f} {gains.min():>+6.1f} {gains.max():>+6.1f}"
+            f" {min(checks):>15.2%} {adopted.sum():>5}/{draws} {worse:>13} {realised:>+8.2f}"
         )
 
 
@@ -365,7 +367,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=learning.FitOptions.steps)
     parser.add_argument("--lr", type=float, default=learning.FitOptions.learning_rate)
     parser.add_argument(
-        "--draws", type=int, default=5, help="held-out draws per user for the spread table"
+        "--draws", type=int, default=20, help="held-out draws per user for the spread table"
     )
     parser.add_argument("--no-ceiling", action="store_true", help="skip the ceiling table")
     args = parser.parse_args()
