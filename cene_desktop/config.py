@@ -67,9 +67,44 @@ def load_settings(path: Path | None = None) -> Settings:
     except (OSError, ValueError) as error:
         log.warning("Settings in %s cannot be read (%s); using defaults", path, error)
         return Settings()
+    if not isinstance(data, dict):
+        log.warning("Settings in %s are not a JSON object; using defaults", path)
+        return Settings()
     known = {f.name for f in fields(Settings)}
-    values = {k: v for k, v in _migrate(dict(data)).items() if k in known}
+    values = {}
+    for name, value in _migrate(dict(data)).items():
+        if name not in known:
+            continue
+        if _acceptable(name, value):
+            values[name] = value
+        else:  # a hand-edited or damaged file: that one setting goes back to its default
+            log.warning("Setting %s = %r in %s is not valid; using the default", name, value, path)
     return Settings(**values)
+
+
+#: The values each setting may take: its type and, for numbers, a range.
+_NUMBER_RANGES = {
+    "threshold": (0.0, 1.0),
+    "settle_seconds": (0.1, 60.0),
+    "learn_after": (0, 10_000),
+    "review_below": (0.5, 1.0),
+}
+_MODES = ("move", "copy", "symlink")
+
+
+def _acceptable(name: str, value: Any) -> bool:
+    if name == "threshold" and value is None:  # None: the model's own default
+        return True
+    if name == "mode":
+        return value in _MODES
+    default = getattr(Settings(), name)
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if name in _NUMBER_RANGES:
+        low, high = _NUMBER_RANGES[name]
+        kind = int if name == "learn_after" else (int, float)
+        return isinstance(value, kind) and low <= value <= high
+    return isinstance(value, type(default))
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

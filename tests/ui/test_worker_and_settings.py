@@ -111,6 +111,23 @@ def test_settings_survive_a_restart_and_old_files_are_migrated(tmp_path: Path) -
     assert migrated.photos_dir == "/old" and migrated.mode == "copy"
     path.write_text("{not json")
     assert load_settings(path) == Settings()
+    path.write_text("[1, 2]")
+    assert load_settings(path) == Settings()
+    damaged = {
+        "photos_dir": "/ok",
+        "settle_seconds": 1,
+        "mode": "teleport",
+        "threshold": "high",
+        "review_below": 5,
+        "learn_after": 2.5,
+        "polling": "yes",
+        "watching": 0,
+        "library_dir": None,
+    }
+    path.write_text(json.dumps(damaged))
+    assert load_settings(path) == Settings(photos_dir="/ok", settle_seconds=1)
+    path.write_text(json.dumps({"threshold": None, "review_below": 1, "learn_after": 0}))
+    assert load_settings(path) == Settings(threshold=None, review_below=1, learn_after=0)
 
 
 def test_the_window_saves_what_was_changed(qtbot, tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
