@@ -469,6 +469,10 @@ class Catalog:
         )
         return _run(rows[0]) if rows else None
 
+    def run_photo_count(self, run_id: int) -> int:
+        """Photos a run placed that are still its own (not undone, not placed again since)."""
+        return int(self._query("SELECT COUNT(*) FROM photos WHERE run_id = ?", (run_id,))[0][0])
+
     # -- photos and sources --------------------------------------------------------------
 
     def photo_by_hash(self, content_hash: str) -> PhotoRecord | None:

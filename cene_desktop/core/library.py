@@ -83,6 +83,28 @@ class Library:
         self.catalog.finish_run(run_id)
         return ActionResult(f"Confirmed {count} photos.")
 
+    def put_back_last_run(self, expected: int | None = None) -> ActionResult:
+        """Undo the latest sort or watch run: every photo it placed goes back where it came
+        from (links and copies are removed, the originals stay); nothing is overwritten.
+
+        ``expected``: the run the person was asked about; if another run has become the latest
+        since, nothing is done.
+        """
+        run = self.catalog.last_undoable_run()
+        if run is None:
+            return ActionResult("Nothing to put back: Cene has not sorted photos here yet.")
+        if expected is not None and run.id != expected:
+            return ActionResult(
+                "Nothing was put back: Cene sorted more photos meanwhile. Try again to see them."
+            )
+        report = self.placer.undo_run(run.id)
+        where = run.photos_dir or "the folders they came from"
+        return ActionResult(
+            f"Put {len(report.restored)} photos back into {where}.",
+            moved=report.restored,
+            problems=report.problems,
+        )
+
     def undo_last_correction(self) -> ActionResult:
         """Reverse the latest relabel or confirmation (all photos of that one action)."""
         run = self.catalog.last_run(("correction",))

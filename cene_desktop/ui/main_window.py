@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QTextBrowser,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -204,6 +206,7 @@ class MainWindow(QMainWindow):
     request_relabel = Signal(list, str)
     request_confirm = Signal(list)
     request_undo = Signal()
+    request_put_back = Signal(int)  # run id
     request_import = Signal(list, str)
     request_improve = Signal()
     request_recheck = Signal()
@@ -228,6 +231,7 @@ class MainWindow(QMainWindow):
         self.model_store: ModelStore | None = None
         self.learning = False  # a learning or re-checking job is running
         self._learning_asked = False  # the person asked (show the outcome in a dialog)
+        self._put_back_run: int | None = None  # put back once watching has stopped
         self._threads: list = []  # type: ignore[type-arg]
         try:
             self.model_info: ModelInfo | None = ModelInfo.load()
@@ -352,8 +356,20 @@ class MainWindow(QMainWindow):
             style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Settings", self
         )
         settings_action.triggered.connect(self.open_settings)
+        self.put_back_action = QAction("Put back the last sorted photos…", self)
+        self.put_back_action.setToolTip(
+            "Undo the last sorting: the photos go back to the folder they came from"
+        )
+        self.put_back_action.triggered.connect(self.offer_put_back)
         for action in (self.pause_action, self.undo_action, open_action, folder_action):
             toolbar.addAction(action)
+        undo_menu = QMenu(self)
+        undo_menu.addAction(self.undo_action)
+        undo_menu.addAction(self.put_back_action)
+        undo_button = toolbar.widgetForAction(self.undo_action)
+        assert isinstance(undo_button, QToolButton)
+        undo_button.setMenu(undo_menu)
+        undo_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         toolbar.addSeparator()
         toolbar.addAction(self.improve_action)
         toolbar.addAction(settings_action)
@@ -431,6 +447,7 @@ class MainWindow(QMainWindow):
         self.request_relabel.connect(self.library_worker.relabel)
         self.request_confirm.connect(self.library_worker.confirm)
         self.request_undo.connect(self.library_worker.undo)
+        self.request_put_back.connect(self.library_worker.put_back)
         self.request_import.connect(self.library_worker.import_files)
         self.library_worker.done.connect(self._action_done)
         self.library_worker.failed.connect(self.show_error)
@@ -501,6 +518,8 @@ class MainWindow(QMainWindow):
 
     def _watching_changed(self, on: bool) -> None:
         self.watching = on
+        if not on and self._put_back_run is not None:
+            self._put_back()
         style = self.style()
         if on:
             self.watch_label.setText(f"● Watching {self.settings.photos_dir}")
@@ -735,6 +754,49 @@ class MainWindow(QMainWindow):
             box.setWindowModality(Qt.WindowModality.NonModal)
             box.show()
         self.learning_finished.emit(report)
+
+    def offer_put_back(self) -> None:
+        """Ask before undoing the last sorting run; watching pauses so the photos stay put."""
+        if self.catalog is None:
+            return
+        run = self.catalog.last_undoable_run()
+        if run is None:
+            self.statusBar().showMessage(
+                "Nothing to put back: Cene has not sorted photos here yet.", 10000
+            )
+            return
+        count = self.catalog.run_photo_count(run.id)
+        when = run.started_at[:16].replace("T", " ")
+        source = run.photos_dir or "the folders they came from"
+        box = QMessageBox(QMessageBox.Icon.Question, "Put photos back", "", parent=self)
+        box.setText(f"Put the {count} photos Cene sorted since {when} back into {source}?")
+        box.setInformativeText(
+            "Photos Cene moved go back where they were; copies and links it made in the albums "
+            "are removed (the originals never left). Nothing is overwritten. Watching pauses so "
+            "they stay there: resume it to sort them again."
+        )
+        put_back = box.addButton("Put back", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.buttonClicked.connect(
+            lambda button: self._confirm_put_back(run.id) if button is put_back else None
+        )
+        self.put_back_offer = box
+        box.show()
+
+    def _confirm_put_back(self, run_id: int) -> None:
+        self._put_back_run = run_id
+        if self.watching:
+            self.statusBar().showMessage("Stopping watching, then putting the photos back…")
+            self.set_watching(False)  # continues in _watching_changed once it has stopped
+        else:
+            self._put_back()
+
+    def _put_back(self) -> None:
+        run_id, self._put_back_run = self._put_back_run, None
+        if run_id is not None:
+            self.statusBar().showMessage("Putting the photos back…")
+            self.request_put_back.emit(run_id)
 
     def _offer_recheck(self, report: LearningReport) -> None:
         previous = getattr(self, "recheck_offer", None)

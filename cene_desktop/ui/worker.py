@@ -181,6 +181,10 @@ class LibraryWorker(QObject):
     def undo(self) -> None:
         self._run(lambda: self.library().undo_last_correction())
 
+    @Slot(int)
+    def put_back(self, run_id: int) -> None:
+        self._run(lambda: self.library().put_back_last_run(run_id))
+
     @Slot(list, str)
     def import_files(self, paths: list[str], photos_dir: str) -> None:
         """Copy dropped files into the watched folder; the originals stay where they are."""

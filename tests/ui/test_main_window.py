@@ -202,3 +202,31 @@ def test_a_catalog_that_stops_answering_is_opened_afresh(window, qtbot) -> None:
         window.albums.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, glacier)
     assert window.library_worker.library() is not library  # opened afresh, and it worked
     assert window.albums.counts["Glacier"] >= 1
+
+
+def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ..conftest import sample_files
+
+    photos = Path(window.settings.photos_dir)
+    originals = {f"{name}-{path.name}": path.read_bytes() for name, path in sample_files(3)}
+    assert not any(photos.iterdir())  # the fixture's sort moved them all into the albums
+    window.set_watching(True)
+    qtbot.waitUntil(lambda: window.watching, timeout=20_000)
+
+    window.offer_put_back()
+    box = window.put_back_offer
+    assert f"Put the {len(originals)} photos Cene sorted since" in box.text()
+    assert str(photos) in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert not any(photos.iterdir()) and window.watching  # cancelled: nothing happened
+
+    window.offer_put_back()
+    put_back = next(b for b in window.put_back_offer.buttons() if b.text() == "Put back")
+    with qtbot.waitSignal(window.action_finished, timeout=30_000):
+        put_back.click()
+    assert not window.watching and not window.settings.watching  # so they stay there
+    assert {p.name: p.read_bytes() for p in photos.iterdir()} == originals
+    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in window.albums.names[:7]) == 0)
+    assert f"Put {len(originals)} photos back into {photos}" in window.statusBar().currentMessage()
+    window.offer_put_back()  # the same sorting cannot be put back twice
+    assert window.statusBar().currentMessage().startswith("Nothing to put back")
