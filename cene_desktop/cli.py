@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cene_desktop import __version__
-from cene_desktop.core.catalog import Catalog, CatalogError
+from cene_desktop.core.catalog import Catalog, CatalogError, local_time
 from cene_desktop.core.classifier import ModelError, SceneClassifier
 from cene_desktop.core.pipeline import (
     Outcome,
@@ -389,7 +389,7 @@ def run_model(args: argparse.Namespace) -> int:
     for version in versions:
         marker = "●" if version.name == result["active"] else " "
         state = "adopted" if version.adopted else "refused"
-        print(f" {marker} {version.name}  {version.created[:16]}  {state}: {version.reason}")
+        print(f" {marker} {version.name}  {local_time(version.created)}  {state}: {version.reason}")
     print(f"{result['new_examples']} corrections since the last version.")
     return 0
 

@@ -113,6 +113,17 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def local_time(iso: str) -> str:
+    """A time stored by :func:`now_iso` (UTC) as the person's clock shows it, to the minute."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso[:16].replace("T", " ")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 class CatalogError(Exception):
     """The catalog cannot be opened or used; the message says why in the user's words."""
 

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from cene_desktop.config import Settings, save_settings
 from cene_desktop.core.albums import SCENE_ALBUMS, SCENE_CLASSES
-from cene_desktop.core.catalog import Catalog, CatalogError, PhotoRecord
+from cene_desktop.core.catalog import Catalog, CatalogError, PhotoRecord, local_time
 from cene_desktop.core.classifier import ModelError, ModelInfo
 from cene_desktop.core.learning import (
     LearningReport,
@@ -766,10 +766,12 @@ class MainWindow(QMainWindow):
             )
             return
         count = self.catalog.run_photo_count(run.id)
-        when = run.started_at[:16].replace("T", " ")
         source = run.photos_dir or "the folders they came from"
         box = QMessageBox(QMessageBox.Icon.Question, "Put photos back", "", parent=self)
-        box.setText(f"Put the {count} photos Cene sorted since {when} back into {source}?")
+        box.setText(
+            f"Put the {count} photos Cene sorted since {local_time(run.started_at)} back into\n"
+            f"{source}?"
+        )
         box.setInformativeText(
             "Photos Cene moved go back where they were; copies and links it made in the albums "
             "are removed (the originals never left). Nothing is overwritten. Watching pauses so "

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from cene_desktop.config import Settings, default_library
 from cene_desktop.core import scanner
 from cene_desktop.core.albums import REVIEW_BELOW
+from cene_desktop.core.catalog import local_time
 from cene_desktop.core.classifier import SHIPPED
 from cene_desktop.core.models import ModelStore, ModelVersion
 from cene_desktop.core.scanner import Candidate
@@ -246,7 +247,7 @@ class ModelVersionsPanel(QGroupBox):
         item = QTreeWidgetItem(
             [
                 version.name,
-                version.created[:16].replace("T", " "),
+                local_time(version.created),
                 f"{before.get('accuracy', 0):.0%} → {held.get('accuracy', 0):.0%}"
                 f" of {held.get('n', 0)} ({version.examples} learnt)",
                 f"{shipped.get('accuracy', 0):.1%} → {check.get('accuracy', 0):.1%}",

@@ -161,6 +161,12 @@ def main() -> None:
         window.grid.setCurrentIndex(window.grid_model.index(0))
     snap(app, "review-pane.png")
     learn(app, window)
+    for box in window.findChildren(QMessageBox):
+        box.close()
+    window.offer_put_back()
+    window.put_back_offer.move(400, 320)
+    snap(app, "put-back.png")
+    window.put_back_offer.close()
     window.close()
     disk_full(app, workdir)
     shutil.rmtree(workdir)

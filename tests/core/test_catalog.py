@@ -67,3 +67,20 @@ def test_a_library_open_in_another_cene_is_refused_until_that_one_ends(tmp_path:
     one, two = Catalog.open(tmp_path), Catalog.open(tmp_path)
     one.close()
     two.close()
+
+
+def test_times_are_shown_on_the_persons_clock(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from cene_desktop.core.catalog import local_time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        assert local_time("2026-11-25T02:23:10.123+00:00") == "2026-11-25 03:23"
+        assert local_time("2026-07-01T23:30:00+00:00") == "2026-07-02 01:30"  # summer time
+        assert local_time("2026-11-25T02:23:10") == "2026-11-25 03:23"  # no zone: stored as UTC
+        assert local_time("not a time") == "not a time"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
