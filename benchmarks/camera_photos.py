@@ -34,15 +34,23 @@ def camera_jpeg(source: Path, target: Path, seed: int) -> int:
     exif[0x0110] = "BX-12"  # Model
     exif[0x0112] = 1 if seed % 5 else 6  # every fifth photo was taken in portrait
     exif[0x8769] = {36867: f"2026:07:{1 + seed % 28:02d} 10:{seed % 60:02d}:00"}
-    Image.fromarray(pixels).save(target, "JPEG", quality=92, exif=exif)
+    if target.suffix == ".HEIC":  # as a phone saves it (HEVC, through pillow-heif)
+        import pillow_heif
+
+        heif = pillow_heif.from_pillow(Image.fromarray(pixels))
+        heif.save(target, quality=80, exif=exif.tobytes())
+    else:
+        Image.fromarray(pixels).save(target, "JPEG", quality=92, exif=exif)
     return target.stat().st_size
 
 
-def make_camera_folder(folder: Path, count: int) -> list[Path]:
-    """``count`` distinct 12 MP photos in ``folder`` (kept between runs: making them is slow)."""
+def make_camera_folder(folder: Path, count: int, kind: str = "jpeg") -> list[Path]:
+    """``count`` distinct 12 MP photos in ``folder`` (kept between runs: making them is slow);
+    ``kind``: "jpeg" (a camera) or "heic" (a phone)."""
     folder.mkdir(parents=True, exist_ok=True)
     sources = sample_paths()
-    targets = [folder / f"DSC_{i:05d}.JPG" for i in range(count)]
+    name = "IMG_{:05d}.HEIC" if kind == "heic" else "DSC_{:05d}.JPG"
+    targets = [folder / name.format(i) for i in range(count)]
     missing = [(sources[i % len(sources)], t, i) for i, t in enumerate(targets) if not t.exists()]
     if missing:
         print(f"making {len(missing)} camera photos in {folder} (once) ...", flush=True)

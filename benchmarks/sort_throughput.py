@@ -1,9 +1,10 @@
 """How fast Cene sorts a camera dump: photos/s, latency per photo, peak memory.
 
-    python benchmarks/sort_throughput.py [--count 500] [--workdir /tmp/cene-bench]
+    python benchmarks/sort_throughput.py [--count 500] [--workdir /tmp/cene-bench] [--format heic]
 
-Builds (once) a folder of 12 MP camera JPEGs made from the sample scenes, then runs a real
-``cene sort`` (move mode, same file system) on a fresh copy, in this process, and prints a table.
+Builds (once) a folder of 12 MP camera JPEGs (or phone HEICs) made from the sample scenes, then
+runs a real ``cene sort`` (move mode, same file system) on a fresh copy, in this process, and
+prints a table.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cene-bench"))
     parser.add_argument("--read-workers", type=int, nargs="+", default=[2])
+    parser.add_argument(
+        "--format", choices=("jpeg", "heic"), default="jpeg", help="camera JPEGs or phone HEICs"
+    )
     args = parser.parse_args()
 
-    originals = make_camera_folder(args.workdir / "camera", args.count)
+    folder = args.workdir / ("camera" if args.format == "jpeg" else "phone")
+    originals = make_camera_folder(folder, args.count, args.format)
     megabytes = sum(p.stat().st_size for p in originals) / 1e6
     classifier = SceneClassifier()
     classifier.load()
@@ -57,7 +62,8 @@ def main() -> None:
 
     print()
     print(
-        f"Sorting {args.count} camera photos (12 MP JPEG, {megabytes / args.count:.1f} MB "
+        f"Sorting {args.count} camera photos (12 MP {args.format.upper()}, "
+        f"{megabytes / args.count:.1f} MB "
         f"each, {megabytes:.0f} MB in all), move mode, on {classifier.device}"
     )
     print(f"model {classifier.info.version}, input {classifier.info.input_size} px")

@@ -2,6 +2,7 @@
 
 A photo is read from disk once: the same bytes are hashed and decoded. JPEGs are decoded at a
 reduced scale (``Image.draft``), which is most of what makes sorting a 12 MP camera dump fast.
+HEIC/HEIF (phones) are read through pillow-heif, AVIF by Pillow itself; both at full size.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import io
 import os
 import stat
 import struct
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,15 +23,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from cene_desktop.core import fileops
 from cene_desktop.core.albums import ALBUMS
 
-PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+#: HEIC/HEIF, what phones save by default: read through pillow-heif (libheif).
+HEIF_SUFFIXES = frozenset({".heic", ".heif", ".hif"})
+PHOTO_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff", ".avif"} | HEIF_SUFFIXES
+)
 UNSUPPORTED_SUFFIXES = {
     **dict.fromkeys(
         (".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".raf", ".orf")
         + (".rw2", ".pef", ".srw", ".x3f", ".3fr", ".erf", ".kdc", ".mrw", ".raw", ".rwl", ".iiq"),
         "RAW camera file (not supported yet; left in place)",
-    ),
-    **dict.fromkeys(
-        (".heic", ".heif", ".avif"), "HEIC/HEIF/AVIF photo (not supported yet; left in place)"
     ),
     **dict.fromkeys(
         (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mts", ".m2ts", ".wmv", ".webm"),
@@ -40,7 +43,9 @@ UNSUPPORTED_SUFFIXES = {
 #: decompression bomb.
 MAX_PIXELS = 200_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-_DECODABLE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF"})
+_DECODABLE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "AVIF", "HEIF"})
+_heif_lock = threading.Lock()
+_heif_enabled = False
 _EXIF_DATE_TAGS = (36867, 36868, 306)  # DateTimeOriginal, DateTimeDigitized, DateTime
 
 
@@ -158,30 +163,78 @@ def _taken_at(image: Image.Image) -> str | None:
     return None
 
 
+def enable_heif() -> None:
+    """Teach Pillow to read HEIC/HEIF photos; done once, when Cene first meets one (importing
+    libheif costs ~30 ms that a JPEG-only library never pays)."""
+    global _heif_enabled
+    with _heif_lock:
+        if not _heif_enabled:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+            _heif_enabled = True
+
+
+def _looks_like_heif(data: bytes) -> bool:
+    """An ISO base media file (``ftyp`` box first) that is not AVIF, which Pillow reads itself."""
+    return data[4:8] == b"ftyp" and data[8:12] not in (b"avif", b"avis")
+
+
+def _heif_cut_short(data: bytes) -> bool:
+    """Whether libheif says the HEIF ends too soon (Pillow hides why it could not open it):
+    a photo still being copied, worth trying again."""
+    import pillow_heif
+
+    try:
+        pillow_heif.open_heif(io.BytesIO(data))
+    except (ValueError, RuntimeError, OSError) as error:
+        return "end of file" in str(error).lower()
+    return False
+
+
+class _Refused(ValueError):
+    """A readable file Cene will not decode (too large, a format it does not sort)."""
+
+
 def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str | None]:
     """Pixels for the scene model: EXIF-upright, RGB, centre square, ``size`` x ``size``.
 
     Raises ValueError with a user-facing reason when the bytes are not a usable photo.
     """
+    if _looks_like_heif(data):
+        enable_heif()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(data))
             if opened.format not in _DECODABLE_FORMATS:
-                raise ValueError(f"unsupported image format ({opened.format})")
+                raise _Refused(f"unsupported image format ({opened.format})")
             width, height = opened.size
             if width * height > MAX_PIXELS:
-                raise ValueError(f"image too large ({width} x {height} pixels)")
+                raise _Refused(f"image too large ({width} x {height} pixels)")
             taken_at = _taken_at(opened)
             opened.draft("RGB", (size, size))
             image = ImageOps.exif_transpose(opened).convert("RGB")
+    except _Refused:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ValueError("image too large (decompression bomb protection)") from error
     except UnidentifiedImageError as error:
+        if _looks_like_heif(data) and _heif_cut_short(data):
+            raise ValueError("truncated image (incomplete file)") from error
         raise ValueError("not an image: the content is not a photo format Cene can read") from error
-    except (OSError, SyntaxError, IndexError, TypeError, struct.error) as error:
-        message = str(error)
-        if "truncated" in message:
+    # libheif reports a damaged HEIC as ValueError or RuntimeError, Pillow as the others.
+    except (
+        OSError,
+        SyntaxError,
+        IndexError,
+        TypeError,
+        struct.error,
+        ValueError,
+        RuntimeError,
+    ) as error:
+        message = str(error).strip()
+        if "truncated" in message or "unexpected end of file" in message.lower():  # (libheif)
             raise ValueError("truncated image (incomplete file)") from error
         raise ValueError(f"corrupt image ({message or type(error).__name__})") from error
     side = min(image.size)

@@ -310,6 +310,8 @@ def make_thumbnail(source: Path, size: int = THUMBNAIL_SIZE):  # type: ignore[no
     """The photo, upright, fitted into ``size`` × ``size`` (a Pillow RGB image)."""
     from PIL import Image, ImageOps
 
+    if source.suffix.lower() in scanner.HEIF_SUFFIXES:
+        scanner.enable_heif()
     with Image.open(source) as image:
         image.draft("RGB", (size * 2, size * 2))
         upright = ImageOps.exif_transpose(image).convert("RGB")

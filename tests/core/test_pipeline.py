@@ -240,3 +240,33 @@ def test_while_watching_a_full_disk_pauses_sorting_until_space_comes_back(
         thread.join(timeout=30)
         sorter.close()
     assert not thread.is_alive()
+
+
+def test_phone_photos_are_sorted_like_the_same_photos_as_jpeg(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.core import scanner
+
+    from ..conftest import sample_files
+    from .test_scanner import phone_bytes
+
+    photos, library = tmp_path / "photos", tmp_path / "lib"
+    photos.mkdir()
+    saved = {}
+    for name, path in sample_files(2):
+        with Image.open(path) as image:
+            rgb = image.convert("RGB")
+        pixels = scanner.decode_for_model(path.read_bytes(), classifier.info.input_size)[0]
+        as_jpeg = classifier.predict(pixels[None])[0]
+        for kind, suffix in (("HEIF", ".HEIC"), ("AVIF", ".avif")):
+            target = photos / f"{name}-{path.stem}{suffix}"
+            target.write_bytes(phone_bytes(rgb, kind))
+            saved[target.name] = (target.read_bytes(), as_jpeg)
+    summary = sort(photos, library, classifier, threshold=0.0)
+    assert summary.count("placed") == len(saved) == 24 and summary.skipped == []
+    with Catalog.open(library) as catalog:
+        records = catalog.photos()
+        assert len(records) == len(saved)
+        for record in records:
+            data, as_jpeg = saved[Path(record.original_path).name]
+            assert (library / record.current_path).read_bytes() == data  # moved, not re-encoded
+            seen = np.array([record.probabilities[c] for c in classifier.info.classes])
+            assert np.abs(seen - as_jpeg).max() < 0.2, record.original_path

@@ -25,6 +25,20 @@ def jpeg_bytes(width: int = 320, height: int = 240, exif: Image.Exif | None = No
     return stream.getvalue()
 
 
+def phone_bytes(image: Image.Image, kind: str, exif: Image.Exif | None = None) -> bytes:
+    """The photo as a phone saves it: HEIC (through pillow-heif's encoder) or AVIF."""
+    stream = io.BytesIO()
+    if kind == "HEIF":
+        import pillow_heif
+
+        pillow_heif.from_pillow(image).save(
+            stream, quality=90, exif=(exif or Image.Exif()).tobytes()
+        )
+    else:
+        image.save(stream, kind, quality=90, exif=exif or Image.Exif())
+    return stream.getvalue()
+
+
 def png_claiming_size(width: int, height: int) -> bytes:
     """A PNG whose header claims a huge size: a decompression bomb's calling card."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
@@ -47,6 +61,9 @@ def make_bad_folder(folder: Path) -> dict[str, str]:
     (folder / "bomb.png").write_bytes(png_claiming_size(40_000, 40_000))
     (folder / "IMG_0001.CR2").write_bytes(b"II*\x00raw")
     (folder / "IMG_0002.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    with Image.open(sample_files(1)[0][1]) as sample:
+        heic = phone_bytes(sample.convert("RGB"), "HEIF")
+    (folder / "IMG_0004.HEIC").write_bytes(heic[: len(heic) // 2])
     (folder / "VID_0003.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
     os.mkfifo(folder / "pipe.jpg")
     (folder / "loop.jpg").symlink_to(folder / "loop.jpg")
@@ -58,7 +75,8 @@ def make_bad_folder(folder: Path) -> dict[str, str]:
         "garbage.png": "not an image",
         "bomb.png": "too large",
         "IMG_0001.CR2": "RAW",
-        "IMG_0002.HEIC": "HEIC",
+        "IMG_0002.HEIC": "not an image",  # a HEIC header and nothing more
+        "IMG_0004.HEIC": "truncated",  # half copied: tried again later
         "VID_0003.mp4": "video",
         "pipe.jpg": "not a regular file",
         "loop.jpg": "symbolic link",
@@ -145,3 +163,30 @@ def test_a_file_still_growing_is_not_prepared(tmp_path: Path) -> None:
         stream.write(data[1000:])
     result = scanner.prepare_photo(Candidate(path, info.st_size, info.st_mtime_ns), 64)
     assert isinstance(result, Skipped) and result.retry
+
+
+def test_phone_photos_heic_and_avif_are_read_upright_like_jpegs() -> None:
+    _, path = sample_files(1)[0]
+    with Image.open(path) as opened:
+        photo = opened.convert("RGB").resize((300, 200))  # landscape
+    expected = scanner.decode_for_model(jpeg_bytes_of(photo), 224)[0].astype(int)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view": a phone held upright
+    exif[0x8769] = {36867: "2026:07:14 09:30:00"}
+    for kind in ("HEIF", "AVIF"):
+        pixels, width, height, taken = scanner.decode_for_model(phone_bytes(photo, kind), 224)
+        assert pixels.shape == (224, 224, 3) and (width, height) == (300, 200)
+        assert np.abs(pixels.astype(int) - expected).mean() < 6, kind  # lossy, same picture
+        upright, *_ = scanner.decode_for_model(
+            phone_bytes(photo.transpose(Image.Transpose.ROTATE_90), kind, exif), 224
+        )
+        assert np.abs(upright.astype(int) - expected).mean() < 6, kind  # turned upright
+        assert scanner.decode_for_model(phone_bytes(photo, kind, exif), 224)[3] == (
+            "2026-07-14T09:30:00"
+        ), kind
+
+
+def jpeg_bytes_of(image: Image.Image) -> bytes:
+    stream = io.BytesIO()
+    image.save(stream, "JPEG", quality=95)
+    return stream.getvalue()

@@ -149,3 +149,19 @@ def test_the_window_saves_what_was_changed(qtbot, tmp_path: Path, classifier) ->
     saved = load_settings(path)
     assert saved.watching is False and saved.library_dir == settings.library_dir
     assert saved.window_geometry
+
+
+def test_phone_photos_get_thumbnails(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from cene_desktop.ui.worker import make_thumbnail
+
+    from ..core.test_scanner import phone_bytes
+
+    for kind, name in (("HEIF", "IMG_0001.HEIC"), ("AVIF", "IMG_0002.avif")):
+        path = tmp_path / name
+        path.write_bytes(phone_bytes(Image.new("RGB", (300, 200), (200, 40, 40)), kind))
+        thumbnail = make_thumbnail(path)
+        assert thumbnail.size == (160, 107)
+        red, green, blue = thumbnail.getpixel((80, 50))
+        assert red > 150 and green < 90 and blue < 90
