@@ -69,6 +69,34 @@ def test_the_bundle_passes_its_self_test_from_any_folder(bundle: Path, tmp_path:
     assert not list(bundle.rglob("libtensorflow*")), "the CPU bundle must not carry TensorFlow"
 
 
+def test_the_bundle_sorts_phone_photos(bundle: Path, tmp_path: Path) -> None:
+    import json
+
+    from PIL import Image
+
+    from ..conftest import sample_files
+    from ..core.test_scanner import phone_bytes
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    name, path = sample_files(1)[0]
+    with Image.open(path) as image:
+        for kind, suffix in (("HEIF", ".HEIC"), ("AVIF", ".avif")):
+            (photos / f"IMG_0001{suffix}").write_bytes(phone_bytes(image.convert("RGB"), kind))
+    result = subprocess.run(
+        [str(bundle / "Cene"), "sort", str(photos), "--library", str(tmp_path / "Albums")]
+        + ["--threshold", "0", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    placed = [o for o in json.loads(result.stdout)["photos"] if o["status"] == "placed"]
+    assert len(placed) == 2, result.stdout
+    assert {o["album"] for o in placed} == {name.capitalize()}, result.stdout
+
+
 def test_the_bundled_window_appears(bundle: Path, tmp_path: Path, x_display: str) -> None:
     config = tmp_path / "config" / "Cene"
     config.mkdir(parents=True)
