@@ -31,11 +31,14 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cene-bench"))
     parser.add_argument("--read-workers", type=int, nargs="+", default=[2])
     parser.add_argument(
-        "--format", choices=("jpeg", "heic"), default="jpeg", help="camera JPEGs or phone HEICs"
+        "--format",
+        choices=("jpeg", "heic", "heic-bare"),
+        default="jpeg",
+        help="camera JPEGs, phone HEICs (with the 320 px thumbnail phones embed) or bare HEICs",
     )
     args = parser.parse_args()
 
-    folder = args.workdir / ("camera" if args.format == "jpeg" else "phone")
+    folder = args.workdir / ("camera" if args.format == "jpeg" else args.format)
     originals = make_camera_folder(folder, args.count, args.format)
     megabytes = sum(p.stat().st_size for p in originals) / 1e6
     classifier = SceneClassifier()

@@ -25,14 +25,20 @@ def jpeg_bytes(width: int = 320, height: int = 240, exif: Image.Exif | None = No
     return stream.getvalue()
 
 
-def phone_bytes(image: Image.Image, kind: str, exif: Image.Exif | None = None) -> bytes:
-    """The photo as a phone saves it: HEIC (through pillow-heif's encoder) or AVIF."""
+def phone_bytes(
+    image: Image.Image, kind: str, exif: Image.Exif | None = None, thumbnail: int = 0
+) -> bytes:
+    """The photo as a phone saves it: HEIC (through pillow-heif's encoder, with an embedded
+    ``thumbnail`` px thumbnail if asked) or AVIF."""
     stream = io.BytesIO()
     if kind == "HEIF":
         import pillow_heif
 
         pillow_heif.from_pillow(image).save(
-            stream, quality=90, exif=(exif or Image.Exif()).tobytes()
+            stream,
+            quality=90,
+            exif=(exif or Image.Exif()).tobytes(),
+            thumbnails=[thumbnail] if thumbnail else [],
         )
     else:
         image.save(stream, kind, quality=90, exif=exif or Image.Exif())
@@ -190,3 +196,19 @@ def jpeg_bytes_of(image: Image.Image) -> bytes:
     stream = io.BytesIO()
     image.save(stream, "JPEG", quality=95)
     return stream.getvalue()
+
+
+def test_a_phone_photos_own_thumbnail_is_read_instead_of_the_whole_picture() -> None:
+    _, path = sample_files(1)[0]
+    with Image.open(path) as opened:
+        photo = opened.convert("RGB").resize((1600, 1200), Image.Resampling.BICUBIC)
+    with_thumbnail = phone_bytes(photo, "HEIF", thumbnail=320)
+    scanner.enable_heif()
+    with Image.open(io.BytesIO(with_thumbnail)) as opened:
+        opened.draft("RGB", (224, 224))
+        assert opened.size == (320, 240)  # pillow-heif hands over the embedded thumbnail
+    quick, width, height, _ = scanner.decode_for_model(with_thumbnail, 224)
+    whole = scanner.decode_for_model(phone_bytes(photo, "HEIF"), 224)[0]
+    assert (width, height) == (1600, 1200)  # the photo's own size is still reported
+    # the same picture, resampled along another path (320 px thumbnail vs 1600 px photo)
+    assert np.abs(quick.astype(int) - whole.astype(int)).mean() < 10
