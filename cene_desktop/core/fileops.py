@@ -195,6 +195,8 @@ def describe_os_error(error: OSError, path: Path) -> str:
         errno.ELOOP: "it is a symbolic link loop",
         errno.EIO: "the disk reported a read/write error",
         errno.ENAMETOOLONG: "the name is too long for this file system",
+        errno.EEXIST: "a file of that name is in the way",
+        errno.ENOTDIR: "part of that path is a file, not a folder",
     }
     reason = reasons.get(error.errno or 0, error.strerror or str(error))
     return f"{path}: {reason}"

@@ -99,11 +99,13 @@ class Library:
             )
         report = self.placer.undo_run(run.id)
         where = run.photos_dir or "the folders they came from"
-        return ActionResult(
-            f"Put {len(report.restored)} photos back into {where}.",
-            moved=report.restored,
-            problems=report.problems,
-        )
+        message = f"Put {len(report.restored)} photos back into {where}."
+        if report.problems:
+            message += (
+                f" {len(report.problems)} could not go back and stay in the library; fix what "
+                "the message says and put back again to move them too."
+            )
+        return ActionResult(message, moved=report.restored, problems=report.problems)
 
     def undo_last_correction(self) -> ActionResult:
         """Reverse the latest relabel or confirmation (all photos of that one action)."""

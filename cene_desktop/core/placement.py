@@ -365,7 +365,11 @@ class Placer:
 
     @_one_at_a_time
     def undo_run(self, run_id: int) -> UndoReport:
-        """Reverse every placement of a run, newest first; never overwrites anything."""
+        """Reverse every placement of a run, newest first; never overwrites anything.
+
+        A photo that cannot go back stays in the library, with a problem line saying why; the
+        run then stays undoable, so the rest can be put back once that is fixed.
+        """
         report = UndoReport(run_id=run_id)
         for entry in reversed(self.catalog.journal_of_run(run_id)):
             if entry.op not in ("move", "copy", "symlink", "relocate"):
@@ -375,12 +379,18 @@ class Placer:
                 continue  # already undone, or placed again by a later run
             try:
                 restored = self.undo_photo(photo, entry)
-            except (fileops.PlacementError, OSError) as error:
+            except fileops.PlacementError as error:
                 report.problems.append(str(error))
+                continue
+            except OSError as error:
+                original = Path(photo.original_path)
+                where = fileops.describe_os_error(error, original.parent)
+                report.problems.append(f"{original.name} stays in the library: {where}")
                 continue
             if restored is not None:
                 report.restored.append(restored)
-        self.catalog.mark_run_undone(run_id)
+        if not report.problems:
+            self.catalog.mark_run_undone(run_id)
         return report
 
     @_one_at_a_time

@@ -138,6 +138,9 @@ class SortWorker(QObject):
             self.device.emit(classifier.device)
 
 
+MAX_PROBLEMS_SHOWN = 5
+
+
 class LibraryWorker(QObject):
     """A person's edits, performed one at a time in the worker's thread."""
 
@@ -164,8 +167,13 @@ class LibraryWorker(QObject):
                 self.close()  # its drive went away: the next action opens the catalog afresh
             self.failed.emit(str(error))
             return
-        for problem in result.problems:
-            self.failed.emit(problem)
+        if result.problems:  # one message, however many photos had a problem
+            for problem in result.problems:
+                log.warning("%s", problem)
+            shown = result.problems[:MAX_PROBLEMS_SHOWN]
+            more = len(result.problems) - len(shown)
+            tail = [f"… and {more} more (all in the log file)"] if more else []
+            self.failed.emit("\n".join(shown + tail))
         self.done.emit(result.message)
         self.changed.emit()
 

@@ -230,3 +230,31 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
     assert f"Put {len(originals)} photos back into {photos}" in window.statusBar().currentMessage()
     window.offer_put_back()  # the same sorting cannot be put back twice
     assert window.statusBar().currentMessage().startswith("Nothing to put back")
+
+
+def test_photos_that_cannot_go_back_stay_and_can_be_put_back_later(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    photos = Path(window.settings.photos_dir)
+    photos.rmdir()
+    photos.write_text("a file where the photo folder was")  # the way back is blocked
+
+    def put_back() -> None:
+        window.offer_put_back()
+        button = next(b for b in window.put_back_offer.buttons() if b.text() == "Put back")
+        with qtbot.waitSignal(window.action_finished, timeout=30_000):
+            button.click()
+
+    put_back()
+    warnings = [
+        box
+        for box in window.findChildren(QMessageBox)
+        if box.icon() == QMessageBox.Icon.Warning and box.isVisible()
+    ]
+    assert len(warnings) == 1  # one message for all 18 photos, not 18 dialogs
+    lines = warnings[0].text().splitlines()
+    assert len(lines) == 6 and lines[-1] == "… and 13 more (all in the log file)"
+    assert "stays in the library" in lines[0] and "a file of that name is in the way" in lines[0]
+    assert sum(window.albums.counts[a] for a in window.albums.names[:7]) == 18  # nothing moved
+    photos.unlink()  # the person clears the way and tries again
+    put_back()
+    assert len(list(photos.iterdir())) == 18
+    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in window.albums.names[:7]) == 0)
