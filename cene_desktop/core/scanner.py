@@ -2,7 +2,8 @@
 
 A photo is read from disk once: the same bytes are hashed and decoded. JPEGs are decoded at a
 reduced scale (``Image.draft``), which is most of what makes sorting a 12 MP camera dump fast.
-HEIC/HEIF (phones) are read through pillow-heif, AVIF by Pillow itself; both at full size.
+HEIC/HEIF (phones) are read through pillow-heif, from the small picture phones embed in them
+when it is big enough (else whole); AVIF by Pillow itself, whole.
 """
 
 from __future__ import annotations
