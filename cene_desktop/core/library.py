@@ -7,6 +7,7 @@ user action (one drag, one key press) is one run, so that undo reverses it as a 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,12 +84,14 @@ class Library:
         self.catalog.finish_run(run_id)
         return ActionResult(f"Confirmed {count} photos.")
 
-    def put_back_last_run(self, expected: int | None = None) -> ActionResult:
+    def put_back_last_run(
+        self, expected: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> ActionResult:
         """Undo the latest sort or watch run: every photo it placed goes back where it came
         from (links and copies are removed, the originals stay); nothing is overwritten.
 
         ``expected``: the run the person was asked about; if another run has become the latest
-        since, nothing is done.
+        since, nothing is done. ``progress``: called with (done, total) as photos go back.
         """
         run = self.catalog.last_undoable_run()
         if run is None:
@@ -97,7 +100,7 @@ class Library:
             return ActionResult(
                 "Nothing was put back: Cene sorted more photos meanwhile. Try again to see them."
             )
-        report = self.placer.undo_run(run.id)
+        report = self.placer.undo_run(run.id, progress)
         where = run.photos_dir or "the folders they came from"
         message = f"Put {len(report.restored)} photos back into {where}."
         if report.problems:

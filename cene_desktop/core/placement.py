@@ -364,16 +364,24 @@ class Placer:
         )
 
     @_one_at_a_time
-    def undo_run(self, run_id: int) -> UndoReport:
+    def undo_run(
+        self, run_id: int, progress: Callable[[int, int], None] | None = None
+    ) -> UndoReport:
         """Reverse every placement of a run, newest first; never overwrites anything.
 
         A photo that cannot go back stays in the library, with a problem line saying why; the
-        run then stays undoable, so the rest can be put back once that is fixed.
+        run then stays undoable, so the rest can be put back once that is fixed. ``progress``
+        is called with (entries done, entries in all) as it goes.
         """
         report = UndoReport(run_id=run_id)
-        for entry in reversed(self.catalog.journal_of_run(run_id)):
-            if entry.op not in ("move", "copy", "symlink", "relocate"):
-                continue
+        entries = [
+            entry
+            for entry in reversed(self.catalog.journal_of_run(run_id))
+            if entry.op in ("move", "copy", "symlink", "relocate")
+        ]
+        for done, entry in enumerate(entries, 1):
+            if progress is not None:
+                progress(done, len(entries))
             photo = self.catalog.photo_by_hash(entry.content_hash)
             if photo is None or (photo.run_id != run_id and entry.op != "relocate"):
                 continue  # already undone, or placed again by a later run

@@ -448,6 +448,7 @@ class MainWindow(QMainWindow):
         self.request_confirm.connect(self.library_worker.confirm)
         self.request_undo.connect(self.library_worker.undo)
         self.request_put_back.connect(self.library_worker.put_back)
+        self.library_worker.progress.connect(self._progress)
         self.request_import.connect(self.library_worker.import_files)
         self.library_worker.done.connect(self._action_done)
         self.library_worker.failed.connect(self.show_error)

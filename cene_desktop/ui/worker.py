@@ -147,6 +147,7 @@ class LibraryWorker(QObject):
     done = Signal(str)  # a sentence for the status bar
     failed = Signal(str)
     changed = Signal()
+    progress = Signal(int, int, float)  # done, total, eta seconds (-1: unknown)
 
     def __init__(self, library_dir: Path) -> None:
         super().__init__()
@@ -191,7 +192,11 @@ class LibraryWorker(QObject):
 
     @Slot(int)
     def put_back(self, run_id: int) -> None:
-        self._run(lambda: self.library().put_back_last_run(run_id))
+        def report(done: int, total: int) -> None:
+            if done == total or done % max(1, total // 100) == 0:  # at most ~100 updates
+                self.progress.emit(done, total, -1.0)
+
+        self._run(lambda: self.library().put_back_last_run(run_id, report))
 
     @Slot(list, str)
     def import_files(self, paths: list[str], photos_dir: str) -> None:

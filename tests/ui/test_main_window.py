@@ -222,8 +222,13 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
 
     window.offer_put_back()
     put_back = next(b for b in window.put_back_offer.buttons() if b.text() == "Put back")
+    progress = Recorder()
+    window.library_worker.progress.connect(progress.record)
     with qtbot.waitSignal(window.action_finished, timeout=30_000):
         put_back.click()
+    steps = [call[:2] for call in progress.calls]
+    assert steps[-1] == (len(originals), len(originals)) and steps == sorted(steps)
+    assert not window.progress.isVisible()  # shown while it ran, gone once done
     assert not window.watching and not window.settings.watching  # so they stay there
     assert {p.name: p.read_bytes() for p in photos.iterdir()} == originals
     qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in window.albums.names[:7]) == 0)
