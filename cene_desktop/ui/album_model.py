@@ -168,6 +168,9 @@ class PhotoGridModel(QAbstractListModel):
     def __init__(self, library: Path | None = None) -> None:
         super().__init__()
         self.library = library
+        #: Screen pixels per layout pixel (2 on a HiDPI screen): thumbnails are made that many
+        #: times larger and drawn at CELL layout pixels, so they stay sharp.
+        self.pixel_ratio = 1.0
         self.ids: list[int] = []
         self._fetch: Callable[[Sequence[int]], list[PhotoRecord]] = lambda ids: []
         self._records: dict[int, PhotoRecord] = {}
@@ -282,7 +285,9 @@ class PhotoGridModel(QAbstractListModel):
             if path is not None:
                 self._failed[content_hash] = path
         else:
-            self._thumbnails[content_hash] = QPixmap.fromImage(image)
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(self.pixel_ratio)
+            self._thumbnails[content_hash] = pixmap
             self._thumbnails.move_to_end(content_hash)
             while len(self._thumbnails) > self.MAX_THUMBNAILS:
                 old, _ = self._thumbnails.popitem(last=False)

@@ -169,14 +169,14 @@ class PreviewPane(QWidget):
         if image.isNull():
             self.image.setText("No preview for this photo")
             return
-        pixmap = QPixmap.fromImage(image)
-        self.image.setPixmap(
-            pixmap.scaled(
-                self.image.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
+        ratio = self.image.devicePixelRatioF()
+        pixmap = QPixmap.fromImage(image).scaled(
+            self.image.size() * ratio,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
         )
+        pixmap.setDevicePixelRatio(ratio)  # sharp on a HiDPI screen
+        self.image.setPixmap(pixmap)
 
 
 def review_heading(
@@ -423,11 +423,13 @@ class MainWindow(QMainWindow):
             self.set_watching(True)
 
     def _start_workers(self, library: Path) -> None:
-        self.thumbnails = ThumbnailLoader(library)
+        ratio = self.devicePixelRatioF()  # 2 on a HiDPI screen: thumbnails twice the pixels
+        self.grid_model.pixel_ratio = ratio
+        self.thumbnails = ThumbnailLoader(library, size=round(PhotoGridModel.CELL * ratio))
         self.thumbnails.ready.connect(self.grid_model.thumbnail_ready)
         self.grid_model.thumbnail_wanted.connect(self.thumbnails.request)
         self.grid_model.reset_rows.connect(self.thumbnails.cancel_pending)
-        self.previews = ThumbnailLoader(library, size=PREVIEW_SIZE)
+        self.previews = ThumbnailLoader(library, size=round(PREVIEW_SIZE * ratio))
         self.previews.ready.connect(self._preview_ready)
 
         self.sort_worker = SortWorker(self.settings)
