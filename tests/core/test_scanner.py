@@ -212,3 +212,22 @@ def test_a_phone_photos_own_thumbnail_is_read_instead_of_the_whole_picture() -> 
     assert (width, height) == (1600, 1200)  # the photo's own size is still reported
     # the same picture, resampled along another path (320 px thumbnail vs 1600 px photo)
     assert np.abs(quick.astype(int) - whole.astype(int)).mean() < 10
+
+
+def test_heic_with_alpha_ten_bits_or_grey_is_read_as_rgb() -> None:
+    import pillow_heif
+
+    scanner.enable_heif()
+    ten_bit = (np.full((300, 400, 3), 512, dtype=np.uint16) << 6).tobytes()
+    variants = {
+        "alpha": pillow_heif.from_pillow(Image.new("RGBA", (400, 300), (200, 30, 30, 128))),
+        "10 bit": pillow_heif.from_bytes(mode="RGB;16", size=(400, 300), data=ten_bit),
+        "grey": pillow_heif.from_pillow(Image.new("L", (400, 300), 90)),
+    }
+    expected = {"alpha": (200, 30, 30), "10 bit": (128, 128, 128), "grey": (90, 90, 90)}
+    for name, heif in variants.items():
+        stream = io.BytesIO()
+        heif.save(stream, quality=95)
+        pixels = scanner.decode_for_model(stream.getvalue(), 224)[0]
+        assert pixels.shape == (224, 224, 3) and pixels.dtype == np.uint8, name
+        assert np.abs(pixels[112, 112].astype(int) - expected[name]).max() <= 4, name
