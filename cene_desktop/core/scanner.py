@@ -9,6 +9,7 @@ when it is big enough (else whole); AVIF by Pillow itself, whole.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import stat
 import struct
@@ -23,6 +24,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cene_desktop.core import fileops
 from cene_desktop.core.albums import ALBUMS
+
+log = logging.getLogger(__name__)
 
 #: HEIC/HEIF, what phones save by default: read through pillow-heif (libheif).
 HEIF_SUFFIXES = frozenset({".heic", ".heif", ".hif"})
@@ -164,16 +167,20 @@ def _taken_at(image: Image.Image) -> str | None:
     return None
 
 
-def enable_heif() -> None:
+def enable_heif() -> bool:
     """Teach Pillow to read HEIC/HEIF photos; done once, when Cene first meets one (importing
-    libheif costs ~30 ms that a JPEG-only library never pays)."""
+    libheif costs ~30 ms that a JPEG-only library never pays). False if it cannot be loaded."""
     global _heif_enabled
     with _heif_lock:
         if not _heif_enabled:
-            import pillow_heif
-
+            try:
+                import pillow_heif
+            except ImportError as error:  # a broken install: HEIC photos are left in place
+                log.error("HEIC support cannot be loaded: %s", error)
+                return False
             pillow_heif.register_heif_opener()
             _heif_enabled = True
+    return True
 
 
 def _looks_like_heif(data: bytes) -> bool:
@@ -184,7 +191,7 @@ def _looks_like_heif(data: bytes) -> bool:
 def _heif_cut_short(data: bytes) -> bool:
     """Whether libheif says the HEIF ends too soon (Pillow hides why it could not open it):
     a photo still being copied, worth trying again."""
-    import pillow_heif
+    import pillow_heif  # loaded already: enable_heif() succeeded before Pillow was asked
 
     try:
         pillow_heif.open_heif(io.BytesIO(data))
@@ -202,8 +209,10 @@ def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str 
 
     Raises ValueError with a user-facing reason when the bytes are not a usable photo.
     """
-    if _looks_like_heif(data):
-        enable_heif()
+    if _looks_like_heif(data) and not enable_heif():
+        raise ValueError(
+            "HEIC photo, but this installation of Cene cannot read HEIC; left in place"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -323,9 +323,7 @@ def make_thumbnail(source: Path, size: int = THUMBNAIL_SIZE):  # type: ignore[no
     """The photo, upright, fitted into ``size`` × ``size`` (a Pillow RGB image)."""
     from PIL import Image, ImageOps
 
-    heif = source.suffix.lower() in scanner.HEIF_SUFFIXES
-    if heif:
-        scanner.enable_heif()
+    heif = source.suffix.lower() in scanner.HEIF_SUFFIXES and scanner.enable_heif()
     with Image.open(source) as image:
         # A JPEG decodes at the nearest scale of 1/2…1/8 above twice the size (sharper after
         # the final resize); a HEIC at that size would need the whole picture decoded, where the

@@ -9,6 +9,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from cene_desktop.core import scanner
@@ -231,3 +232,14 @@ def test_heic_with_alpha_ten_bits_or_grey_is_read_as_rgb() -> None:
         pixels = scanner.decode_for_model(stream.getvalue(), 224)[0]
         assert pixels.shape == (224, 224, 3) and pixels.dtype == np.uint8, name
         assert np.abs(pixels[112, 112].astype(int) - expected[name]).max() <= 4, name
+
+
+def test_without_heic_support_a_heic_is_left_in_place_with_a_reason(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    heic = phone_bytes(Image.new("RGB", (64, 48), (10, 200, 10)), "HEIF")
+    monkeypatch.setattr(scanner, "_heif_enabled", False)
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # import fails: a broken install
+    with pytest.raises(ValueError, match="cannot read HEIC"):
+        scanner.decode_for_model(heic, 224)
+    assert scanner.decode_for_model(jpeg_bytes(), 224)[0].shape == (224, 224, 3)  # JPEG still
