@@ -784,6 +784,22 @@ class Catalog:
                 [(album, confidence, by, photo_id) for photo_id, album, confidence in suggestions],
             )
 
+    def set_predictions(
+        self, rows: Sequence[tuple[int, str, float, str, dict[str, float], str]]
+    ) -> None:
+        """What the model in use says of photos nobody has looked at, (id, predicted,
+        confidence, runner-up, probabilities, model version) each: the review pane and the
+        preview follow the model a person has now, not the one that sorted the photo."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE photos SET predicted = ?, confidence = ?, runner_up = ?,"
+                " probabilities = ?, model_version = ? WHERE id = ? AND corrected = 0",
+                [
+                    (predicted, confidence, runner_up, json.dumps(probabilities), version, id_)
+                    for id_, predicted, confidence, runner_up, probabilities, version in rows
+                ],
+            )
+
     def clear_suggestions(self, keep_by: str | None = None) -> int:
         """Drop suggestions (all, or all but those of model ``keep_by``); returns how many."""
         with self.transaction() as db:

@@ -495,7 +495,9 @@ class Learner:
 
         Photos a person corrected or confirmed are left alone (their album is a decision, not a
         guess). A suggestion is made only when the model is sure enough to sort the photo into
-        that album (``threshold``, the model's calibrated default unless given).
+        that album (``threshold``, the model's calibrated default unless given). What the
+        version says of each photo is stored too, so the review pane asks about the photos the
+        model in use is unsure of.
         """
         threshold = self.classifier.info.default_threshold if threshold is None else threshold
         head = self.store.active_head(self.classifier.shipped_head)
@@ -503,16 +505,32 @@ class Learner:
         vectors = self.features_of(photos, progress, "Re-checking", cancel)
         readable = [i for i, vector in enumerate(vectors) if vector is not None]
         suggestions: list[tuple[int, str, float]] = []
+        predictions: list[tuple[int, str, float, str, dict[str, float], str]] = []
+        version = self.classifier.version_of(head)
         if readable:
             stacked = np.stack([vectors[i] for i in readable])  # type: ignore[misc]
             probabilities = self.classifier.probabilities(stacked, head)
-            for i, row in zip(readable, probabilities, strict=True):
-                best = int(row.argmax())
-                album = album_for_class(self.classes[best]) if row[best] >= threshold else UNSORTED
+            for i, row, labelled in zip(
+                readable, probabilities, self.classifier.labelled(probabilities), strict=True
+            ):
+                best, second = (int(k) for k in np.argsort(row)[::-1][:2])
+                confidence = float(row[best])
+                predictions.append(
+                    (
+                        photos[i].id,
+                        self.classes[best],
+                        confidence,
+                        self.classes[second],
+                        labelled,
+                        version,
+                    )
+                )
+                album = album_for_class(self.classes[best]) if confidence >= threshold else UNSORTED
                 if album not in (UNSORTED, photos[i].album):
-                    suggestions.append((photos[i].id, album, round(float(row[best]), 5)))
+                    suggestions.append((photos[i].id, album, round(confidence, 5)))
         cancelled = bool(cancel and cancel.is_set())
         if not cancelled:
+            self.catalog.set_predictions(predictions)
             self.catalog.set_suggestions(suggestions, head.name)
         return RecheckReport(
             checked=len(readable),

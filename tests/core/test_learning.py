@@ -230,6 +230,38 @@ def test_recheck_lists_suggestions_and_moves_nothing(
     assert learner.catalog.suggestion_count() == 0
 
 
+def test_after_a_recheck_the_review_pane_follows_the_model_in_use(
+    learner: learning.Learner, library: Path
+) -> None:
+    catalog = learner.catalog
+    before = {p.id: p for p in catalog.photos() if not p.corrected}
+    assert {p.model_version for p in before.values()} == {learner.classifier.info.version}
+    assert learner.improve().adopted
+    learner.recheck()
+    head = learner.store.active_head(learner.classifier.shipped_head)
+    vectors = learner.features_of(list(before.values()))
+    expected = learner.classifier.probabilities(np.stack(vectors), head)  # type: ignore[arg-type]
+    changed = 0
+    for photo, row in zip(before.values(), expected, strict=True):
+        now = catalog.photo(photo.id)
+        assert now is not None and now.album == photo.album  # nothing moved
+        assert (
+            now.model_version == learner.classifier.version_of(head) == f"{photo.model_version}+v1"
+        )
+        assert now.predicted == learner.classes[int(row.argmax())]
+        assert abs((now.confidence or 0) - float(row.max())) < 1e-6
+        changed += abs((now.confidence or 0) - (photo.confidence or 0)) > 1e-3
+    assert changed > len(before) // 2  # the adapted model sees these warm photos differently
+    unsure = sorted(
+        (p for p in catalog.photos() if not p.corrected and (p.confidence or 0) < 0.97),
+        key=lambda p: (p.confidence, p.id),
+    )
+    assert catalog.review_ids(below=0.97) == [p.id for p in unsure]
+    reviewed = {p.id: p.confidence for p in catalog.photos() if p.corrected}
+    learner.recheck()  # a person's decisions keep what the model said when they decided
+    assert {p.id: p.confidence for p in catalog.photos() if p.corrected} == reviewed
+
+
 def test_too_few_examples_make_no_version(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
     inbox, library = tmp_path / "inbox", tmp_path / "library"
     truth = make_inbox(inbox, per_class=2)
