@@ -837,6 +837,7 @@ class MainWindow(QMainWindow):
         switch_version(self.model_store, self.catalog, name)
         self.show_model_version()
         self.refresh()
+        self._start_learning(recheck=True)  # suggestions and the review pane follow it
 
     def import_files(self, paths: list[str]) -> None:
         if not self.settings.photos_dir:

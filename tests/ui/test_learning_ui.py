@@ -98,6 +98,12 @@ def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) ->
         window.improve_model()
     store = ModelStore(Path(window.settings.library_dir))
     assert store.active_name() == "v1"
+    with qtbot.waitSignal(window.learning_finished, timeout=60_000):
+        window._start_learning(recheck=True)  # what "Re-check albums" in the offer does
+    with Catalog.open(Path(window.settings.library_dir)) as catalog:
+        assert {p.model_version for p in catalog.photos() if not p.corrected} == {
+            f"{window.model_info.version}+v1"
+        }
     dialog = window.settings_dialog()
     qtbot.addWidget(dialog)
     panel = dialog.versions
@@ -107,8 +113,14 @@ def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) ->
     assert rows[1].text(4) == "● in use" and "→" in rows[1].text(2)
     panel.tree.setCurrentItem(rows[0])
     assert panel.use_button.isEnabled()
-    panel.use_button.click()
+    with qtbot.waitSignal(window.learning_finished, timeout=60_000):  # a re-check follows
+        panel.use_button.click()
     assert store.active_name() == SHIPPED
+    with Catalog.open(Path(window.settings.library_dir)) as catalog:
+        unreviewed = [p for p in catalog.photos() if not p.corrected]
+        assert unreviewed and {p.model_version for p in unreviewed} == {
+            window.model_info.version
+        }  # what the shipped model says again, not v1
     assert window.model_label.text().startswith("Model 1.")
     shipped_row = panel.tree.topLevelItem(0)
     assert shipped_row.text(4) == "● in use"
