@@ -40,6 +40,8 @@ class Settings:
     learn_after: int = 20  # improve the model after this many new corrections (0: only on demand)
     review_below: float = REVIEW_BELOW  # the review pane asks about photos less sure than this
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
+    panes: str = ""  # base64 of the splitter's saveState(): album list, photos, preview widths
+    album: str = ""  # the album (or Review) shown when Cene closed
 
     @property
     def configured(self) -> bool:

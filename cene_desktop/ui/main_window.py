@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from cene_desktop.config import Settings, save_settings
-from cene_desktop.core.albums import SCENE_ALBUMS, SCENE_CLASSES
+from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS, SCENE_CLASSES
 from cene_desktop.core.catalog import Catalog, CatalogError, PhotoRecord, local_time
 from cene_desktop.core.classifier import ModelError, ModelInfo
 from cene_desktop.core.learning import (
@@ -222,7 +222,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Cene")
         self.setAcceptDrops(True)
         self.catalog: Catalog | None = None
-        self.current_album = "Sea"
+        self.current_album = settings.album if settings.album in (*ALBUMS, REVIEW) else "Sea"
         self.review_filter: str | None = None
         self.watching = False
         self.sort_worker: SortWorker | None = None
@@ -248,6 +248,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
         else:
             self.resize(1280, 800)
+        if settings.panes:
+            self.panes.restoreState(QByteArray.fromBase64(settings.panes.encode()))
 
     # -- building the window -------------------------------------------------------------
 
@@ -309,13 +311,13 @@ class MainWindow(QMainWindow):
         self.preview.open_button.clicked.connect(self.open_photo)
         self.preview.folder_button.clicked.connect(self.show_in_folder)
 
-        splitter = QSplitter()
-        splitter.addWidget(self.album_view)
-        splitter.addWidget(centre)
-        splitter.addWidget(self.preview)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([200, 760, 320])
-        self.setCentralWidget(splitter)
+        self.panes = QSplitter()
+        self.panes.addWidget(self.album_view)
+        self.panes.addWidget(centre)
+        self.panes.addWidget(self.preview)
+        self.panes.setStretchFactor(1, 1)
+        self.panes.setSizes([200, 760, 320])
+        self.setCentralWidget(self.panes)
 
         self._build_toolbar()
         self._build_status_bar()
@@ -936,7 +938,10 @@ class MainWindow(QMainWindow):
 
     def _save_settings(self) -> None:
         geometry = bytes(self.saveGeometry().toBase64().data()).decode()
-        self.settings = replace(self.settings, window_geometry=geometry)
+        panes = bytes(self.panes.saveState().toBase64().data()).decode()
+        self.settings = replace(
+            self.settings, window_geometry=geometry, panes=panes, album=self.current_album
+        )
         try:
             save_settings(self.settings, self.settings_file)
         except OSError as error:

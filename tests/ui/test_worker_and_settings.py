@@ -145,10 +145,24 @@ def test_the_window_saves_what_was_changed(qtbot, tmp_path: Path, classifier) ->
     qtbot.waitUntil(lambda: window.watching, timeout=10_000)
     window.toggle_watching()
     qtbot.waitUntil(lambda: not window.watching, timeout=10_000)
+    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of("Glacier")))
+    window.panes.setSizes([300, 600, 380])
+    sizes = window.panes.sizes()
     window.close()
     saved = load_settings(path)
     assert saved.watching is False and saved.library_dir == settings.library_dir
-    assert saved.window_geometry
+    assert saved.window_geometry and saved.album == "Glacier"
+
+    again = MainWindow(saved, settings_file=path)  # the next start looks the same
+    qtbot.addWidget(again)
+    again.show()
+    again.start()
+    assert again.current_album == "Glacier"
+    # The album list and the preview keep their widths; the photos take what the (offscreen,
+    # 800 px) screen leaves.
+    shown = again.panes.sizes()
+    assert (shown[0], shown[2]) == (sizes[0], sizes[2])
+    again.close()
 
 
 def test_phone_photos_get_thumbnails(tmp_path: Path) -> None:
