@@ -129,6 +129,34 @@ def disk_full(app: QApplication, workdir: Path) -> None:
         subprocess.run(["umount", "-l", str(small)], check=False)
 
 
+def phone_photos(app: QApplication, workdir: Path) -> None:
+    """A phone import: HEIC photos (with the small picture phones embed) sorted as they land."""
+    import pillow_heif
+    from PIL import Image
+
+    photos = workdir / "iPhone Import"
+    photos.mkdir()
+    window = open_window(photos, workdir / "Phone Albums", workdir / "settings-phone.json")
+    pump(app, 2)
+    count = 0
+    for folder in sorted(SAMPLE.iterdir()):
+        for path in sorted(folder.glob("*.jpg"))[:3]:
+            with Image.open(path) as image:
+                big = image.convert("RGB").resize((1600, 1200), Image.Resampling.BICUBIC)
+            heif = pillow_heif.from_pillow(big)
+            heif.save(photos / f"IMG_{count:04d}.HEIC", quality=80, thumbnails=[320])
+            count += 1
+    deadline = time.monotonic() + 120
+    while sum(window.albums.counts[a] for a in window.albums.names[:7]) < count:
+        assert time.monotonic() < deadline, "the phone photos were not sorted"
+        pump(app, 0.2)
+    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of("Glacier")))
+    pump(app, 1)
+    window.grid.setCurrentIndex(window.grid_model.index(0))
+    snap(app, "phone-photos.png")
+    window.close()
+
+
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cene-shots-"))
     photos = camera_folder(workdir / "Camera Import", 14)
@@ -168,6 +196,7 @@ def main() -> None:
     snap(app, "put-back.png")
     window.put_back_offer.close()
     window.close()
+    phone_photos(app, workdir)
     disk_full(app, workdir)
     shutil.rmtree(workdir)
 
