@@ -88,6 +88,16 @@ SHIPPED = "shipped"
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """The model's answer for one photo: its scene, how sure, the runner-up, every scene."""
+
+    predicted: str
+    confidence: float
+    runner_up: str
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Head:
     """The classification layer: logits = features @ kernel + bias."""
 
@@ -290,8 +300,20 @@ class SceneClassifier:
         features = self.features(pixels)
         return self.probabilities(features, head), self.version_of(head), features
 
-    def labelled(self, probabilities: np.ndarray) -> list[dict[str, float]]:
-        return [
-            {name: round(float(p), 5) for name, p in zip(self.info.classes, row, strict=True)}
-            for row in probabilities
-        ]
+    def verdicts(self, probabilities: np.ndarray) -> list[Verdict]:
+        """What the model says of each photo, as the catalog stores it."""
+        classes = self.info.classes
+        out = []
+        for row in probabilities:
+            best, second = (int(i) for i in np.argsort(row)[::-1][:2])
+            out.append(
+                Verdict(
+                    predicted=classes[best],
+                    confidence=float(row[best]),
+                    runner_up=classes[second],
+                    probabilities={
+                        name: round(float(p), 5) for name, p in zip(classes, row, strict=True)
+                    },
+                )
+            )
+        return out

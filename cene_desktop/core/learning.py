@@ -510,24 +510,22 @@ class Learner:
         if readable:
             stacked = np.stack([vectors[i] for i in readable])  # type: ignore[misc]
             probabilities = self.classifier.probabilities(stacked, head)
-            for i, row, labelled in zip(
-                readable, probabilities, self.classifier.labelled(probabilities), strict=True
-            ):
-                best, second = (int(k) for k in np.argsort(row)[::-1][:2])
-                confidence = float(row[best])
+            verdicts = self.classifier.verdicts(probabilities)
+            for i, verdict in zip(readable, verdicts, strict=True):
+                photo, sure = photos[i], verdict.confidence
                 predictions.append(
                     (
-                        photos[i].id,
-                        self.classes[best],
-                        confidence,
-                        self.classes[second],
-                        labelled,
+                        photo.id,
+                        verdict.predicted,
+                        sure,
+                        verdict.runner_up,
+                        verdict.probabilities,
                         version,
                     )
                 )
-                album = album_for_class(self.classes[best]) if confidence >= threshold else UNSORTED
-                if album not in (UNSORTED, photos[i].album):
-                    suggestions.append((photos[i].id, album, round(confidence, 5)))
+                album = album_for_class(verdict.predicted) if sure >= threshold else UNSORTED
+                if album not in (UNSORTED, photo.album):
+                    suggestions.append((photo.id, album, round(sure, 5)))
         cancelled = bool(cancel and cancel.is_set())
         if not cancelled:
             self.catalog.set_predictions(predictions)

@@ -26,6 +26,7 @@ import numpy as np
 from cene_desktop.core import scanner
 from cene_desktop.core.albums import ALBUMS, UNSORTED, album_for_class
 from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.classifier import Verdict
 from cene_desktop.core.fileops import DiskFullError, PlacementError
 from cene_desktop.core.models import ModelStore
 from cene_desktop.core.placement import Placer, RecoveryReport, SourceChanged
@@ -48,9 +49,9 @@ class Classifier(Protocol):
 
     def predict(self, pixels: np.ndarray) -> np.ndarray: ...
 
-    def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, str]: ...
-
     def classify_with_features(self, pixels: np.ndarray) -> tuple[np.ndarray, str, np.ndarray]: ...
+
+    def verdicts(self, probabilities: np.ndarray) -> list[Verdict]: ...
 
     def follow(self, source: Any) -> None: ...
 
@@ -387,17 +388,14 @@ class Sorter:
     ) -> None:
         pixels = np.stack([photo.pixels for photo, _ in batch])
         probabilities, version, features = self.classifier.classify_with_features(pixels)
-        classes = self.classifier.info.classes
-        for (photo, started), row, vector in zip(batch, probabilities, features, strict=True):
-            best, runner_up = (int(i) for i in np.argsort(row)[::-1][:2])
+        verdicts = self.classifier.verdicts(probabilities)
+        for (photo, started), verdict, vector in zip(batch, verdicts, features, strict=True):
             job = _PlaceJob(
                 photo=photo,
-                probabilities={
-                    name: round(float(p), 5) for name, p in zip(classes, row, strict=True)
-                },
-                predicted=classes[best],
-                runner_up=classes[runner_up],
-                confidence=float(row[best]),
+                probabilities=verdict.probabilities,
+                predicted=verdict.predicted,
+                runner_up=verdict.runner_up,
+                confidence=verdict.confidence,
                 started=started,
                 model_version=version,
                 features=vector.astype("<f2").tobytes(),
