@@ -101,6 +101,22 @@ def open_window(photos: Path, library: Path, settings_file: Path) -> MainWindow:
     return window
 
 
+def wait_until_sorted(app: QApplication, window: MainWindow, count: int) -> None:
+    """Until ``count`` photos are in the albums (Unsorted included)."""
+    deadline = time.monotonic() + 120
+    while sum(window.albums.counts[a] for a in window.albums.names[:7]) < count:
+        assert time.monotonic() < deadline, f"sorting {count} photos did not finish"
+        pump(app, 0.2)
+
+
+def show_album(app: QApplication, window: MainWindow, album: str, row: int | None = None) -> None:
+    """Show ``album`` and select its photo at ``row`` (when there is one)."""
+    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of(album)))
+    pump(app, 0.5)
+    if row is not None and row < window.grid_model.rowCount():
+        window.grid.setCurrentIndex(window.grid_model.index(row))
+
+
 def disk_full(app: QApplication, workdir: Path) -> None:
     """The library on a disk too small for the import: the window says sorting is paused.
 
@@ -120,7 +136,7 @@ def disk_full(app: QApplication, workdir: Path) -> None:
         deadline = time.monotonic() + 120
         while "paused" not in window.watch_label.text() and time.monotonic() < deadline:
             pump(app, 0.2)
-        window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of("Buildings")))
+        show_album(app, window, "Buildings")
         for box in window.findChildren(QMessageBox):
             box.move(430, 330)
         snap(app, "disk-full.png")
@@ -146,13 +162,8 @@ def phone_photos(app: QApplication, workdir: Path) -> None:
             heif = pillow_heif.from_pillow(big)
             heif.save(photos / f"IMG_{count:04d}.HEIC", quality=80, thumbnails=[320])
             count += 1
-    deadline = time.monotonic() + 120
-    while sum(window.albums.counts[a] for a in window.albums.names[:7]) < count:
-        assert time.monotonic() < deadline, "the phone photos were not sorted"
-        pump(app, 0.2)
-    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of("Glacier")))
-    pump(app, 1)
-    window.grid.setCurrentIndex(window.grid_model.index(0))
+    wait_until_sorted(app, window, count)
+    show_album(app, window, "Glacier", 0)
     snap(app, "phone-photos.png")
     window.close()
 
@@ -172,16 +183,10 @@ def main() -> None:
     snap(app, "welcome.png", welcome)
     welcome.close()
     window = open_window(photos, workdir / "Albums", workdir / "settings.json")
-    deadline = time.monotonic() + 120
-    while sum(window.albums.counts[a] for a in window.albums.names[:7]) < 84:
-        assert time.monotonic() < deadline, "sorting did not finish"
-        pump(app, 0.2)
-    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of("Mountain")))
-    pump(app, 0.5)
-    window.grid.setCurrentIndex(window.grid_model.index(2))
+    wait_until_sorted(app, window, 84)
+    show_album(app, window, "Mountain", 2)
     snap(app, "main-window.png")
-    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of(REVIEW)))
-    pump(app, 0.5)
+    show_album(app, window, REVIEW)
     button = next(b for b in window.review_filters.buttons() if "glacier" in b.text())
     button.click()
     pump(app, 0.5)
