@@ -111,7 +111,8 @@ def styled_features(
 
     from cene_desktop.core import scanner
 
-    target = cache / f"cene-learning-{style or 'plain'}-{len(paths)}.npy"
+    version = classifier.info.version
+    target = cache / f"cene-learning-{version}-{style or 'plain'}-{len(paths)}.npy"
     if target.exists():
         return np.load(target)
     size = classifier.info.input_size
@@ -156,7 +157,8 @@ def simulate(
     check = learning.LabelledSet.load(classifier.info.asset("check_set"))
     replay = learning.LabelledSet.load(classifier.info.asset("replay_set"))
     started = time.perf_counter()
-    head = learning.fit_head(shipped, train, replay, temperature, options, "sim")
+    pooled = classifier.info.features.get("pooled")
+    head = learning.fit_head(shipped, train, replay, temperature, options, "sim", pooled)
     seconds = time.perf_counter() - started
     remaining = learning.LabelledSet(x[rest], y[rest])
     adopted, _ = learning.decide(
@@ -237,7 +239,7 @@ def print_ceiling(
     temperature, shipped = classifier.info.temperature, classifier.shipped_head
     check = learning.LabelledSet.load(classifier.info.asset("check_set"))
     replay = learning.LabelledSet.load(classifier.info.asset("replay_set"))
-    loose = learning.FitOptions(user_share=0.95, anchor=1e-4, steps=options.steps)
+    loose = learning.FitOptions(user_share=0.95, anchor=1e-4, steps=options.steps, mid_anchor=1e-4)
     print(
         f"\nCeiling: the head trained on {len(train)} labelled photos of each user, scored on "
         f"their other {len(test)}"
@@ -253,7 +255,8 @@ def print_ceiling(
         before = learning.score(shipped, rest, temperature).accuracy
         cells = []
         for fit in (options, loose):
-            head = learning.fit_head(shipped, mine, replay, temperature, fit, "ceiling")
+            pooled = classifier.info.features.get("pooled")
+            head = learning.fit_head(shipped, mine, replay, temperature, fit, "ceiling", pooled)
             after = learning.score(head, rest, temperature).accuracy
             on_check = learning.score(head, check, temperature).accuracy
             cells.append((after, 100 * (after - before), on_check))
@@ -366,6 +369,7 @@ def main() -> int:
     parser.add_argument("--anchor", type=float, default=learning.FitOptions.anchor)
     parser.add_argument("--steps", type=int, default=learning.FitOptions.steps)
     parser.add_argument("--lr", type=float, default=learning.FitOptions.learning_rate)
+    parser.add_argument("--mid-anchor", type=float, default=learning.FitOptions.mid_anchor)
     parser.add_argument(
         "--draws", type=int, default=20, help="held-out draws per user for the spread table"
     )
@@ -376,7 +380,9 @@ def main() -> int:
         return 2
     classifier = SceneClassifier()
     paths, labels = pool_photos(args.data)
-    options = learning.FitOptions(args.user_share, args.anchor, args.steps, args.lr)
+    options = learning.FitOptions(
+        args.user_share, args.anchor, args.steps, args.lr, args.mid_anchor
+    )
     print(f"Pool: {len(paths)} labelled photos outside training and the check set; {options}")
     rows = user_table(classifier, paths, labels, args.corrections, options, args.cache, args.draws)
     print_users(rows, args.corrections)

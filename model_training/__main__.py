@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="finetune: random seed")
     parser.add_argument("--lr", type=float, default=4e-4, help="finetune: peak learning rate")
     parser.add_argument("--runs", default="", help="soup: comma-separated runs to average")
-    parser.add_argument("--model-version", default=None, help="export: version in metadata.json")
+    parser.add_argument(
+        "--model-version", default=None, help="export, adaptation: version in metadata.json"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.stage == "adaptation":
         from model_training import adaptation
 
-        adaptation.build(config)
+        adaptation.build(config, version=args.model_version)
     elif args.stage == "evaluate":
         from model_training import evaluate
 

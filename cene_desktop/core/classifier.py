@@ -4,11 +4,13 @@ On a machine without an NVIDIA GPU the model runs through LiteRT (the TFLite run
 loads in a fraction of a second; TensorFlow is imported only when a GPU may be present, and
 never at import time of this module.
 
-The network ends in 1280 pooled features; the last layer, the *head* (one matrix and a bias),
-is applied here in NumPy. The shipped head lives in ``assets/model/head.npz``; a library may
-have adapted heads learnt from its owner's corrections (``core.models``), and the classifier
-follows whichever the library has active. Switching heads is exact: the same features and the
-same head always give the same probabilities.
+The network ends in 1280 pooled features, followed by 192 mid-level ones (block 11 averaged over
+the image; the shipped head gives them zero weight, adapted heads may not), standardised here;
+the last layer, the *head* (one matrix and a bias), is applied here in NumPy. The shipped head
+lives in ``assets/model/head.npz``; a library may have adapted heads learnt from its owner's
+corrections (``core.models``), and the classifier follows whichever the library has active.
+Switching heads is exact: the same features and the same head always give the same
+probabilities.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class ModelInfo:
     files: dict[str, str]
     metrics: dict[str, Any] = field(default_factory=dict)
     learning: dict[str, Any] = field(default_factory=dict)
+    features: dict[str, Any] = field(default_factory=dict)  # what the model outputs
 
     @classmethod
     def load(cls, folder: Path | None = None) -> ModelInfo:
@@ -75,10 +78,26 @@ class ModelInfo:
             files=dict(meta["files"]),
             metrics=dict(meta.get("metrics", {})),
             learning=dict(meta.get("learning", {})),
+            features=dict(meta.get("features", {})),
         )
 
     def shipped_head(self) -> Head:
         return Head.load(self.folder / self.files["head"])
+
+    def feature_norm(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(offset, scale) that standardise the model's output, if the model has them."""
+        if "feature_norm" not in self.files:
+            return None
+        path = self.asset("feature_norm")
+        try:
+            with np.load(path) as stored:
+                offset = np.asarray(stored["offset"], dtype=np.float32)
+                scale = np.asarray(stored["scale"], dtype=np.float32)
+        except (OSError, KeyError, ValueError) as error:
+            raise ModelError(f"The model file {path} cannot be read: {error}") from error
+        if offset.shape != scale.shape or offset.ndim != 1 or not np.all(scale > 0):
+            raise ModelError(f"The model file {path} is damaged.")
+        return offset, scale
 
     def asset(self, key: str) -> Path:
         return self.folder / self.files[key]
@@ -127,6 +146,17 @@ class Head:
         result: np.ndarray = features.astype(np.float32, copy=False) @ self.kernel + self.bias
         return result
 
+    def widened(self, features: int) -> Head:
+        """The same head for a model with more features (the new ones weigh nothing): a
+        version learnt before the model gained them predicts exactly as it did."""
+        missing = features - self.kernel.shape[0]
+        if missing < 0:
+            raise ModelError(f"The model head {self.name} expects {self.kernel.shape[0]} features.")
+        if not missing:
+            return self
+        padding = np.zeros((missing, self.kernel.shape[1]), dtype=np.float32)
+        return Head(np.concatenate([self.kernel, padding]), self.bias, self.name)
+
 
 class HeadSource(Protocol):
     """Where the active head comes from (``core.models.ModelStore``)."""
@@ -169,6 +199,7 @@ class SceneClassifier:
         self._batch = 0
         self.shipped_head = self.info.shipped_head()
         self.head = self.shipped_head
+        self._norm = self.info.feature_norm()
         self._source: HeadSource | None = None
 
     def follow(self, source: HeadSource | None) -> None:
@@ -266,18 +297,29 @@ class SceneClassifier:
             self.device = f"GPU ({details.get('device_name', gpus[0].name)}, TensorFlow)"
         else:
             self.device = "CPU (TensorFlow)"
-        features = keras.Model(model.input, model.get_layer("avg_pool").output)
+        outputs = model.get_layer("avg_pool").output
+        mid_layer = self.info.features.get("mid_layer")
+        if mid_layer:  # as model_training.adaptation exports it for LiteRT
+            mid = keras.layers.GlobalAveragePooling2D()(model.get_layer(mid_layer).output)
+            outputs = keras.layers.Concatenate()([outputs, mid])
+        features = keras.Model(model.input, outputs)
         self._run = lambda batch: np.asarray(features(batch, training=False))
 
     def features(self, pixels: np.ndarray) -> np.ndarray:
-        """Pooled features, shape (N, 1280) float32, for uint8 images (N, S, S, 3)."""
+        """Standardised features, shape (N, feature_dim) float32, for uint8 images
+        (N, S, S, 3): what a head reads."""
         if pixels.ndim != 4 or pixels.shape[1:] != (self.info.input_size,) * 2 + (3,):
             raise ValueError(f"expected (N, {self.info.input_size}, {self.info.input_size}, 3)")
         self.load()
         with self._lock:
-            return np.asarray(
+            raw = np.asarray(
                 self._run(np.ascontiguousarray(pixels, dtype=np.float32)), dtype=np.float32
             )
+        if self._norm is None:
+            return raw
+        offset, scale = self._norm
+        standardised: np.ndarray = (raw - offset) / scale
+        return standardised
 
     def probabilities(self, features: np.ndarray, head: Head | None = None) -> np.ndarray:
         """Calibrated probabilities from pooled features, with ``head`` or the active one."""

@@ -17,8 +17,12 @@ example. ``Learner.improve()`` turns them into a new model version:
 ``Learner.recheck()`` then runs the active version over the photos already in albums and stores,
 as suggestions, the ones it would now place in another album. Nothing moves by itself.
 
-Retraining the last block as well would need the images, not cached features, and does not fit
-the 30-second budget on two CPU cores; the head alone carries the benchmarked gain.
+The head reads the 1280 pooled features and 192 mid-level ones (block 11 of the network averaged
+over the photo: colour and texture statistics, zero weight in the shipped head). The mid-level
+ones are what lets a head adapt to a camera's own look; they get a stronger pull towards the
+shipped weights than the pooled ones (``FitOptions.mid_anchor``) so a person whose photos look
+like the training data is not led astray by them. Retraining the last block as well would need
+the images, not cached features, and does not fit the 30-second budget on two CPU cores.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class FitOptions:
     anchor: float = 1e-2  # pull towards the shipped weights (L2 on the difference)
     steps: int = 300
     learning_rate: float = 3e-3
+    mid_anchor: float = 5e-2  # the same pull on the weights of the mid-level features
 
 
 @dataclass(frozen=True)
@@ -150,11 +155,14 @@ def fit_head(
     temperature: float,
     options: FitOptions | None = None,
     name: str = "",
+    pooled: int | None = None,
 ) -> Head:
     """A head trained from ``start`` on the person's examples mixed with the replay set.
 
     Full-batch Adam on the weighted cross-entropy of the calibrated softmax, plus an L2 pull
-    towards ``start`` (so little data cannot drag the weights far). Deterministic.
+    towards ``start`` (so little data cannot drag the weights far): ``options.anchor`` on the
+    first ``pooled`` features, ``options.mid_anchor`` on the rest (all are pooled when None).
+    Deterministic.
     """
     options = options or FitOptions()
     x = np.concatenate([user.features, replay.features]).astype(np.float32)
@@ -169,6 +177,8 @@ def fit_head(
         ]
     )[:, None]
     kernel, bias = start.kernel.astype(np.float32).copy(), start.bias.astype(np.float32).copy()
+    pull = np.full((len(kernel), 1), options.anchor, dtype=np.float32)
+    pull[len(kernel) if pooled is None else pooled :] = options.mid_anchor
     moments = [np.zeros_like(kernel), np.zeros_like(bias)]
     squares = [np.zeros_like(kernel), np.zeros_like(bias)]
     beta1, beta2, epsilon = 0.9, 0.999, 1e-8
@@ -179,7 +189,7 @@ def fit_head(
         probabilities = exp / exp.sum(axis=1, keepdims=True)
         gradient_logits = (probabilities - onehot) * weights / temperature
         gradients = [
-            x.T @ gradient_logits + 2.0 * options.anchor * (kernel - start.kernel),
+            x.T @ gradient_logits + 2.0 * pull * (kernel - start.kernel),
             gradient_logits.sum(axis=0) + 2.0 * options.anchor * (bias - start.bias),
         ]
         for index, (parameter, gradient) in enumerate(zip((kernel, bias), gradients, strict=True)):
@@ -431,7 +441,13 @@ class Learner:
         current_name = self.store.active_name()
         current = self.store.active_head(shipped)
         candidate = fit_head(
-            shipped, training, self.replay_set, self.temperature, self.options, name
+            shipped,
+            training,
+            self.replay_set,
+            self.temperature,
+            self.options,
+            name,
+            self.classifier.info.features.get("pooled"),
         )
         candidate_score = score(candidate, judging, self.temperature)
         current_score = score(current, judging, self.temperature)

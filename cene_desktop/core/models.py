@@ -109,7 +109,7 @@ class ModelStore:
     def head(self, name: str, shipped: Head) -> Head:
         if name == SHIPPED:
             return shipped
-        return Head.load(self.folder / name / HEAD_FILE, name)
+        return Head.load(self.folder / name / HEAD_FILE, name).widened(shipped.kernel.shape[0])
 
     # -- the active version --------------------------------------------------------------
 

@@ -58,3 +58,25 @@ def test_a_gpu_is_used_when_tensorflow_sees_one(monkeypatch) -> None:  # type: i
 def test_a_missing_model_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ModelError, match="missing"):
         ModelInfo.load(tmp_path)
+
+
+def test_both_backends_give_the_same_features(classifier) -> None:  # type: ignore[no-untyped-def]
+    """The TensorFlow path (used on a GPU) builds the same features as the LiteRT file: pooled
+    and mid-level, standardised, so a head learnt on one works on the other."""
+    _, pixels = prepared(2, classifier.info.input_size)
+    keras_path = SceneClassifier(backend="keras")
+    ours, theirs = classifier.features(pixels), keras_path.features(pixels)
+    assert ours.shape == theirs.shape == (12, classifier.info.features["pooled"] + 192)
+    assert np.abs(ours - theirs).max() < 1e-3
+    assert np.abs(ours[:, 1280:]).mean() > 0.1  # the mid-level part is really there
+    assert np.allclose(classifier.predict(pixels), keras_path.predict(pixels), atol=1e-3)
+
+
+def test_a_damaged_feature_norm_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(ModelInfo.load().folder, folder)
+    np.savez(folder / "feature_norm.npz", offset=np.zeros(4), scale=np.zeros(4))
+    with pytest.raises(ModelError, match="damaged"):
+        SceneClassifier(folder)

@@ -400,3 +400,38 @@ def test_features_kept_while_sorting_spare_learning_and_rechecking_the_decoding(
         assert learner.features_of([replaced]) == [None]
         for path, data in originals.items():
             (library / path).write_bytes(data)
+
+
+def test_a_version_learnt_before_the_mid_level_features_predicts_as_it_did(
+    tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    """Libraries adapted by Cene 1.4 keep heads over the 1280 pooled features only: they get
+    zero weight on the newer features, so they predict what they did (to float rounding)."""
+    from cene_desktop.core.classifier import Head
+    from cene_desktop.core.models import ModelVersion
+    from cene_desktop.core.scanner import decode_for_model
+
+    pooled = classifier.info.features["pooled"]
+    shipped = classifier.shipped_head
+    rng = np.random.default_rng(3)
+    nudge = rng.normal(0, 0.05, (pooled, 6)).astype(np.float32)
+    old = Head(shipped.kernel[:pooled] + nudge, shipped.bias, "v1")
+    store = ModelStore(tmp_path)
+    record = ModelVersion("v1", "2026-11-24T00:00:00+00:00", "1.4.0", True, "", 20, 7, 27)
+    store.add(old, record)
+    store.activate("v1")
+    pixels = np.stack(
+        [
+            decode_for_model(path.read_bytes(), classifier.info.input_size)[0]
+            for _, path in sample_files(2)
+        ]
+    )
+    features = classifier.features(pixels)
+    expected = classifier.probabilities(features[:, :pooled], old)
+    classifier.follow(store)
+    try:
+        assert np.allclose(classifier.predict(pixels), expected, rtol=0, atol=1e-6)
+        assert not np.allclose(expected, classifier.probabilities(features, shipped))
+        assert classifier.current_head().kernel.shape == shipped.kernel.shape
+    finally:
+        classifier.follow(None)

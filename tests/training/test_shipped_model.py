@@ -57,15 +57,17 @@ def tflite_logits(sample, metadata) -> np.ndarray:
         out.append(interpreter.get_tensor(target["index"]).copy())
     features = np.concatenate(out)
     assert features.shape[1] == metadata["feature_dim"]
+    norm = np.load(MODEL_DIR / metadata["files"]["feature_norm"])
     head = np.load(MODEL_DIR / metadata["files"]["head"])
-    return features @ head["kernel"] + head["bias"]
+    return (features - norm["offset"]) / norm["scale"] @ head["kernel"] + head["bias"]
 
 
 def test_metadata_matches_the_app_contract(metadata: dict) -> None:
     assert metadata["name"] == "cene-scene"
     assert metadata["classes"] == list(data.CLASSES)
-    assert metadata["output"].startswith("pooled features")
-    assert {"keras", "tflite", "head", "check_set", "replay_set"} <= set(metadata["files"])
+    assert metadata["output"].startswith("features")
+    files = {"keras", "tflite", "head", "feature_norm", "check_set", "replay_set"}
+    assert files <= set(metadata["files"])
     assert 0.05 < metadata["temperature"] < 20
     assert 0.0 < metadata["default_threshold"] < 1.0
     files = [MODEL_DIR / name for name in metadata["files"].values()]
@@ -117,3 +119,15 @@ def test_check_set_scores_as_the_metadata_says(metadata: dict) -> None:
     for stored in (check, replay):
         assert np.bincount(stored["labels"]).min() >= 200  # every scene, balanced
         assert stored["features"].shape[1] == metadata["feature_dim"]
+
+
+def test_the_shipped_head_ignores_the_mid_level_features(metadata: dict) -> None:
+    """They are there for adapted heads; the shipped predictions are the classifier's own."""
+    head = np.load(MODEL_DIR / metadata["files"]["head"])
+    pooled = metadata["features"]["pooled"]
+    assert head["kernel"].shape == (metadata["feature_dim"], len(metadata["classes"]))
+    assert pooled < metadata["feature_dim"]
+    assert not head["kernel"][pooled:].any()
+    norm = np.load(MODEL_DIR / metadata["files"]["feature_norm"])
+    assert np.array_equal(norm["offset"][:pooled], np.zeros(pooled))
+    assert np.array_equal(norm["scale"][:pooled], np.ones(pooled))
