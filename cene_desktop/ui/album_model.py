@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QUrl,
     Signal,
 )
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
@@ -304,14 +305,24 @@ class PhotoGridModel(QAbstractListModel):
         return flags
 
     def mimeTypes(self) -> list[str]:  # noqa: N802
-        return [PHOTO_MIME]
+        return [PHOTO_MIME, "text/uri-list"]
 
     def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
+        """The photos' ids (dropped on an album: they move there) and their files (dropped on
+        another program: a mail, an editor, a file manager gets them)."""
         rows = sorted({index.row() for index in indexes if index.isValid()})
-        return encode_photo_ids([self.ids[row] for row in rows])
+        data = encode_photo_ids([self.ids[row] for row in rows])
+        if self.library is not None:
+            photos = [self.photo(row) for row in rows]
+            data.setUrls(
+                [QUrl.fromLocalFile(str(self.path_of(p))) for p in photos if p.current_path]
+            )
+        return data
 
     def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
-        return Qt.DropAction.MoveAction
+        """Copy only: another program may copy a photo out, never take it out of the library
+        behind the catalog's back. Dropped on an album, Cene itself moves it (journaled)."""
+        return Qt.DropAction.CopyAction
 
 
 def _missing(photo_id: int) -> PhotoRecord:

@@ -57,7 +57,13 @@ from cene_desktop.core.library import CONFUSABLE_PAIRS
 from cene_desktop.core.models import ModelStore
 from cene_desktop.core.pipeline import Outcome, SortSummary, format_eta
 from cene_desktop.logs import log_path
-from cene_desktop.ui.album_model import REVIEW, AlbumListModel, AnyIndex, PhotoGridModel
+from cene_desktop.ui.album_model import (
+    PHOTO_MIME,
+    REVIEW,
+    AlbumListModel,
+    AnyIndex,
+    PhotoGridModel,
+)
 from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog
 from cene_desktop.ui.worker import (
     LearnWorker,
@@ -97,7 +103,7 @@ class PhotoGrid(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setLayoutMode(QListView.LayoutMode.Batched)
@@ -862,10 +868,15 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if event.mimeData().hasUrls():
+        # Files from other programs are imported; the window's own photos are not (a thumbnail
+        # let go outside the album list would otherwise be copied back in as a duplicate).
+        if event.mimeData().hasUrls() and not event.mimeData().hasFormat(PHOTO_MIME):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        if event.mimeData().hasFormat(PHOTO_MIME):
+            event.ignore()
+            return
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.setDropAction(Qt.DropAction.CopyAction)

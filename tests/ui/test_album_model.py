@@ -51,12 +51,21 @@ def test_dropping_photos_on_an_album_asks_to_move_them_there(qtbot) -> None:  # 
     data = grid.mimeData([grid.index(0), grid.index(2)])
     assert decode_photo_ids(data) == [1, 3]
     mountain = albums.index(albums.row_of("Mountain"))
+    # The grid offers its photos as copies (to other programs); on an album that is a move.
+    assert grid.supportedDragActions() == Qt.DropAction.CopyAction
     with qtbot.waitSignal(albums.photos_dropped) as dropped:
-        assert albums.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, mountain)
+        assert albums.dropMimeData(data, Qt.DropAction.CopyAction, -1, -1, mountain)
     assert dropped.args == [[1, 3], "Mountain"]
     review = albums.index(albums.row_of(REVIEW))
-    assert not albums.canDropMimeData(data, Qt.DropAction.MoveAction, -1, -1, review)
+    assert not albums.canDropMimeData(data, Qt.DropAction.CopyAction, -1, -1, review)
     assert not (albums.flags(review) & Qt.ItemFlag.ItemIsDropEnabled)
+
+
+def test_dragged_photos_carry_their_files_for_other_programs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grid = PhotoGridModel(tmp_path)
+    grid.set_photos([record(1), record(2)])
+    data = grid.mimeData([grid.index(1)])
+    assert [url.toLocalFile() for url in data.urls()] == [str(grid.path_of(record(2)))]
 
 
 def test_files_from_the_file_manager_are_offered_for_import(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
