@@ -763,6 +763,13 @@ class Catalog:
         )
         return {row["content_hash"]: bytes(row["vector"]) for row in rows}
 
+    def forget_features_except(self, model_version: str) -> int:
+        """Drop kept features another model computed (a Cene upgrade changed the model): they
+        can never be used again. Returns how many were dropped."""
+        with self.transaction() as db:
+            cursor = db.execute("DELETE FROM features WHERE model_version != ?", (model_version,))
+            return cursor.rowcount
+
     def store_features(self, vectors: dict[str, bytes], model_version: str) -> None:
         with self.transaction() as db:
             db.executemany(

@@ -206,6 +206,11 @@ class Sorter:
         self.placer = Placer(self.library, self.catalog, dry_run=self.options.dry_run)
         self.recovered = RecoveryReport() if self.options.dry_run else self.placer.recover()
         self.placer.ensure_albums()
+        if not self.options.dry_run:
+            with contextlib.suppress(DiskFullError):  # a delete needs a little room too
+                dropped = self.catalog.forget_features_except(info.version)
+                if dropped:
+                    log.info("Dropped %d photos' features kept for an older model", dropped)
 
     def __enter__(self) -> Sorter:
         return self

@@ -435,3 +435,21 @@ def test_a_version_learnt_before_the_mid_level_features_predicts_as_it_did(
         assert classifier.current_head().kernel.shape == shipped.kernel.shape
     finally:
         classifier.follow(None)
+
+
+def test_features_kept_for_an_older_model_are_dropped(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    """After an upgrade of the model they can never be used again: sorting drops them."""
+    library, inbox = tmp_path / "library", tmp_path / "inbox"
+    inbox.mkdir()
+    catalog = Catalog.open(library)
+    vector = np.zeros(4, dtype="<f2").tobytes()
+    catalog.store_features({"a" * 64: vector, "b" * 64: vector}, "1.4.0-lite0-224-ft8s2")
+    catalog.store_features({"c" * 64: vector}, classifier.info.version)
+    catalog.close()
+    with Sorter(library, inbox, classifier, SortOptions(mode="move")) as sorter:
+        kept = sorter.catalog.cached_features(
+            ["a" * 64, "b" * 64, "c" * 64], "1.4.0-lite0-224-ft8s2"
+        )
+        assert kept == {}
+        current = sorter.catalog.cached_features(["c" * 64], classifier.info.version)
+        assert list(current) == ["c" * 64]
