@@ -89,12 +89,7 @@ class ModelInfo:
         if "feature_norm" not in self.files:
             return None
         path = self.asset("feature_norm")
-        try:
-            with np.load(path) as stored:
-                offset = np.asarray(stored["offset"], dtype=np.float32)
-                scale = np.asarray(stored["scale"], dtype=np.float32)
-        except (OSError, KeyError, ValueError) as error:
-            raise ModelError(f"The model file {path} cannot be read: {error}") from error
+        offset, scale = load_arrays(path, ("offset", "scale"), "The model file")
         if offset.shape != scale.shape or offset.ndim != 1 or not np.all(scale > 0):
             raise ModelError(f"The model file {path} is damaged.")
         return offset, scale
@@ -104,6 +99,15 @@ class ModelInfo:
 
 
 SHIPPED = "shipped"
+
+
+def load_arrays(path: Path, keys: tuple[str, ...], what: str) -> list[np.ndarray]:
+    """float32 arrays from an .npz file, or a ModelError saying which file cannot be read."""
+    try:
+        with np.load(path) as stored:
+            return [np.asarray(stored[key], dtype=np.float32) for key in keys]
+    except (OSError, KeyError, ValueError) as error:
+        raise ModelError(f"{what} {path} cannot be read: {error}") from error
 
 
 @dataclass(frozen=True)
@@ -126,12 +130,7 @@ class Head:
 
     @classmethod
     def load(cls, path: Path, name: str = SHIPPED) -> Head:
-        try:
-            with np.load(path) as stored:
-                kernel = np.asarray(stored["kernel"], dtype=np.float32)
-                bias = np.asarray(stored["bias"], dtype=np.float32)
-        except (OSError, KeyError, ValueError) as error:
-            raise ModelError(f"The model head {path} cannot be read: {error}") from error
+        kernel, bias = load_arrays(path, ("kernel", "bias"), "The model head")
         if kernel.ndim != 2 or bias.shape != (kernel.shape[1],):
             raise ModelError(f"The model head {path} has the wrong shape {kernel.shape}.")
         return cls(kernel, bias, name)
