@@ -1,10 +1,12 @@
 """How fast Cene sorts a camera dump: photos/s, latency per photo, peak memory.
 
     python benchmarks/sort_throughput.py [--count 500] [--workdir /tmp/cene-bench] [--format heic]
+        [--live-photos]
 
 Builds (once) a folder of 12 MP camera JPEGs (or phone HEICs) made from the sample scenes, then
 runs a real ``cene sort`` (move mode, same file system) on a fresh copy, in this process, and
-prints a table.
+prints a table. ``--live-photos`` puts a 3 MB video beside each photo, as an iPhone's Live
+Photos come; each must go into the album with its photo.
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ def main() -> None:
         default="jpeg",
         help="camera JPEGs, phone HEICs (with the 320 px thumbnail phones embed) or bare HEICs",
     )
+    parser.add_argument(
+        "--live-photos", action="store_true", help="a 3 MB .MOV beside each photo (Live Photos)"
+    )
     args = parser.parse_args()
+    video = np.random.default_rng(0).integers(0, 256, 3_000_000, dtype=np.uint8).tobytes()
 
     folder = args.workdir / ("camera" if args.format == "jpeg" else args.format)
     originals = make_camera_folder(folder, args.count, args.format)
@@ -46,6 +52,9 @@ def main() -> None:
     rows = []
     for workers in args.read_workers:
         photos = fresh_copy(originals, args.workdir / "photos")
+        if args.live_photos:
+            for photo in list(photos.iterdir()):
+                photo.with_suffix(".MOV").write_bytes(photo.name.encode() + video)
         library = args.workdir / "library"
         shutil.rmtree(library, ignore_errors=True)
         options = SortOptions(mode="move", read_workers=workers)
@@ -59,6 +68,8 @@ def main() -> None:
             cpu_after.ru_stime - cpu_before.ru_stime
         )
         assert summary.error is None and summary.count("placed") == args.count, summary.error
+        if args.live_photos:
+            assert summary.companion_count() == args.count and not list(photos.iterdir())
         latencies = np.array([o.seconds for o in summary.outcomes if o.seconds is not None])
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows.append((workers, elapsed, latencies, peak_mb, cpu))
@@ -67,7 +78,9 @@ def main() -> None:
     print(
         f"Sorting {args.count} camera photos (12 MP {args.format.upper()}, "
         f"{megabytes / args.count:.1f} MB "
-        f"each, {megabytes:.0f} MB in all), move mode, on {classifier.device}"
+        f"each, {megabytes:.0f} MB in all)"
+        f"{', each with a 3 MB Live Photo video' if args.live_photos else ''}, move mode, on "
+        f"{classifier.device}"
     )
     print(f"model {classifier.info.version}, input {classifier.info.input_size} px")
     print()

@@ -171,6 +171,11 @@ def _print_summary(summary: SortSummary, out: TextIO) -> None:
     )
     for album, count in summary.album_counts().items():
         out.write(f"  {album:<10} {count:6d}\n")
+    if summary.companion_count():
+        out.write(
+            f"{summary.companion_count()} files that go with those photos (RAW files, Live Photo "
+            "videos, edits, sidecars) went with them.\n"
+        )
     duplicates, unchanged = summary.count("duplicate"), summary.count("unchanged")
     if duplicates:
         out.write(f"{duplicates} photos are identical to photos already in the library; ")

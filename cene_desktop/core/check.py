@@ -1,7 +1,7 @@
 """``cene check``: does the catalog agree with the album folders? Report drift; repair on request.
 
 Repairs never delete or move a photo: they only change the catalog (forget rows whose file is
-gone, adopt files someone put into an album by hand, take a photo's album from its folder,
+gone, adopt photos someone put into an album by hand, take a photo's album from its folder,
 with ``verify_bytes`` record the bytes of photos edited elsewhere),
 finish the journal, and remove Cene's own half-written copies.
 """
@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cene_desktop.core import fileops
+from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import Catalog, JournalEntry
 from cene_desktop.core.placement import Placer
@@ -76,6 +76,12 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
                 report.changed.append(photo.current_path)  # edited elsewhere: kept as it is
                 if repair:  # the person's edit is the photo now
                     catalog.set_content(photo.id, content_hash, path.stat().st_size)
+    for companion in catalog.companions():  # files that go with a photo (Live Photo video, RAW)
+        known.add(companion.current_path)
+        if not os.path.lexists(library / companion.current_path):
+            report.missing.append(companion.current_path)
+            if repair:
+                catalog.forget_companion(companion.id)
     for album in ALBUMS:
         folder = library / album
         if not folder.is_dir():
@@ -88,7 +94,7 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
                     fileops.remove_if_exists(item)
             elif not item.name.startswith(".") and relative not in known and item.is_file():
                 report.untracked.append(relative)
-                if repair:
+                if repair and scanner.classify_name(item) is None:  # only photos become photos
                     _adopt(catalog, library, item, album)
     return report
 

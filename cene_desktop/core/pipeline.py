@@ -67,7 +67,8 @@ class SortOptions:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one file. ``status``: placed, planned, duplicate, unchanged, skipped."""
+    """What happened to one file. ``status``: placed, planned, duplicate, unchanged, skipped,
+    or companion (a file that went to its photo, already in the library, on its own)."""
 
     source: Path
     status: str
@@ -78,6 +79,7 @@ class Outcome:
     reason: str | None = None
     retry: bool = False
     seconds: float | None = None  # from the start of reading to placed
+    companions: tuple[Path, ...] = ()  # the files that went with a placed photo
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,15 @@ class SortSummary:
     def skipped(self) -> list[Outcome]:
         return [outcome for outcome in self.outcomes if outcome.status == "skipped"]
 
+    def companion_count(self) -> int:
+        """Files that went with their photos (RAW files, Live Photo videos, edits)."""
+        return self.count("companion") + sum(len(o.companions) for o in self.outcomes)
+
     def to_dict(self) -> dict[str, Any]:
         def outcome(o: Outcome) -> dict[str, Any]:
-            data = {k: v for k, v in asdict(o).items() if v is not None and k != "retry"}
+            data = {k: v for k, v in asdict(o).items() if v not in (None, ()) and k != "retry"}
+            if o.companions:
+                data["companions"] = [str(path) for path in o.companions]
             return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
 
         return {
@@ -154,6 +162,7 @@ class SortSummary:
             "duplicates": self.count("duplicate"),
             "unchanged": self.count("unchanged"),
             "skipped": self.count("skipped"),
+            "companions": self.companion_count(),
             "recovered": {
                 "finished": len(self.recovered.finished),
                 "rolled_back": len(self.recovered.rolled_back),
@@ -297,8 +306,13 @@ class Sorter:
                 outcomes.append(outcome)
                 done = len(outcomes)
             if progress is not None:
-                progress(Progress(done, len(items), time.perf_counter() - started, outcome))
+                progress(Progress(done, total, time.perf_counter() - started, outcome))
 
+        attached: list[Outcome] = []
+        items = [item for item in items if self._companion_to_report(item, run_id, attached)]
+        total = len(items) + len(attached)  # what the progress counts up to
+        for outcome in attached:
+            report(outcome)
         to_read: list[Candidate] = []
         for item in items:
             if isinstance(item, Skipped):
@@ -326,6 +340,22 @@ class Sorter:
         if failure:
             raise failure[0]
         return outcomes
+
+    def _companion_to_report(
+        self, item: Candidate | Skipped, run_id: int | None, attached: list[Outcome]
+    ) -> bool:
+        """Whether ``item`` is reported. A file that goes with a photo, seen on its own, is
+        taken to its photo if that is in the library already (reported: appended to
+        ``attached``), or left for its photo to take along if that is still beside it (not
+        reported). A sidecar without a photo is not reported either; a RAW or video without
+        one is, as skipped."""
+        if not (isinstance(item, Skipped) and item.companion):
+            return True
+        status, dest = self.placer.attach_late(item.path, run_id)
+        if status == "attached" and dest is not None:
+            attached.append(Outcome(item.path, "companion", album=dest.parent.name, dest=dest))
+            return False
+        return status == "alone" and bool(item.reason)
 
     def _read_batches(
         self,
@@ -484,6 +514,7 @@ class Sorter:
             confidence=round(job.confidence, 5),
             reason=_duplicate_reason(placement.dest) if placement.duplicate else None,
             seconds=time.perf_counter() - job.started,
+            companions=placement.companions,
         )
 
 
@@ -567,6 +598,8 @@ def watch_folder(
     tell = notice or (lambda message: log.warning("%s", message))
     summary = sorter._summary()
     summary.run_id = run_id = sorter.start_run("watch")
+    # A Live Photo's video may still be arriving when its photo is placed: it follows later.
+    sorter.placer.companion_settle_ns = int(watcher.stable.settle_seconds * 1e9)
     started = time.perf_counter()
     verified = time.monotonic()
 

@@ -12,14 +12,16 @@ import errno
 import functools
 import logging
 import os
+import sqlite3
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from cene_desktop.core import fileops
+from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import ALBUMS
-from cene_desktop.core.catalog import Catalog, JournalEntry, PhotoRecord
+from cene_desktop.core.catalog import Catalog, CompanionRecord, JournalEntry, PhotoRecord
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -33,6 +35,8 @@ RENAMING_OPS = ("move", "relocate", "restore")
 # Operations after which the photo has a (new) catalog row; 'adopt' records a file someone put
 # into an album by hand (``cene check --repair``).
 PLACING_OPS = ("move", "copy", "symlink", "adopt")
+# A photo's companions (``scanner.companions_of``) go through the same operations, one journal
+# entry each, marked by their payload: 'companion_of' (placing) or 'companion_id' (afterwards).
 RECOVERED_DONE = "finished after an interruption"
 RECOVERED_ROLLED_BACK = "interrupted before it started"
 
@@ -48,6 +52,7 @@ class Placement:
     album: str
     duplicate: bool = False
     photo_id: int | None = None
+    companions: tuple[Path, ...] = ()  # where the files that go with it went
 
 
 @dataclass
@@ -107,6 +112,9 @@ class Placer:
         self.dry_run = dry_run
         self._claimed: set[Path] = set()  # dry run: names a real run would have taken
         self._file_ops = catalog.file_ops_lock()
+        #: Companions changed more recently than this are left for later: while watching, a
+        #: Live Photo's video may still be being copied when its photo is placed.
+        self.companion_settle_ns = 0
 
     # -- set-up and recovery -------------------------------------------------------------
 
@@ -182,6 +190,17 @@ class Placer:
 
     def _complete(self, entry: JournalEntry, detail: str | None = None) -> int | None:
         dest = Path(entry.dest)
+        if "companion_of" in entry.payload:
+            try:
+                self.catalog.record_companion(entry, self._relative(dest), detail)
+            except sqlite3.IntegrityError:  # its photo left the catalog meanwhile
+                gone = "its photo is no longer in the catalog"
+                self.catalog.journal_close(entry.id, "done", gone)
+            return None
+        if "companion_id" in entry.payload:
+            where = self._relative(dest) if entry.op == "relocate" else None
+            self.catalog.record_companion_moved(entry, where, detail)
+            return None
         if entry.op in PLACING_OPS:
             return self.catalog.record_placed(entry, self._relative(dest), detail)
         photo_id = int(entry.payload["photo_id"])
@@ -232,7 +251,7 @@ class Placer:
             dest = self._free_name(dest_dir, source.name)
             self._claimed.add(dest)
             return Placement(source, dest, album)
-        return self._journaled(
+        placed = self._journaled(
             "move" if mode == "move" else mode,
             source,
             dest_dir,
@@ -243,6 +262,72 @@ class Placer:
             run_id,
             album,
         )
+        companions = tuple(
+            taken
+            for companion in scanner.companions_of(source)
+            if (taken := self._attach(companion, source, placed, mode, run_id)) is not None
+        )
+        return replace(placed, companions=companions)
+
+    def _attach(
+        self, companion: Path, photo_source: Path, photo: Placement, mode: str, run_id: int | None
+    ) -> Path | None:
+        """Take ``companion`` to where its photo went, the same way (journaled like a photo).
+        None if it stays where it is: changed a moment ago, or it cannot be moved (logged)."""
+        try:
+            info = os.stat(companion, follow_symlinks=False)
+            if time.time_ns() - info.st_mtime_ns < self.companion_settle_ns:
+                return None  # still arriving: it comes back once it has settled
+            content_hash = fileops.content_hash_file(companion)
+            self._check_unchanged(companion, info.st_size, info.st_mtime_ns)
+            tail = companion.name[len(photo_source.stem) :]
+            payload = {
+                "companion_of": photo.photo_id,
+                "tail": tail,
+                "original_path": str(companion),
+                "mode": mode,
+            }
+            placed = self._journaled(
+                "move" if mode == "move" else mode,
+                companion,
+                photo.dest.parent,
+                photo.dest.stem + tail,
+                content_hash,
+                info.st_size,
+                payload,
+                run_id,
+                None,
+            )
+        except fileops.DiskFullError:
+            raise
+        except (SourceChanged, fileops.PlacementError, OSError) as error:
+            log.warning("%s stays where it is: %s", companion, error)
+            return None
+        return placed.dest
+
+    @_one_at_a_time
+    def attach_late(self, companion: Path, run_id: int | None) -> tuple[str, Path | None]:
+        """A companion seen on its own. Returns what became of it:
+
+        ("attached", where) taken to its photo, already in the library; ("waiting", None) its
+        photo is still beside it, and takes it along when sorted; ("known", None) already
+        with its photo (copy and link modes keep the original); ("alone", None) no photo.
+        """
+        if self.dry_run:
+            return ("waiting", None) if scanner.photo_beside(companion) else ("alone", None)
+        if self.catalog.companion_from(companion) is not None:
+            return "known", None
+        folder, stem = scanner.photo_stem_of(companion)
+        for photo in self.catalog.placed_from(folder, stem):
+            current = self.library / photo.current_path
+            if not _lexists(current):
+                continue
+            placement = Placement(Path(photo.original_path), current, photo.album, False, photo.id)
+            dest = self._attach(companion, Path(photo.original_path), placement, photo.mode, run_id)
+            return ("attached", dest) if dest is not None else ("waiting", None)
+        if scanner.photo_beside(companion) is not None:
+            return "waiting", None
+        return "alone", None
 
     def duplicate_of(self, content_hash: str) -> PhotoRecord | None:
         """The library photo with these exact bytes, if it is still in the library."""
@@ -351,7 +436,7 @@ class Placer:
                 f"{current} is no longer in the library (moved or deleted outside Cene)."
             )
         payload = {"photo_id": photo.id, "album": album, "from_album": photo.album}
-        return self._journaled(
+        placed = self._journaled(
             "relocate",
             current,
             self.library / album,
@@ -362,6 +447,28 @@ class Placer:
             run_id,
             album,
         )
+        moved = []
+        for companion in self.catalog.companions(photo.id):
+            where = self.library / companion.current_path
+            if not _lexists(where):
+                continue  # gone outside Cene: `cene check` reports it
+            try:
+                moved.append(
+                    self._journaled(
+                        "relocate",
+                        where,
+                        placed.dest.parent,
+                        placed.dest.stem + companion.tail,
+                        companion.content_hash,
+                        companion.size,
+                        {"companion_id": companion.id},
+                        run_id,
+                        None,
+                    ).dest
+                )
+            except (fileops.PlacementError, OSError) as error:
+                log.warning("%s stays in %s: %s", where.name, where.parent, error)
+        return replace(placed, companions=tuple(moved))
 
     @_one_at_a_time
     def undo_run(
@@ -378,6 +485,7 @@ class Placer:
             entry
             for entry in reversed(self.catalog.journal_of_run(run_id))
             if entry.op in ("move", "copy", "symlink", "relocate")
+            and not {"companion_of", "companion_id"} & set(entry.payload)  # go with their photo
         ]
         for done, entry in enumerate(entries, 1):
             if progress is not None:
@@ -410,19 +518,60 @@ class Placer:
             return self.relocate(photo, back).dest
         if not _lexists(current):
             raise fileops.PlacementError(f"{current} is no longer in the library; nothing to undo.")
-        original = Path(photo.original_path)
-        payload = {"photo_id": photo.id}
-        original_intact = (
-            photo.mode != "move"
-            and original.is_file()
-            and fileops.content_hash_file(original) == photo.content_hash
+        for companion in self.catalog.companions(photo.id):  # first: the photo stays findable
+            self._put_back_companion(companion)
+        return self._put_back(
+            current,
+            Path(photo.original_path),
+            photo.mode,
+            photo.content_hash,
+            photo.size,
+            {"photo_id": photo.id},
         )
-        if photo.mode == "symlink" or original_intact:
-            # The original is where it was: only the library's link or copy goes.
-            entry_id = self.catalog.journal_begin(
-                None, "remove", current, current, photo.content_hash, photo.size, payload
+
+    def _put_back_companion(self, companion: CompanionRecord) -> None:
+        current = self.library / companion.current_path
+        if not _lexists(current):
+            self.catalog.forget_companion(companion.id)  # gone outside Cene: nothing to move
+            return
+        try:
+            self._put_back(
+                current,
+                Path(companion.original_path),
+                companion.mode,
+                companion.content_hash,
+                companion.size,
+                {"companion_id": companion.id},
             )
-            self._perform("remove", current, current, photo.content_hash, entry_id)
+        except OSError as error:
+            original = Path(companion.original_path)
+            where = fileops.describe_os_error(error, original.parent)
+            raise fileops.PlacementError(
+                f"{original.name} (and so its photo) stays in the library: {where}"
+            ) from error
+
+    def _put_back(
+        self,
+        current: Path,
+        original: Path,
+        mode: str,
+        content_hash: str,
+        size: int,
+        payload: dict[str, Any],
+    ) -> Path:
+        """Undo one placement: the library's link or copy goes if the original is still where
+        it was, else the file itself goes back there (under a free name). Returns where the
+        original is now."""
+        original_intact = (
+            mode != "move"
+            and original.is_file()
+            and fileops.content_hash_file(original) == content_hash
+        )
+        if mode == "symlink" or original_intact:
+            entry_id = self.catalog.journal_begin(
+                None, "remove", current, current, content_hash, size, payload
+            )
+            self._perform("remove", current, current, content_hash, entry_id)
             self._complete(
                 JournalEntry(
                     entry_id,
@@ -430,8 +579,8 @@ class Placer:
                     "remove",
                     str(current),
                     str(current),
-                    photo.content_hash,
-                    photo.size,
+                    content_hash,
+                    size,
                     payload,
                     "pending",
                 )
@@ -444,8 +593,8 @@ class Placer:
             current,
             original.parent,
             original.name,
-            photo.content_hash,
-            photo.size,
+            content_hash,
+            size,
             payload,
             None,
             None,

@@ -43,6 +43,15 @@ UNSUPPORTED_SUFFIXES = {
         "video (Cene sorts photos only; left in place)",
     ),
 }
+RAW_SUFFIXES = frozenset(
+    suffix for suffix, reason in UNSUPPORTED_SUFFIXES.items() if reason.startswith("RAW")
+)
+#: Files that belong to the photo with the same name (IMG_0001.JPG): the RAW of a RAW+JPEG
+#: pair, the video of a Live Photo, an iPhone edit (.AAE), metadata sidecars (IMG_0001.xmp or
+#: IMG_0001.JPG.xmp). They go wherever their photo goes.
+COMPANION_SUFFIXES = RAW_SUFFIXES | frozenset({".mov", ".mp4", ".aae", ".xmp", ".thm"})
+#: Sidecars mean nothing without their photo: without one they are left alone in silence.
+SIDECAR_SUFFIXES = frozenset({".aae", ".xmp", ".thm"})
 #: Larger than any camera makes (a 102 MP medium format is 11648 x 8736), far smaller than a
 #: decompression bomb.
 MAX_PIXELS = 200_000_000
@@ -67,9 +76,11 @@ class Skipped:
     """A file Cene left where it was, and why (a sentence for the user)."""
 
     path: Path
-    reason: str
+    reason: str  # empty: nothing worth telling (a sidecar without its photo)
     #: True when trying again later may succeed (the file was still being written).
     retry: bool = False
+    #: A file that goes with a photo of the same name, if there is one (``companions_of``).
+    companion: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,11 +101,63 @@ def is_excluded_dir(path: Path, library: Path | None) -> bool:
 
 
 def classify_name(path: Path) -> str | None:
-    """None for a name that looks like a photo; a skip reason for other media; '' otherwise."""
+    """None for a name that looks like a photo; a skip reason for other media and for files
+    that go with a photo; '' otherwise."""
     suffix = path.suffix.lower()
     if suffix in PHOTO_SUFFIXES:
         return None
+    if suffix in SIDECAR_SUFFIXES:
+        return "sidecar"
     return UNSUPPORTED_SUFFIXES.get(suffix, "")
+
+
+def companion_tails(photo: Path) -> list[str]:
+    """The name endings a companion of ``photo`` may have: ".CR2", ".mov", ".JPG.xmp", …"""
+    tails = []
+    for suffix in sorted(COMPANION_SUFFIXES):
+        tails += [suffix, suffix.upper()]
+    return tails + [f"{photo.suffix}.xmp", f"{photo.suffix}.XMP"]
+
+
+def companions_of(photo: Path) -> list[Path]:
+    """Regular files beside ``photo`` that belong to it (same name, a companion's ending).
+
+    Found by asking for each possible name (about fifty lstat calls), not by listing the
+    folder, so a photo in a folder of 10,000 files costs the same as one in a folder of ten.
+    On a case-insensitive file system two spellings may name one file: it is listed once.
+    """
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for tail in companion_tails(photo):
+        path = photo.with_name(photo.stem + tail)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        key = (info.st_dev, info.st_ino)
+        if stat.S_ISREG(info.st_mode) and key not in seen and path != photo:
+            seen.add(key)
+            found.append(path)
+    return found
+
+
+def photo_stem_of(companion: Path) -> tuple[Path, str]:
+    """(folder, stem) of the photo ``companion`` would belong to: IMG_1.JPG.xmp → IMG_1."""
+    name = companion.name
+    if companion.suffix.lower() == ".xmp" and Path(companion.stem).suffix.lower() in PHOTO_SUFFIXES:
+        name = companion.stem
+    return companion.parent, Path(name).stem
+
+
+def photo_beside(companion: Path) -> Path | None:
+    """A photo with the companion's name in its folder, not yet sorted (or left there)."""
+    folder, stem = photo_stem_of(companion)
+    for suffix in sorted(PHOTO_SUFFIXES):
+        for spelling in (suffix, suffix.upper()):
+            path = folder / f"{stem}{spelling}"
+            if path.is_file() and not path.is_symlink():
+                return path
+    return None
 
 
 def examine(path: Path) -> Candidate | Skipped | None:
@@ -110,6 +173,10 @@ def examine(path: Path) -> Candidate | Skipped | None:
         return None
     except OSError as error:
         return Skipped(path, f"cannot be read: {fileops.describe_os_error(error, path)}")
+    if path.suffix.lower() in COMPANION_SUFFIXES and stat.S_ISREG(link_info.st_mode):
+        return Skipped(path, "" if verdict == "sidecar" else str(verdict), companion=True)
+    if verdict == "sidecar":
+        return None  # a link or a pipe with a sidecar's name: nothing to do with it
     if stat.S_ISLNK(link_info.st_mode):
         try:
             os.stat(path)

@@ -46,11 +46,18 @@ def test_sort_json_then_undo(tmp_path: Path) -> None:
         target.write_bytes(path.read_bytes())
         originals[target.name] = target.read_bytes()
     (photos / "clip.mov").write_bytes(b"\x00\x00\x00\x14ftypqt  ")
+    live = photos / f"{sorted(originals)[0][:-4]}.MOV"  # a Live Photo's video
+    live.write_bytes(b"\x00\x00\x00\x14ftypqt  live")
+    originals[live.name] = live.read_bytes()
     result = json.loads(cene("sort", str(photos), "--library", str(library), "--json").stdout)
-    assert result["placed"] == 12 and result["skipped"] == 1
+    assert result["placed"] == 12 and result["skipped"] == 1 and result["companions"] == 1
     assert sum(result["albums"].values()) == 12
     assert "video" in next(p["reason"] for p in result["photos"] if p["status"] == "skipped")
+    (went,) = [p["companions"] for p in result["photos"] if "companions" in p]
+    assert [Path(path).name for path in went] == [live.name]
     assert sorted(p.name for p in photos.iterdir()) == ["clip.mov"]
+    checked = json.loads(cene("check", str(library), "--json").stdout)
+    assert checked["clean"], checked  # the video is known to the catalog, not untracked
     undone = json.loads(cene("undo", "--library", str(library), "--json").stdout)
     assert len(undone["restored"]) == 12 and undone["problems"] == []
     for name, data in originals.items():
@@ -80,8 +87,12 @@ def test_a_missing_photo_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
+COMPANIONS = 160  # of make_camera_roll's photos: RAW files and Live Photo videos
+
+
 def make_camera_roll(photos: Path) -> dict[str, int]:
-    """300 distinct photos in two 'cards' whose file names clash; returns their hash counts."""
+    """300 distinct photos in two 'cards' whose file names clash, some with a RAW (.CR2) or a
+    Live Photo video (.MOV) beside them; returns the hash counts of every file."""
     hashes: Counter[str] = Counter()
     samples = sample_files(40)
     for card, count in (("card1", 240), ("card2", 60)):
@@ -93,7 +104,12 @@ def make_camera_roll(photos: Path) -> dict[str, int]:
             else:  # a different photo under the same name as one on card1
                 Image.open(path).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(target)
             hashes[hashlib.sha256(target.read_bytes()).hexdigest()] += 1
-    assert len(hashes) == 300
+            for tail, every in ((".CR2", 3), (".MOV", 5)):
+                if index % every == 0:
+                    companion = target.with_suffix(tail)
+                    companion.write_bytes(f"{card} {companion.name} ".encode() * 20_000)
+                    hashes[hashlib.sha256(companion.read_bytes()).hexdigest()] += 1
+    assert len(hashes) == 300 + COMPANIONS
     return dict(hashes)
 
 
@@ -136,7 +152,7 @@ def test_killing_a_sort_at_random_moments_never_loses_or_doubles_a_photo(tmp_pat
             break
     cene("sort", str(photos), "--library", str(library))
     assert interrupted_mid_sort >= 8, "the kills never hit a sort in progress"
-    assert list(photos.rglob("*.jpg")) == []
+    assert [p for p in photos.rglob("*") if p.is_file()] == []  # companions went too
     assert library_hashes(library) == Counter(expected)
     catalog = Catalog.open(library)
     assert catalog.open_journal() == []
@@ -148,6 +164,24 @@ def test_killing_a_sort_at_random_moments_never_loses_or_doubles_a_photo(tmp_pat
     for record in records:
         data = (library / record.current_path).read_bytes()
         assert hashlib.sha256(data).hexdigest() == record.content_hash
+    companions = catalog.companions()
+    assert len(companions) == COMPANIONS
+    # Some kills landed between a photo and its companions: a later run brought those along.
+    late = [
+        entry
+        for run in range(1, 40)
+        for entry in catalog.journal_of_run(run)
+        if "companion_of" in entry.payload
+        and next(r.run_id for r in records if r.id == entry.payload["companion_of"]) != run
+    ]
+    assert late, "no kill landed between a photo and its companions"
+    stems = {record.id: Path(record.current_path).with_suffix("") for record in records}
+    for companion in companions:  # beside its photo, under its photo's (maybe new) name
+        path = library / companion.current_path
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == companion.content_hash
+        assert Path(companion.current_path) == stems[companion.photo_id].with_name(
+            stems[companion.photo_id].name + companion.tail
+        )
     catalog.close()
     # card2's names clash with card1's: most land in the same album and get a " (2)".
     renamed = [p for p in library.rglob("IMG_* (2).jpg")]
