@@ -291,7 +291,7 @@ class Placer:
                 "move" if mode == "move" else mode,
                 companion,
                 photo.dest.parent,
-                photo.dest.stem + tail,
+                _fitted(photo.dest.stem, tail),
                 content_hash,
                 info.st_size,
                 payload,
@@ -458,7 +458,7 @@ class Placer:
                         "relocate",
                         where,
                         placed.dest.parent,
-                        placed.dest.stem + companion.tail,
+                        _fitted(placed.dest.stem, companion.tail),
                         companion.content_hash,
                         companion.size,
                         {"companion_id": companion.id},
@@ -600,6 +600,13 @@ class Placer:
             None,
         )
         return placed.dest
+
+
+def _fitted(stem: str, tail: str) -> str:
+    """``stem + tail``, the stem shortened if need be to fit a file name's 255 bytes."""
+    while len(os.fsencode(stem + tail)) > fileops.MAX_NAME_BYTES and len(stem) > 1:
+        stem = stem[:-1]
+    return stem + tail
 
 
 def _same_link(a: Path, b: Path) -> bool:

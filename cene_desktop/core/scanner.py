@@ -116,7 +116,9 @@ def companion_tails(photo: Path) -> list[str]:
     tails = []
     for suffix in sorted(COMPANION_SUFFIXES):
         tails += [suffix, suffix.upper()]
-    return tails + [f"{photo.suffix}.xmp", f"{photo.suffix}.XMP"]
+    for spelling in sorted({photo.suffix, photo.suffix.lower(), photo.suffix.upper()}):
+        tails += [f"{spelling}.xmp", f"{spelling}.XMP"]
+    return tails
 
 
 def companions_of(photo: Path) -> list[Path]:

@@ -129,8 +129,11 @@ def test_no_bytes_can_crash_the_scanner(tmp_path_factory, data: bytes, cut: int)
 
 
 # A folder as a camera card or a sync client leaves it: real photos under odd names, clashing
-# names in different folders, the same photo twice, broken and truncated files, non-photos.
-FILE_KIND = st.sampled_from(["photo", "photo", "same photo", "truncated", "garbage", "not photo"])
+# names in different folders, the same photo twice, broken and truncated files, non-photos,
+# videos and sidecars (with a photo of the same name or not: then they go with it).
+FILE_KIND = st.sampled_from(
+    ["photo", "same photo", "truncated", "garbage", "not photo", "video", "sidecar", "live photo"]
+)
 FOLDER_FILE = st.tuples(
     st.sampled_from(["", "DCIM/100CANON", "DCIM/101CANON", "Été 2024", "a" * 120]),
     NAME | LONG_NAME | st.sampled_from(["IMG_0001", "IMG_0001 (2)", "CON", "nul", "a:b*c?"]),
@@ -156,27 +159,50 @@ def test_a_whole_sort_leaves_every_file_exactly_once_or_in_place_with_a_reason(
         originals: dict[Path, bytes] = {}
         for folder, name, kind, seed in files:
             photo = jpeg_bytes(40 + seed, 30 + seed)
+            suffix = {"not photo": ".txt", "video": ".MOV", "sidecar": ".JPG.xmp"}.get(kind, ".jpg")
+            path = inbox / folder / f"{name}{suffix}"
             content = {
                 "photo": photo,
                 "same photo": jpeg_bytes(40, 30),
                 "truncated": photo[: len(photo) // 2],
                 "garbage": bytes([seed]) * 50,
                 "not photo": b"notes",
-            }[kind]
-            suffix = ".txt" if kind == "not photo" else ".jpg"
-            put(originals, inbox / folder / f"{name}{suffix}", content)
+                "live photo": photo,
+            }.get(kind, f"{kind} {path}".encode())
+            put(originals, path, content)
+            if kind == "live photo":  # and its video beside it
+                put(originals, path.with_suffix(".MOV"), f"video {path}".encode())
         with Sorter(library, inbox, classifier, SortOptions(threshold=0.5)) as sorter:
             summary = sorter.sort_folder()
 
         status = {o.source: o for o in summary.outcomes}
+        with Catalog.open(library) as catalog:  # companion -> where it went with its photo
+            went_with = {
+                Path(c.original_path): library / c.current_path for c in catalog.companions()
+            }
+        assert sorted(went_with.values()) == sorted(
+            dest for o in summary.outcomes for dest in o.companions
+        )
         in_library = album_digests(library)
         assert all(count == 1 for count in in_library.values()), "a photo was doubled"
         placed = {digest(originals[s]) for s, o in status.items() if o.status == "placed"}
+        placed |= {digest(originals[s]) for s in went_with}
         assert set(in_library) == placed
         for path, content in originals.items():
             outcome = status.get(path)
+            photo = path.with_name(path.name.removesuffix(".JPG.xmp").removesuffix(".MOV") + ".jpg")
             if path.suffix == ".txt":
                 assert outcome is None and path.read_bytes() == content  # not ours to touch
+            elif path.suffix in (".MOV", ".xmp"):
+                photo_placed = photo in status and status[photo].status == "placed"
+                if photo_placed:  # beside its photo, under its photo's name
+                    dest = status[photo].dest
+                    assert dest is not None and not os.path.lexists(path)
+                    assert went_with[path].parent == dest.parent
+                    assert went_with[path].read_bytes() == content
+                else:  # stays; a video without its photo says why
+                    assert path.read_bytes() == content
+                    assert path.suffix == ".xmp" or photo in originals or outcome.reason
             elif outcome is not None and outcome.status == "placed":
                 assert not os.path.lexists(path)
                 assert outcome.dest is not None and outcome.dest.read_bytes() == content
