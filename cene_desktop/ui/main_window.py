@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -147,7 +148,8 @@ class PreviewPane(QWidget):
         layout.addLayout(buttons)
         self.show_photo(None)
 
-    def show_photo(self, photo: PhotoRecord | None) -> None:
+    def show_photo(self, photo: PhotoRecord | None, with_it: Sequence[str] = ()) -> None:
+        """``with_it``: the names of the files that go with the photo (RAW, Live Photo video)."""
         enabled = photo is not None
         self.open_button.setEnabled(enabled)
         self.folder_button.setEnabled(enabled)
@@ -159,7 +161,10 @@ class PreviewPane(QWidget):
             self.title.clear()
             self.verdict.clear()
             return
-        self.title.setText(f"<b>{Path(photo.current_path).name}</b><br>in {photo.album}")
+        title = f"<b>{Path(photo.current_path).name}</b><br>in {photo.album}"
+        if with_it:
+            title += f"<br>with {', '.join(with_it)}"
+        self.title.setText(title)
         sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
         note = " You corrected this one." if photo.corrected else ""
         if photo.suggested:
@@ -673,7 +678,11 @@ class MainWindow(QMainWindow):
     def _selection_changed(self, *_: object) -> None:
         photos = self.selected_photos()
         photo = photos[0] if len(photos) == 1 else None
-        self.preview.show_photo(photo)
+        with_it: list[str] = []
+        if photo is not None and self.catalog is not None:
+            with contextlib.suppress(sqlite3.Error):  # the library's drive may be gone
+                with_it = [Path(c.current_path).name for c in self.catalog.companions(photo.id)]
+        self.preview.show_photo(photo, with_it)
         if photo is not None and self.grid_model.library is not None:
             self.previews.request(photo.content_hash, self.grid_model.path_of(photo))
 

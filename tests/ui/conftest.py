@@ -49,6 +49,8 @@ def sorted_library(tmp_path: Path, classifier, per_class: int = 3) -> Settings: 
     photos.mkdir()
     for name, path in sample_files(per_class):
         shutil.copyfile(path, photos / f"{name}-{path.name}")
+    first_forest = sorted(photos.glob("forest-*.jpg"))[0]
+    first_forest.with_suffix(".MOV").write_bytes(b"\0\0\0\x14ftypqt  a Live Photo's video")
     with Sorter(library, photos, classifier, SortOptions(threshold=0.0)) as sorter:
         assert sorter.sort_folder().count("placed") == 6 * per_class
     return Settings(

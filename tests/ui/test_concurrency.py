@@ -112,12 +112,18 @@ def test_arrivals_drags_and_undos_at_once_leave_catalog_and_disk_in_agreement(
 
     with Catalog.open(library) as catalog:
         records = catalog.photos()
+        companions = catalog.companions()  # the fixture's Live Photo video
         assert catalog.open_journal() == []
-    assert len(records) == len(expected)
+    assert len(records) + len(companions) == len(expected) and len(companions) == 1
     for record in records:
         (path,) = in_library[record.content_hash]
         assert record.current_path == f"{path.parent.name}/{path.name}"
         assert record.album == path.parent.name  # the catalog's album is the folder
+    for companion in companions:  # beside its photo, wherever the drags and undos left it
+        (path,) = in_library[companion.content_hash]
+        (photo,) = [r for r in records if r.id == companion.photo_id]
+        assert companion.current_path == f"{path.parent.name}/{path.name}"
+        assert Path(photo.current_path).parent.name == path.parent.name
 
     report = json.loads(cene("check", str(library), "--verify", "--json").stdout)
-    assert report["clean"] and report["photos"] == len(expected), report
+    assert report["clean"] and report["photos"] == len(records), report

@@ -230,7 +230,9 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
     assert steps[-1] == (len(originals), len(originals)) and steps == sorted(steps)
     assert not window.progress.isVisible()  # shown while it ran, gone once done
     assert not window.watching and not window.settings.watching  # so they stay there
-    assert {p.name: p.read_bytes() for p in photos.iterdir()} == originals
+    back = {p.name: p.read_bytes() for p in photos.iterdir()}
+    (video,) = [name for name in back if name.endswith(".MOV")]  # a Live Photo's, back with it
+    assert {name: data for name, data in back.items() if name != video} == originals
     qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in window.albums.names[:7]) == 0)
     assert f"Put {len(originals)} photos back into {photos}" in window.statusBar().currentMessage()
     window.offer_put_back()  # the same sorting cannot be put back twice
@@ -261,5 +263,29 @@ def test_photos_that_cannot_go_back_stay_and_can_be_put_back_later(window, qtbot
     assert sum(window.albums.counts[a] for a in window.albums.names[:7]) == 18  # nothing moved
     photos.unlink()  # the person clears the way and tries again
     put_back()
-    assert len(list(photos.iterdir())) == 18
+    assert len(list(photos.iterdir())) == 18 + 1  # and the fixture's Live Photo video
     qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in window.albums.names[:7]) == 0)
+
+
+def test_a_live_photo_s_video_is_named_in_the_preview_and_follows_a_drag(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    library = Path(window.settings.library_dir)
+    (video,) = library.glob("*/forest-*.MOV")
+    show(window, qtbot, video.parent.name)
+    row = next(
+        r
+        for r in range(window.grid_model.rowCount())
+        if Path(window.grid_model.photo(r).current_path).stem == video.stem
+    )
+    window.grid.setCurrentIndex(window.grid_model.index(row))
+    qtbot.waitUntil(lambda: f"with {video.name}" in window.preview.title.text())
+    data = window.grid_model.mimeData([window.grid_model.index(row)])
+    target = "Street" if video.parent.name != "Street" else "Sea"
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        window.albums.dropMimeData(
+            data,
+            Qt.DropAction.CopyAction,
+            -1,
+            -1,
+            window.albums.index(window.albums.row_of(target)),
+        )
+    assert (library / target / video.name).exists() and not video.exists()
