@@ -21,7 +21,13 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import ALBUMS
-from cene_desktop.core.catalog import Catalog, CompanionRecord, JournalEntry, PhotoRecord
+from cene_desktop.core.catalog import (
+    Catalog,
+    CompanionRecord,
+    JournalEntry,
+    PhotoRecord,
+    now_iso,
+)
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -37,6 +43,10 @@ RENAMING_OPS = ("move", "relocate", "restore")
 PLACING_OPS = ("move", "copy", "symlink", "adopt")
 # A photo's companions (``scanner.companions_of``) go through the same operations, one journal
 # entry each, marked by their payload: 'companion_of' (placing) or 'companion_id' (afterwards).
+#: A companion found on its own joins a photo taken from its folder under its name only if that
+#: photo was sorted this recently (a late copy, an interrupted run): numbers on a camera's
+#: files come round again, and an old IMG_0001 is not the new IMG_0001.MOV's photo.
+LATE_COMPANION_SECONDS = 24 * 3600
 RECOVERED_DONE = "finished after an interruption"
 RECOVERED_ROLLED_BACK = "interrupted before it started"
 
@@ -313,21 +323,34 @@ class Placer:
         photo is still beside it, and takes it along when sorted; ("known", None) already
         with its photo (copy and link modes keep the original); ("alone", None) no photo.
         """
+        beside = scanner.photo_beside(companion)
         if self.dry_run:
-            return ("waiting", None) if scanner.photo_beside(companion) else ("alone", None)
+            return ("waiting", None) if beside is not None else ("alone", None)
         if self.catalog.companion_from(companion) is not None:
             return "known", None
-        folder, stem = scanner.photo_stem_of(companion)
-        for photo in self.catalog.placed_from(folder, stem):
+        placed = self.catalog.placed_from(*scanner.photo_stem_of(companion))
+        if beside is not None:
+            # Its photo is beside it: not sorted yet (it takes the companion along then), or
+            # sorted by copy or link and so still there: then that is the photo to join.
+            try:
+                info = os.stat(beside)
+                known = self.catalog.known_source(beside, info.st_size, info.st_mtime_ns)
+            except OSError:
+                known = None
+            placed = [p for p in placed if p.mode != "move" and p.content_hash == known]
+            if not placed:
+                return "waiting", None
+        else:  # camera file numbers come round again: only a photo sorted lately
+            since = now_iso(time.time() - LATE_COMPANION_SECONDS)
+            placed = [p for p in placed if p.sorted_at >= since]
+        for photo in placed:
             current = self.library / photo.current_path
             if not _lexists(current):
                 continue
             placement = Placement(Path(photo.original_path), current, photo.album, False, photo.id)
             dest = self._attach(companion, Path(photo.original_path), placement, photo.mode, run_id)
             return ("attached", dest) if dest is not None else ("waiting", None)
-        if scanner.photo_beside(companion) is not None:
-            return "waiting", None
-        return "alone", None
+        return ("waiting", None) if beside is not None else ("alone", None)
 
     def duplicate_of(self, content_hash: str) -> PhotoRecord | None:
         """The library photo with these exact bytes, if it is still in the library."""

@@ -268,3 +268,26 @@ def test_cene_check_knows_the_companions(tmp_path: Path, classifier) -> None:  #
     with Catalog.open(library) as catalog:  # the video was not adopted as a photo
         assert len(catalog.photos()) == 1 and len(catalog.companions()) == 1
     assert (album / "stray.MOV").exists() and (album / "IMG_0006.CR2").exists()
+
+
+def test_a_new_card_s_companion_goes_with_its_own_photo_not_an_old_namesake(  # type: ignore[no-untyped-def]
+    tmp_path: Path, classifier
+) -> None:
+    """Camera file numbers come round again: IMG_0001 of a later card is a different photo."""
+    photos, library = tmp_path / "photos", tmp_path / "library"
+    shoot(photos, "IMG_0001", 0, ())
+    sort(library, photos, classifier)
+    newer = shoot(photos, "IMG_0001", 6, (".CR2",))  # the next card, same names
+    summary = sort(library, photos, classifier)
+    (placed,) = [o for o in summary.outcomes if o.status == "placed"]
+    assert placed.dest is not None
+    assert digest(placed.dest.with_suffix(".CR2")) == newer["IMG_0001.CR2"]
+    assert placed.dest.name == "IMG_0001.JPG" or placed.dest.name == "IMG_0001 (2).JPG"
+
+    # A video on its own, named like a photo sorted long ago: not that photo's.
+    with Catalog.open(library) as catalog:
+        catalog._db.execute("UPDATE photos SET sorted_at = '2020-01-01T00:00:00.000+00:00'")
+    (photos / "IMG_0001.MOV").write_bytes(b"a video shot years later")
+    summary = sort(library, photos, classifier)
+    assert [(o.source.name, o.status) for o in summary.outcomes] == [("IMG_0001.MOV", "skipped")]
+    assert (photos / "IMG_0001.MOV").exists()
