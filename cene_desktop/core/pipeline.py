@@ -316,7 +316,10 @@ class Sorter:
         to_read: list[Candidate] = []
         for item in items:
             if isinstance(item, Skipped):
-                report(Outcome(item.path, "skipped", reason=item.reason, retry=item.retry))
+                # While watching, a RAW or video on its own may be waiting for its photo, still
+                # being copied: not news yet (it joins the photo once that is sorted).
+                retry = item.retry or (item.companion and self.placer.companion_settle_ns > 0)
+                report(Outcome(item.path, "skipped", reason=item.reason, retry=retry))
             elif self.catalog.known_source(item.path, item.size, item.mtime_ns):
                 report(Outcome(item.path, "unchanged", reason="already in the library"))
             else:

@@ -146,7 +146,8 @@ def disk_full(app: QApplication, workdir: Path) -> None:
 
 
 def phone_photos(app: QApplication, workdir: Path) -> None:
-    """A phone import: HEIC photos (with the small picture phones embed) sorted as they land."""
+    """A phone import: HEIC photos (with the small picture phones embed), each with its Live
+    Photo video, sorted as they land; the preview names the video that went with the photo."""
     import pillow_heif
     from PIL import Image
 
@@ -160,6 +161,7 @@ def phone_photos(app: QApplication, workdir: Path) -> None:
             with Image.open(path) as image:
                 big = image.convert("RGB").resize((1600, 1200), Image.Resampling.BICUBIC)
             heif = pillow_heif.from_pillow(big)
+            (photos / f"IMG_{count:04d}.MOV").write_bytes(b"\0\0\0\x14ftypqt  " * 1000)
             heif.save(photos / f"IMG_{count:04d}.HEIC", quality=80, thumbnails=[320])
             count += 1
     wait_until_sorted(app, window, count)

@@ -229,8 +229,9 @@ def test_while_watching_a_live_photo_arriving_in_any_order_ends_up_together(  # 
                     stream.flush()
                     time.sleep(0.3)  # shorter than the settle time: still one copy
 
-        if video_first:
+        if video_first:  # and alone for a while: waiting for its photo, not "skipped"
             copy_video()
+            time.sleep(1.5)
             shutil.copyfile(sample, photos / "IMG_0009.JPG")
         else:
             shutil.copyfile(sample, photos / "IMG_0009.JPG")
