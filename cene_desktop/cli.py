@@ -162,6 +162,8 @@ def _print_summary(summary: SortSummary, out: TextIO) -> None:
                     f"  {outcome.source} -> {target}  ({outcome.predicted} "
                     f"{outcome.confidence:.2f})\n"
                 )
+                for companion in outcome.companions:
+                    out.write(f"    with it -> {companion.relative_to(summary.library)}\n")
     verb = "Would sort" if summary.dry_run else "Sorted"
     placed = summary.count("planned" if summary.dry_run else "placed")
     out.write(
@@ -172,9 +174,10 @@ def _print_summary(summary: SortSummary, out: TextIO) -> None:
     for album, count in summary.album_counts().items():
         out.write(f"  {album:<10} {count:6d}\n")
     if summary.companion_count():
+        went = "would go" if summary.dry_run else "went"
         out.write(
             f"{summary.companion_count()} files that go with those photos (RAW files, Live Photo "
-            "videos, edits, sidecars) went with them.\n"
+            f"videos, edits, sidecars) {went} with them.\n"
         )
     duplicates, unchanged = summary.count("duplicate"), summary.count("unchanged")
     if duplicates:

@@ -260,7 +260,12 @@ class Placer:
         if self.dry_run:
             dest = self._free_name(dest_dir, source.name)
             self._claimed.add(dest)
-            return Placement(source, dest, album)
+            planned = []
+            for companion in scanner.companions_of(source):
+                name = _fitted(dest.stem, companion.name[len(source.stem) :])
+                planned.append(self._free_name(dest_dir, name))
+                self._claimed.add(planned[-1])
+            return Placement(source, dest, album, companions=tuple(planned))
         placed = self._journaled(
             "move" if mode == "move" else mode,
             source,
