@@ -248,3 +248,35 @@ def test_file_operations_asked_for_by_two_threads_take_turns(tmp_path: Path) -> 
     assert (library / "Forest" / "a.jpg").read_bytes() == b"a" * 50
     sorting.close()
     editing.close()
+
+
+def test_recovery_finishes_a_companion_s_moves_cut_short(tmp_path: Path, library) -> None:  # type: ignore[no-untyped-def]
+    """A kill while a Live Photo's video was going into the album, then while it followed its
+    photo to another album: start-up finishes both and the catalog says where it is."""
+    lib, catalog, placer = library
+    photo = make_photo(tmp_path / "in" / "IMG_1.jpg", b"photo")
+    video = make_photo(tmp_path / "in" / "IMG_1.MOV", b"video")
+    placed = place(placer, photo)
+    (went,) = placed.companions
+    assert went == lib / "Sea" / "IMG_1.MOV" and not video.exists()
+    # As if the video had not been placed yet, and the process was killed mid-move.
+    os.rename(went, video)
+    catalog.forget_companion(catalog.companions()[0].id)
+    payload = {"companion_of": placed.photo_id, "tail": ".MOV", "original_path": str(video)}
+    video_hash = fileops.content_hash_file(video)
+    catalog.journal_begin(None, "move", video, went, video_hash, 5, payload | {"mode": "move"})
+    os.link(video, went)  # killed between link and unlink
+    catalog.library_lock.recovered = False  # the next process recovers
+    assert Placer(lib, catalog).recover().finished
+    assert not video.exists() and went.read_bytes() == b"video"
+    (companion,) = catalog.companions()
+    assert companion.current_path == "Sea/IMG_1.MOV" and catalog.open_journal() == []
+
+    target = lib / "Forest" / "IMG_1.MOV"
+    following = {"companion_id": companion.id}
+    catalog.journal_begin(None, "relocate", went, target, video_hash, 5, following)
+    os.rename(went, target)  # killed after the rename, before the catalog heard of it
+    catalog.library_lock.recovered = False
+    assert Placer(lib, catalog).recover().finished
+    (companion,) = catalog.companions()
+    assert companion.current_path == "Forest/IMG_1.MOV" and catalog.open_journal() == []
