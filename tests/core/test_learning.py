@@ -314,12 +314,12 @@ def test_held_out_examples_stay_held_out_as_more_arrive() -> None:
 @pytest.mark.parametrize(
     ("candidate", "current", "check", "adopted", "words"),
     [
-        ((0.9, 0.3), (0.8, 0.4), 0.935, True, "Better on your photos"),
-        ((0.8, 0.3), (0.8, 0.4), 0.935, True, "Better on your photos"),  # as many right, surer
-        ((0.8, 0.5), (0.8, 0.4), 0.935, False, "Not better"),
+        ((0.9, 0.3), (0.7, 0.4), 0.935, True, "Better on your photos"),  # two more of 10 right
+        ((0.9, 0.3), (0.8, 0.4), 0.935, False, "could be chance"),  # one more: not enough
+        ((0.8, 0.3), (0.8, 0.4), 0.935, False, "Not better"),  # as many right, surer
         ((0.7, 0.2), (0.8, 0.4), 0.935, False, "Not better"),
-        ((0.9, 0.3), (0.8, 0.4), 0.9349, False, "lose 0.51 points"),
-        ((0.9, 0.3), (0.8, 0.4), 0.9350, True, "Better on your photos"),  # exactly half a point
+        ((0.9, 0.3), (0.7, 0.4), 0.9349, False, "lose 0.51 points"),
+        ((0.9, 0.3), (0.7, 0.4), 0.9350, True, "Better on your photos"),  # exactly half a point
     ],
 )
 def test_the_adoption_rule(candidate, current, check, adopted, words) -> None:  # type: ignore[no-untyped-def]
