@@ -47,12 +47,34 @@ def snap(app: QApplication, name: str, widget: QWidget | None = None) -> None:
     print("wrote", OUT / name)
 
 
+def warm_photos(photos: Path, per_scene: int, skip: int) -> int:
+    """Photos from an old camera with a tungsten white balance (a warm cast): the kind of
+    difference from the training photos that Cene can learn. Returns how many."""
+    from PIL import Image
+
+    count = 0
+    for folder in sorted(SAMPLE.iterdir()):
+        for path in sorted(folder.glob("*.jpg"))[skip : skip + per_scene]:
+            with Image.open(path) as image:
+                red, green, blue = image.convert("RGB").split()
+            red = red.point(lambda v: min(255, int(v * 1.3)))
+            blue = blue.point(lambda v: int(v * 0.6))
+            target = photos / f"IMG_{folder.name[:3]}_warm{path.stem}.jpg"
+            Image.merge("RGB", (red, green, blue)).save(target, quality=92)
+            count += 1
+    return count
+
+
 def learn(app: QApplication, window: MainWindow) -> None:
-    """Play the owner: fix or confirm every photo, then let Cene learn from it."""
+    """An old camera's warm photos arrive; play the owner: fix or confirm every photo, then let
+    Cene learn from it."""
     classes = {
         name[:3]: name for name in ("buildings", "forest", "glacier", "mountain", "sea", "street")
     }
     assert window.catalog is not None
+    before = len(window.catalog.photos())
+    added = warm_photos(Path(window.settings.photos_dir), 26, 14)
+    wait_until_sorted(app, window, before + added)
     for photo in window.catalog.photos():
         truth = classes[Path(photo.original_path).name.split("_")[1]].capitalize()
         if photo.album == truth:
