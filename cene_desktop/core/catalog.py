@@ -516,6 +516,15 @@ class Catalog:
         """Photos a run placed that are still its own (not undone, not placed again since)."""
         return int(self._query("SELECT COUNT(*) FROM photos WHERE run_id = ?", (run_id,))[0][0])
 
+    def run_companion_count(self, run_id: int) -> int:
+        """Files that go with those photos (they go back with them)."""
+        rows = self._query(
+            "SELECT COUNT(*) FROM companions JOIN photos ON photos.id = companions.photo_id"
+            " WHERE photos.run_id = ?",
+            (run_id,),
+        )
+        return int(rows[0][0])
+
     # -- photos and sources --------------------------------------------------------------
 
     def photo_by_hash(self, content_hash: str) -> PhotoRecord | None:

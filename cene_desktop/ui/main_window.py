@@ -786,11 +786,16 @@ class MainWindow(QMainWindow):
             )
             return
         count = self.catalog.run_photo_count(run.id)
+        extra = self.catalog.run_companion_count(run.id)
         source = run.photos_dir or "the folders they came from"
         box = QMessageBox(QMessageBox.Icon.Question, "Put photos back", "", parent=self)
+        with_them = ""
+        if extra:
+            files = "file that goes" if extra == 1 else "files that go"
+            with_them = f" (and {extra} RAW, video or sidecar {files} with them)"
         box.setText(
-            f"Put the {count} photos Cene sorted since {local_time(run.started_at)} back into\n"
-            f"{source}?"
+            f"Put the {count} photos{with_them} Cene sorted since {local_time(run.started_at)} "
+            f"back into\n{source}?"
         )
         box.setInformativeText(
             "Photos Cene moved go back where they were; copies and links it made in the albums "

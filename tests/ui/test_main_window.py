@@ -215,7 +215,8 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
 
     window.offer_put_back()
     box = window.put_back_offer
-    assert f"Put the {len(originals)} photos Cene sorted since" in box.text()
+    words = "photos (and 1 RAW, video or sidecar file that goes with them) Cene sorted since"
+    assert f"Put the {len(originals)} {words}" in box.text()
     assert str(photos) in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
     assert not any(photos.iterdir()) and window.watching  # cancelled: nothing happened
