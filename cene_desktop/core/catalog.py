@@ -121,6 +121,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX companions_photo ON companions(photo_id);
     CREATE INDEX photos_original ON photos(original_path);
     """,
+    # 4: finding features kept for an older model must not read every kept vector (~300 MB in
+    # a library of 100,000 photos) each time sorting starts.
+    """
+    CREATE INDEX features_model ON features(model_version);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -877,7 +882,12 @@ class Catalog:
         """Drop kept features another model computed (a Cene upgrade changed the model): they
         can never be used again. Returns how many were dropped."""
         with self.transaction() as db:
-            cursor = db.execute("DELETE FROM features WHERE model_version != ?", (model_version,))
+            # Two ranges rather than "!=": SQLite searches the index for those, and scans the
+            # whole table for the other.
+            cursor = db.execute(
+                "DELETE FROM features WHERE model_version < ?1 OR model_version > ?1",
+                (model_version,),
+            )
             return cursor.rowcount
 
     def store_features(self, vectors: dict[str, bytes], model_version: str) -> None:
