@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cene_desktop import __version__
+from cene_desktop.core.albums import MODES
 from cene_desktop.core.catalog import Catalog, CatalogError, local_time
 from cene_desktop.core.classifier import ModelError, SceneClassifier
 from cene_desktop.core.pipeline import (
@@ -24,7 +25,7 @@ from cene_desktop.core.pipeline import (
     SortSummary,
     format_eta,
 )
-from cene_desktop.core.placement import MODES, Placer
+from cene_desktop.core.placement import Placer
 
 log = logging.getLogger(__name__)
 

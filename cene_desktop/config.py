@@ -12,7 +12,7 @@ from typing import Any
 
 from platformdirs import user_config_dir, user_pictures_dir
 
-from cene_desktop.core.albums import REVIEW_BELOW
+from cene_desktop.core.albums import MODES, REVIEW_BELOW
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +91,13 @@ _NUMBER_RANGES = {
     "learn_after": (0, 10_000),
     "review_below": (0.5, 1.0),
 }
-_MODES = ("move", "copy", "symlink")
 
 
 def _acceptable(name: str, value: Any) -> bool:
     if name == "threshold" and value is None:  # None: the model's own default
         return True
     if name == "mode":
-        return value in _MODES
+        return value in MODES
     default = getattr(Settings(), name)
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)

@@ -8,6 +8,8 @@ SCENE_CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
 UNSORTED = "Unsorted"
 SCENE_ALBUMS = tuple(name.capitalize() for name in SCENE_CLASSES)
 ALBUMS = (*SCENE_ALBUMS, UNSORTED)
+#: How photos get into the albums: moved, copied, or symbolic links to where they are.
+MODES = ("move", "copy", "symlink")
 #: The review pane asks about the photos the model was less sure of than this (a setting). Of
 #: 2,820 photos it never trained on, 21 % fall below it and they hold 80 % of its mistakes (114
 #: of 143); 1.3 % of the photos above it are wrong.

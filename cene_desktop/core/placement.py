@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from cene_desktop.core import fileops, scanner
-from cene_desktop.core.albums import ALBUMS
+from cene_desktop.core.albums import ALBUMS, MODES
 from cene_desktop.core.catalog import (
     Catalog,
     CompanionRecord,
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-MODES = ("move", "copy", "symlink")
 # Journal operations. 'move', 'copy', 'symlink' put a photo into the library; 'relocate' moves
 # one between albums; 'restore' moves one back out to where it came from; 'remove' deletes a
 # library copy or link whose original is still in place.

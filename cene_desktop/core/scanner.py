@@ -32,20 +32,17 @@ HEIF_SUFFIXES = frozenset({".heic", ".heif", ".hif"})
 PHOTO_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff", ".avif"} | HEIF_SUFFIXES
 )
+RAW_SUFFIXES = frozenset(
+    (".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".raf", ".orf")
+    + (".rw2", ".pef", ".srw", ".x3f", ".3fr", ".erf", ".kdc", ".mrw", ".raw", ".rwl", ".iiq")
+)
 UNSUPPORTED_SUFFIXES = {
-    **dict.fromkeys(
-        (".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".raf", ".orf")
-        + (".rw2", ".pef", ".srw", ".x3f", ".3fr", ".erf", ".kdc", ".mrw", ".raw", ".rwl", ".iiq"),
-        "RAW camera file (not supported yet; left in place)",
-    ),
+    **dict.fromkeys(RAW_SUFFIXES, "RAW camera file (not supported yet; left in place)"),
     **dict.fromkeys(
         (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mts", ".m2ts", ".wmv", ".webm"),
         "video (Cene sorts photos only; left in place)",
     ),
 }
-RAW_SUFFIXES = frozenset(
-    suffix for suffix, reason in UNSUPPORTED_SUFFIXES.items() if reason.startswith("RAW")
-)
 #: Files that belong to the photo with the same name (IMG_0001.JPG): the RAW of a RAW+JPEG
 #: pair, the video of a Live Photo, an iPhone edit (.AAE), metadata sidecars (IMG_0001.xmp or
 #: IMG_0001.JPG.xmp). They go wherever their photo goes.
