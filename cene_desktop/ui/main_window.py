@@ -888,9 +888,6 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        if event.mimeData().hasFormat(PHOTO_MIME):
-            event.ignore()
-            return
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.setDropAction(Qt.DropAction.CopyAction)
