@@ -22,6 +22,7 @@ from cene_desktop.core.pipeline import Outcome, Sorter, SortOptions, watch_folde
 from cene_desktop.core.watcher import FolderWatcher
 
 from ..conftest import sample_files
+from .test_pipeline import sort
 
 
 def digest(path: Path) -> str:
@@ -50,11 +51,6 @@ def library_files(library: Path) -> dict[str, str]:
     }
 
 
-def sort(library: Path, photos: Path, classifier, mode: str = "move"):  # type: ignore[no-untyped-def]
-    with Sorter(library, photos, classifier, SortOptions(mode=mode, threshold=0.0)) as sorter:
-        return sorter.sort_folder()
-
-
 def test_companions_go_into_the_album_with_their_photo(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
     photos, library = tmp_path / "photos", tmp_path / "library"
     raw_pair = shoot(photos, "IMG_0001", 0, (".CR2", ".JPG.xmp"))
@@ -62,7 +58,7 @@ def test_companions_go_into_the_album_with_their_photo(tmp_path: Path, classifie
     (photos / "lonely.MOV").write_bytes(b"a video of its own" * 100)
     (photos / "lonely.xmp").write_bytes(b"<x:xmpmeta/>")
 
-    summary = sort(library, photos, classifier)
+    summary = sort(photos, library, classifier, threshold=0.0)
 
     assert sorted(p.name for p in photos.iterdir()) == ["lonely.MOV", "lonely.xmp"]
     placed = {o.source.name: o for o in summary.outcomes if o.status == "placed"}
@@ -96,7 +92,7 @@ def test_a_clash_of_names_renames_the_companions_with_their_photo(
         (photos / "card1" / "IMG_0001.JPG").read_bytes() + b"\0"
     )
     second["IMG_0001.JPG"] = digest(photos / "card2" / "IMG_0001.JPG")
-    summary = sort(library, photos, classifier)
+    summary = sort(photos, library, classifier, threshold=0.0)
     album = {o.album for o in summary.outcomes if o.status == "placed"}.pop()
     files = library_files(library)
     renamed = {name.replace("IMG_0001", "IMG_0001 (2)"): sha for name, sha in second.items()}
@@ -108,7 +104,7 @@ def test_a_clash_of_names_renames_the_companions_with_their_photo(
 def test_companions_follow_a_correction_its_undo_and_a_put_back(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
     photos, library = tmp_path / "photos", tmp_path / "library"
     made = shoot(photos, "IMG_0007", 2, (".MOV", ".AAE"))
-    sort(library, photos, classifier)
+    sort(photos, library, classifier, threshold=0.0)
     edit = Library(library)
     (photo,) = edit.catalog.photos()
     other = "Sea" if photo.album != "Sea" else "Forest"
@@ -130,13 +126,15 @@ def test_copy_and_link_modes_leave_the_companions_in_place_too(  # type: ignore[
 ) -> None:
     photos, library = tmp_path / "photos", tmp_path / "library"
     made = shoot(photos, "IMG_0003", 3, (".CR2",))
-    summary = sort(library, photos, classifier, mode)
+    summary = sort(photos, library, classifier, mode=mode, threshold=0.0)
     album = next(o.album for o in summary.outcomes if o.status == "placed")
     assert {p.name: digest(p) for p in photos.iterdir()} == made  # originals untouched
     in_album = library / str(album) / "IMG_0003.CR2"
     assert digest(in_album) == made["IMG_0003.CR2"]
     assert in_album.is_symlink() == (mode == "symlink")
-    again = sort(library, photos, classifier, mode)  # nothing new: nothing added twice
+    again = sort(
+        photos, library, classifier, mode=mode, threshold=0.0
+    )  # nothing new: nothing added twice
     assert [o.status for o in again.outcomes] == ["unchanged"]
     assert len(library_files(library)) == 2
     edit = Library(library)
@@ -152,7 +150,7 @@ def test_a_companion_that_cannot_go_back_keeps_its_photo_in_the_library(  # type
 ) -> None:
     photos, library = tmp_path / "photos", tmp_path / "library"
     made = shoot(photos, "IMG_0004", 4, (".MOV",))
-    sort(library, photos, classifier)
+    sort(photos, library, classifier, threshold=0.0)
     photos.rmdir()
     photos.write_bytes(b"a file where the photo folder was")
     edit = Library(library)
@@ -258,7 +256,7 @@ def test_while_watching_a_live_photo_arriving_in_any_order_ends_up_together(  # 
 def test_cene_check_knows_the_companions(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
     photos, library = tmp_path / "photos", tmp_path / "library"
     shoot(photos, "IMG_0006", 5, (".MOV", ".CR2"))
-    summary = sort(library, photos, classifier)
+    summary = sort(photos, library, classifier, threshold=0.0)
     album = library / str(next(o.album for o in summary.outcomes if o.status == "placed"))
     assert check_library(library).clean
     (album / "IMG_0006.MOV").unlink()  # deleted in the file manager
@@ -277,9 +275,9 @@ def test_a_new_card_s_companion_goes_with_its_own_photo_not_an_old_namesake(  # 
     """Camera file numbers come round again: IMG_0001 of a later card is a different photo."""
     photos, library = tmp_path / "photos", tmp_path / "library"
     shoot(photos, "IMG_0001", 0, ())
-    sort(library, photos, classifier)
+    sort(photos, library, classifier, threshold=0.0)
     newer = shoot(photos, "IMG_0001", 6, (".CR2",))  # the next card, same names
-    summary = sort(library, photos, classifier)
+    summary = sort(photos, library, classifier, threshold=0.0)
     (placed,) = [o for o in summary.outcomes if o.status == "placed"]
     assert placed.dest is not None
     assert digest(placed.dest.with_suffix(".CR2")) == newer["IMG_0001.CR2"]
@@ -289,6 +287,6 @@ def test_a_new_card_s_companion_goes_with_its_own_photo_not_an_old_namesake(  # 
     with Catalog.open(library) as catalog:
         catalog._db.execute("UPDATE photos SET sorted_at = '2020-01-01T00:00:00.000+00:00'")
     (photos / "IMG_0001.MOV").write_bytes(b"a video shot years later")
-    summary = sort(library, photos, classifier)
+    summary = sort(photos, library, classifier, threshold=0.0)
     assert [(o.source.name, o.status) for o in summary.outcomes] == [("IMG_0001.MOV", "skipped")]
     assert (photos / "IMG_0001.MOV").exists()
