@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = REPO.parent / "shared" / "data" / "intel-sample"
+SAMPLE_DIR = REPO / "tests" / "data" / "intel-sample"
 CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
 CAMERA_SIZE = (4000, 3000)  # 12 MP, 4:3
 

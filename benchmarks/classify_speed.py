@@ -21,7 +21,7 @@ from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_DIR = REPO / "assets" / "model"
-SAMPLE_DIR = REPO.parent / "shared" / "data" / "intel-sample"
+SAMPLE_DIR = REPO / "tests" / "data" / "intel-sample"
 
 
 def load_photo(path: Path, size: int) -> np.ndarray:

@@ -5,7 +5,7 @@ Usage: python benchmarks/learning_gain.py [--data /tmp/intel] [--corrections 30]
 
 Simulated users come from real, labelled photos the shipped model never trained on and that are
 not in the check set shipped with the app: the validation split and the rest of ``seg_test``
-(the data set from ``../shared/data/README.md``), restricted to the confusable classes
+(the data set laid out as ``model_training/README.md`` says), restricted to the confusable classes
 (buildings, glacier, mountain, street). Each user owns all of those photos as their own camera or
 habit would have taken them (``STYLES``: as shot, a warm colour cast, haze, dusk, a tight crop;
 a cool cast and a faded print were added after the learning settings were chosen),
@@ -400,7 +400,7 @@ def main() -> int:
     parser.add_argument("--no-ceiling", action="store_true", help="skip the ceiling table")
     args = parser.parse_args()
     if not (args.data / "seg_test").is_dir():
-        print(f"No data set at {args.data}: see ../shared/data/README.md to extract it.")
+        print(f"No data set at {args.data}: see model_training/README.md to lay it out.")
         return 2
     classifier = SceneClassifier()
     paths, labels = pool_photos(args.data)

@@ -7,7 +7,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# The sample photos the tests use, and the list of duplicates in the public set, both kept in
+# the repository so that a clone needs nothing beside it.
+SAMPLE_DIR = REPO / "tests" / "data" / "intel-sample"
+DUPLICATES_TSV = REPO / "model_training" / "intel-duplicates.tsv"
 
 
 @dataclass
@@ -18,8 +21,8 @@ class TrainingConfig:
     first_block: int = 12
     augmented_views: int = 6
     data_root: Path = Path("/tmp/intel")
-    duplicates_tsv: Path = SHARED_DATA / "intel-duplicates.tsv"
-    sample_dir: Path = SHARED_DATA / "intel-sample"
+    duplicates_tsv: Path = DUPLICATES_TSV
+    sample_dir: Path = SAMPLE_DIR
     cache_root: Path = Path("/tmp/cene-cache")
     model_dir: Path = REPO / "assets" / "model"
     report_dir: Path = REPO / "model_training" / "reports"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -12,8 +13,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = REPO.parent / "shared" / "data" / "intel-sample"
+SAMPLE_DIR = REPO / "tests" / "data" / "intel-sample"
 CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
+
+
+def needs_extra(extra: str, *modules: str) -> pytest.MarkDecorator:
+    """Skip (with the reason shown by ``-ra``) where an optional extra is not installed:
+    ``make test`` installs them all, a plain ``pip install -e .[dev]`` does not."""
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    return pytest.mark.skipif(
+        bool(missing),
+        reason=f"needs the '{extra}' extra ({', '.join(missing)} not installed): "
+        f"pip install -e '.[{extra}]'",
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -30,7 +42,7 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
 def sample_files(per_class: int) -> list[tuple[str, Path]]:
     """(true class, path) for the first ``per_class`` sample photos of every class."""
     if not SAMPLE_DIR.is_dir():
-        pytest.fail(f"The sample photos are missing: {SAMPLE_DIR} (see shared/data/README.md)")
+        pytest.fail(f"The sample photos are missing: {SAMPLE_DIR} (see tests/data/README.md)")
     files = []
     for name in CLASSES:
         files += [(name, p) for p in sorted((SAMPLE_DIR / name).glob("*.jpg"))[:per_class]]

@@ -250,8 +250,16 @@ class SceneClassifier:
             raise ValueError(f"unknown backend {self.backend!r}")
 
     def _visible_gpus(self) -> list[str]:
-        import tensorflow as tf
-
+        """The GPUs TensorFlow can use; none where TensorFlow is not installed (the `gpu` extra
+        brings it: the app alone runs on LiteRT)."""
+        try:
+            import tensorflow as tf
+        except ImportError:
+            log.warning(
+                "An NVIDIA driver is present but TensorFlow is not installed, so the model runs "
+                "on the CPU (install Cene's gpu extra to use the GPU)"
+            )
+            return []
         return [device.name for device in tf.config.list_physical_devices("GPU")]
 
     def _load_litert(self) -> None:
@@ -282,8 +290,14 @@ class SceneClassifier:
         return np.array(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]))
 
     def _load_keras(self) -> None:
-        import keras
-        import tensorflow as tf
+        try:
+            import keras
+            import tensorflow as tf
+        except ImportError as error:
+            raise ModelError(
+                "The TensorFlow path of the scene model needs TensorFlow, which is not installed "
+                "(pip install 'cene[gpu]'); without it Cene runs the model through LiteRT."
+            ) from error
 
         path = self.info.folder / self.info.files["keras"]
         try:

@@ -25,7 +25,7 @@ from cene_desktop.ui.album_model import REVIEW  # noqa: E402
 from cene_desktop.ui.main_window import MainWindow  # noqa: E402
 from cene_desktop.ui.settings_dialog import WelcomeDialog  # noqa: E402
 
-SAMPLE = REPO.parent / "shared" / "data" / "intel-sample"
+SAMPLE = REPO / "tests" / "data" / "intel-sample"
 OUT = Path(__file__).resolve().parent
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from cene_desktop.core import classifier as classifier_module
 from cene_desktop.core.classifier import ModelError, ModelInfo, SceneClassifier
 from cene_desktop.core.scanner import Candidate, PreparedPhoto, prepare_photo
 
-from ..conftest import sample_files
+from ..conftest import needs_extra, sample_files
 
 
 def prepared(per_class: int, size: int) -> tuple[list[str], np.ndarray]:
@@ -55,11 +57,27 @@ def test_a_gpu_is_used_when_tensorflow_sees_one(monkeypatch) -> None:  # type: i
     assert chosen == ["keras", "litert"]
 
 
+def test_without_tensorflow_a_gpu_machine_runs_on_litert(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`make run` installs TensorFlow only where nvidia-smi answers: a machine with an NVIDIA
+    driver but no TensorFlow still sorts, on the CPU, and asking for TensorFlow says why not."""
+    monkeypatch.setattr(classifier_module, "nvidia_gpu_possible", lambda: True)
+    for name in ("tensorflow", "keras"):
+        monkeypatch.setitem(sys.modules, name, None)  # importing it raises ImportError
+    model = SceneClassifier()
+    model.load()
+    assert model.device.startswith("CPU (LiteRT")
+    _, pixels = prepared(1, model.info.input_size)
+    assert model.predict(pixels).shape == (6, len(model.info.classes))
+    with pytest.raises(ModelError, match="needs TensorFlow, which is not installed"):
+        SceneClassifier(backend="keras").load()
+
+
 def test_a_missing_model_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ModelError, match="missing"):
         ModelInfo.load(tmp_path)
 
 
+@needs_extra("gpu", "tensorflow", "keras")
 def test_both_backends_give_the_same_features(classifier) -> None:  # type: ignore[no-untyped-def]
     """The TensorFlow path (used on a GPU) builds the same features as the LiteRT file: pooled
     and mid-level, standardised, so a head learnt on one works on the other."""

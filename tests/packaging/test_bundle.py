@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import REPO
+from ..conftest import REPO, needs_extra
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs_extra("package", "PyInstaller")]
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import needs_extra
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).parents[2]
-SAMPLE_DIR = REPO.parent / "shared/data/intel-sample"
+SAMPLE_DIR = REPO / "tests" / "data" / "intel-sample"
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +20,15 @@ def sample_dir() -> Path:
     if not SAMPLE_DIR.is_dir():
         pytest.fail(
             f"The sample photos are missing: expected {SAMPLE_DIR} "
-            "(../shared/data/intel-sample next to the repository)."
+            "(tests/data/intel-sample in the repository)."
         )
     return SAMPLE_DIR
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every training test needs the `training` extra (TensorFlow, PyTorch)."""
+    marker = needs_extra("training", "tensorflow", "keras", "torch")
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(marker)
