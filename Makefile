@@ -8,7 +8,7 @@ APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 # An NVIDIA GPU that the driver answers for: the app then runs the model through TensorFlow.
 GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | head -n 1)
-GPU_EXTRA := $(if $(GPU),gpu,)
+APP_REQUIREMENT := $(if $(GPU),.[gpu],.)
 PIP := $(BIN)/python -m pip install --progress-bar on --disable-pip-version-check
 
 .PHONY: run test lint system-deps package clean
@@ -24,7 +24,7 @@ ifneq ($(GPU),)
 else
 	@echo "==> Installing Cene and what it runs on: Qt, LiteRT, Pillow (about 400 MB, under a minute on a fast connection)"
 endif
-	$(PIP) -e '.[$(GPU_EXTRA)]'
+	$(PIP) -e '$(APP_REQUIREMENT)'
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
