@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -26,6 +27,7 @@ from cene_desktop.core.pipeline import (
     format_eta,
 )
 from cene_desktop.core.placement import Placer
+from cene_desktop.core.scanner import display_path
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    sort = commands.add_parser("sort", help="sort every photo in a folder once, then exit")
+    sort = commands.add_parser(
+        "sort",
+        help="sort every photo in a folder once, then exit",
+        description="Sort every photo in a folder once, then exit. Exit status: 0 when every "
+        "file was sorted (or was already), 1 when some were skipped (each listed with its "
+        "reason) or an error stopped the run, 130 when stopped by Ctrl+C, 143 by SIGTERM.",
+    )
     sorting_options(sort)
     sort.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
 
@@ -192,7 +200,7 @@ def _print_summary(summary: SortSummary, out: TextIO) -> None:
     if summary.skipped:
         out.write(f"Skipped {len(summary.skipped)} files (left exactly where they were):\n")
         for outcome in summary.skipped:
-            out.write(f"  {outcome.source}: {outcome.reason}\n")
+            out.write(f"  {display_path(outcome.source)}: {outcome.reason}\n")
     if summary.cancelled:
         out.write("Stopped before the end; run the same command again to sort the rest.\n")
     if summary.error:
@@ -205,10 +213,17 @@ def _sorter(args: argparse.Namespace, dry_run: bool) -> Sorter:
     return Sorter(args.library, args.photos, classifier, options)
 
 
-def _cancel_on_signals() -> threading.Event:
-    cancel = threading.Event()
+class _Cancel(threading.Event):
+    """Set by SIGINT or SIGTERM; remembers which, for the exit code (128 + its number)."""
+
+    signal_number = 0
+
+
+def _cancel_on_signals() -> _Cancel:
+    cancel = _Cancel()
 
     def stop(signum: int, _frame: object) -> None:
+        cancel.signal_number = signum
         cancel.set()
 
     signal.signal(signal.SIGINT, stop)
@@ -228,7 +243,15 @@ def run_sort(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         _print_summary(summary, sys.stdout)
-    return 1 if summary.error else 0
+    return sort_exit_code(summary, cancel.signal_number)
+
+
+def sort_exit_code(summary: SortSummary, signal_number: int = 0) -> int:
+    """0: every file sorted (or already there); 1: some files skipped or an error stopped the
+    run; 128 + N: stopped by signal N before the end (130 Ctrl+C, 143 SIGTERM)."""
+    if summary.cancelled and signal_number:
+        return 128 + signal_number
+    return 1 if summary.error or summary.skipped else 0
 
 
 def run_watch(args: argparse.Namespace) -> int:
@@ -260,7 +283,7 @@ def run_watch(args: argparse.Namespace) -> int:
                 f"{outcome.source.name} -> {outcome.album} ({outcome.confidence:.2f})", flush=True
             )
         elif outcome.status in ("skipped", "duplicate"):
-            print(f"{outcome.source.name}: {outcome.reason}", flush=True)
+            print(f"{display_path(outcome.source.name)}: {outcome.reason}", flush=True)
 
     def open_watcher(sorter: Sorter) -> FolderWatcher:
         notice(f"Watching {sorter.photos_dir} (Ctrl+C to stop); albums in {sorter.library}.")
@@ -450,11 +473,36 @@ def self_test() -> int:
     return 1 if failures else 0
 
 
+def _decoder_chatter_to_log() -> None:
+    """What image libraries print themselves (libtiff's and libjpeg's warnings, a thousand lines
+    over a folder of damaged files) goes to the log file, not the terminal: file descriptor 2
+    is pointed at the log, and Python's own ``sys.stderr`` (progress, messages) keeps the
+    terminal. Warnings from Python code go to the log through ``logging``."""
+    from cene_desktop.logs import log_path
+
+    logging.captureWarnings(True)
+    try:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        terminal = os.dup(2)
+    except OSError:
+        return
+    sys.stderr.flush()
+    sys.stderr = open(  # noqa: SIM115 - it is the process's stderr from now on
+        terminal, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace"
+    )
+    os.dup2(target, 2)
+    os.close(target)
+
+
 def main(argv: list[str] | None = None) -> int:
     from cene_desktop.logs import setup_logging
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("sort", "watch"):
+        _decoder_chatter_to_log()
     setup_logging(verbose=args.verbose)
     if args.self_test:
         return self_test()

@@ -32,7 +32,7 @@ def setup_logging(verbose: bool = False, console: bool = True) -> Path | None:
         assert path is not None
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8", errors="backslashreplace"
         )
         handler.setFormatter(formatter)
         root.addHandler(handler)
@@ -42,5 +42,7 @@ def setup_logging(verbose: bool = False, console: bool = True) -> Path | None:
         stream = logging.StreamHandler()
         stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
         stream.setFormatter(logging.Formatter("cene: %(message)s"))
+        # Python warnings (Pillow's about odd files) are for the log, not the person's terminal.
+        stream.addFilter(lambda record: record.name != "py.warnings")
         root.addHandler(stream)
     return path

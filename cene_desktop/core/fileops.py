@@ -38,6 +38,11 @@ class DiskFullError(PlacementError):
         self.needed = needed
 
 
+class SourceNotRemovable(OSError):
+    """A move made the new name but could not remove the old one (a write-protected card);
+    the new name has been removed again, so nothing changed."""
+
+
 def content_hash_bytes(data: bytes) -> str:
     return hashlib.new(HASH_NAME, data).hexdigest()
 
@@ -117,7 +122,11 @@ def rename_noclobber(src: Path, dest: Path) -> None:
                 raise FileExistsError(errno.EEXIST, "File exists", str(dest)) from None
             os.rename(src, dest)
     else:
-        os.unlink(src)
+        try:
+            os.unlink(src)
+        except OSError as error:
+            os.unlink(dest)  # the second name of the same file: the photo stays as it was
+            raise SourceNotRemovable(error.errno, error.strerror, str(src)) from error
     fsync_dir(dest.parent)
     if src.parent != dest.parent:
         fsync_dir(src.parent)

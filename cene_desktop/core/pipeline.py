@@ -17,7 +17,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,7 +31,7 @@ from cene_desktop.core.fileops import DiskFullError, PlacementError
 from cene_desktop.core.models import ModelStore
 from cene_desktop.core.placement import Placer, RecoveryReport, SourceChanged
 from cene_desktop.core.scanner import Candidate, PreparedPhoto, Skipped
-from cene_desktop.core.watcher import FolderWatcher
+from cene_desktop.core.watcher import FolderWatcher, LeftForNow
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,8 @@ class Outcome:
     predicted: str | None = None
     confidence: float | None = None
     reason: str | None = None
-    retry: bool = False
+    retry: bool = False  # the file may still be arriving: while watching, looked at again
+    busy: bool = False  # it is changing or open for writing right now
     seconds: float | None = None  # from the start of reading to placed
     companions: tuple[Path, ...] = ()  # the files that went with a placed photo
 
@@ -142,7 +143,11 @@ class SortSummary:
 
     def to_dict(self) -> dict[str, Any]:
         def outcome(o: Outcome) -> dict[str, Any]:
-            data = {k: v for k, v in asdict(o).items() if v not in (None, ()) and k != "retry"}
+            data = {
+                k: v
+                for k, v in asdict(o).items()
+                if v not in (None, ()) and k not in ("retry", "busy")
+            }
             if o.companions:
                 data["companions"] = [str(path) for path in o.companions]
             return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
@@ -318,7 +323,7 @@ class Sorter:
             if isinstance(item, Skipped):
                 # While watching, a RAW or video on its own may be waiting for its photo, still
                 # being copied: not news yet (it joins the photo once that is sorted).
-                retry = item.retry or (item.companion and self.placer.companion_settle_ns > 0)
+                retry = item.retry or (item.companion and self.placer.watching)
                 report(Outcome(item.path, "skipped", reason=item.reason, retry=retry))
             elif self.catalog.known_source(item.path, item.size, item.mtime_ns):
                 report(Outcome(item.path, "unchanged", reason="already in the library"))
@@ -386,7 +391,13 @@ class Sorter:
                 result = future.result()
                 if isinstance(result, Skipped):
                     report(
-                        Outcome(result.path, "skipped", reason=result.reason, retry=result.retry)
+                        Outcome(
+                            result.path,
+                            "skipped",
+                            reason=result.reason,
+                            retry=result.retry,
+                            busy=result.busy,
+                        )
                     )
                 elif self.placer.duplicate_of(result.content_hash) is not None:
                     self._report_duplicate(result, report)
@@ -490,7 +501,7 @@ class Sorter:
                 },
             )
         except SourceChanged as error:
-            return Outcome(candidate.path, "skipped", reason=str(error), retry=True)
+            return Outcome(candidate.path, "skipped", reason=str(error), retry=True, busy=True)
         except DiskFullError:
             raise
         except PlacementError as error:
@@ -588,6 +599,7 @@ def watch_folder(
     on_progress: ProgressCallback | None = None,
     verify_every: float = 30.0,
     on_pause: Callable[[str | None], None] | None = None,
+    final_after: float = 10.0,
 ) -> SortSummary:
     """Sort what is in the folder now, then each photo as it arrives, until ``cancel`` is set.
 
@@ -602,16 +614,31 @@ def watch_folder(
     summary = sorter._summary()
     summary.run_id = run_id = sorter.start_run("watch")
     # A Live Photo's video may still be arriving when its photo is placed: it follows later.
-    sorter.placer.companion_settle_ns = int(watcher.stable.settle_seconds * 1e9)
+    sorter.placer.watching = True
     started = time.perf_counter()
     verified = time.monotonic()
 
-    def sort(found: Iterable[Candidate | Skipped]) -> None:
+    # Files left for now that may still be arriving (cut short, a video before its photo):
+    # looked at again once nothing has touched them for ``final_after`` seconds, and only then
+    # reported, once. A file caught mid-copy comes back with its next change event anyway.
+    waiting = LeftForNow(final_after)
+    reported: set[tuple[Path, str | None]] = set()
+
+    def sort(found: Iterable[Candidate | Skipped], final: bool = False) -> None:
         def progress(step: Progress) -> None:
             last = step.last
-            # A file caught mid-copy comes back with its next change event: not news yet.
-            if on_outcome is not None and last is not None and not last.retry:
-                on_outcome(last)
+            if last is not None and last.retry:
+                if final and not last.busy:
+                    last = replace(last, retry=False)
+                else:
+                    waiting.add(last.source)
+                    last = None
+            if on_outcome is not None and last is not None:
+                key = (last.source, last.reason)
+                if last.status != "skipped" or key not in reported:
+                    on_outcome(last)
+                if last.status == "skipped":
+                    reported.add(key)  # a file left behind is told of once, not at every look
             if on_progress is not None:
                 on_progress(step)
 
@@ -644,12 +671,19 @@ def watch_folder(
                 elif time.monotonic() - verified >= verify_every:
                     rescan = watcher.verify() or rescan
                     verified = time.monotonic()
+                # Without close events a companion counts as arrived once it has settled.
+                settle_ns = int(watcher.stable.settle_seconds * 1e9) if watcher.polling else 0
+                sorter.placer.companion_settle_ns = settle_ns
                 if rescan:
                     rescan = False
                     sort(scanner.find_photos(sorter.photos_dir, sorter.library))
                 ready = watcher.stable.ready()
                 if ready:
+                    waiting.forget(ready)
                     sort(scanner.candidates_from_paths(ready))
+                due = waiting.due()
+                if due:
+                    sort(scanner.candidates_from_paths(due), final=True)
             except DiskFullError as error:
                 # The error already says "free some space and Cene will carry on": it will.
                 message = (

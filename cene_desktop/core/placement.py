@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from cene_desktop.core import fileops, scanner
+from cene_desktop.core import completeness, fileops, scanner
 from cene_desktop.core.albums import ALBUMS, MODES
 from cene_desktop.core.catalog import (
     Catalog,
@@ -50,8 +50,8 @@ RECOVERED_DONE = "finished after an interruption"
 RECOVERED_ROLLED_BACK = "interrupted before it started"
 
 
-class SourceChanged(Exception):
-    """The file changed after it was read (still being written): try it again later."""
+class SourceChanged(fileops.PlacementError):
+    """The file changed after it was read, or is still being written: try it again later."""
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,12 @@ class Placer:
         self.dry_run = dry_run
         self._claimed: set[Path] = set()  # dry run: names a real run would have taken
         self._file_ops = catalog.file_ops_lock()
-        #: Companions changed more recently than this are left for later: while watching, a
-        #: Live Photo's video may still be being copied when its photo is placed.
+        #: Companions changed more recently than this are left for later: while watching
+        #: without close events (polling), a Live Photo's video may still be being copied when
+        #: its photo is placed. (One open for writing is always left for later.)
         self.companion_settle_ns = 0
+        #: Set while watching: a companion left alone now may yet see its photo arrive.
+        self.watching = False
 
     # -- set-up and recovery -------------------------------------------------------------
 
@@ -183,12 +186,23 @@ class Placer:
         if not _lexists(dest):
             return False  # nothing happened yet: the photo is still at src
         if _lexists(src):
+            if src == dest:
+                return False  # no operation of Cene's has one path for both ends
             if os.path.samefile(src, dest) if not src.is_symlink() else _same_link(src, dest):
                 os.unlink(src)  # killed between link and unlink
                 fileops.fsync_dir(src.parent)
                 return True
-            # A cross-device move that was copied and verified but not yet deleted at the source.
-            if not dest.is_symlink() and fileops.content_hash_file(dest) == entry.content_hash:
+            # A cross-device move that was copied and verified but not yet deleted at the source;
+            # the source goes only if it still holds those bytes (a copy into it may have
+            # carried on after the kill).
+            if (
+                not dest.is_symlink()
+                and not src.is_symlink()
+                and fileops.content_hash_file(dest) == entry.content_hash
+                and os.stat(src).st_size == entry.size
+                and not completeness.being_written(src)
+                and fileops.content_hash_file(src) == entry.content_hash
+            ):
                 os.unlink(src)
                 fileops.fsync_dir(src.parent)
                 return True
@@ -248,6 +262,8 @@ class Placer:
         if self.duplicate_of(content_hash) is not None:
             return self.record_duplicate(source, size, mtime_ns, content_hash)
         self._check_unchanged(source, size, mtime_ns)
+        if completeness.being_written(source):
+            raise SourceChanged(f"{source.name} is {scanner.STILL_BEING_WRITTEN}")
         dest_dir = self.library / album
         payload = {
             **details,
@@ -290,8 +306,11 @@ class Placer:
         None if it stays where it is: changed a moment ago, or it cannot be moved (logged)."""
         try:
             info = os.stat(companion, follow_symlinks=False)
-            if time.time_ns() - info.st_mtime_ns < self.companion_settle_ns:
-                return None  # still arriving: it comes back once it has settled
+            if (
+                time.time_ns() - info.st_mtime_ns < self.companion_settle_ns
+                or completeness.being_written(companion)
+            ):
+                return None  # still arriving: it comes back once it has settled or closed
             content_hash = fileops.content_hash_file(companion)
             self._check_unchanged(companion, info.st_size, info.st_mtime_ns)
             tail = companion.name[len(photo_source.stem) :]
@@ -444,10 +463,31 @@ class Placer:
             os.unlink(source)
             fileops.fsync_dir(source.parent)
         elif fileops.same_file_system(source.parent, dest.parent) or source.is_symlink():
-            fileops.rename_noclobber(source, dest)
+            try:
+                fileops.rename_noclobber(source, dest)
+            except fileops.SourceNotRemovable as error:
+                raise fileops.PlacementError(_cannot_move_out(source, error)) from error
         else:
+            before = os.stat(source, follow_symlinks=False)
             fileops.copy_verified(source, dest, content_hash, partial)
-            os.unlink(source)
+            # The copy is whole and verified; the source goes only if nothing has touched it
+            # since (a copy into it that paused and carried on) and nobody has it open to write.
+            after = os.stat(source, follow_symlinks=False)
+            changed = (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (
+                after.st_size,
+                after.st_mtime_ns,
+                after.st_ctime_ns,
+            )
+            if changed or completeness.being_written(source):
+                fileops.remove_if_exists(dest)
+                fileops.fsync_dir(dest.parent)
+                raise SourceChanged(f"{source.name} changed while Cene was copying it")
+            try:
+                os.unlink(source)
+            except OSError as error:
+                fileops.remove_if_exists(dest)  # a copy the catalog would not know of
+                fileops.fsync_dir(dest.parent)
+                raise fileops.PlacementError(_cannot_move_out(source, error)) from error
             fileops.fsync_dir(source.parent)
 
     # -- moving photos already in the library --------------------------------------------
@@ -627,6 +667,14 @@ class Placer:
             None,
         )
         return placed.dest
+
+
+def _cannot_move_out(source: Path, error: OSError) -> str:
+    reason = fileops.describe_os_error(error, source.parent).split(": ", 1)[-1]
+    return (
+        f"Cene cannot take {source.name} out of {source.parent} ({reason}: a write-protected "
+        "card or folder?). Nothing was moved; sort in copy mode to copy such photos instead."
+    )
 
 
 def _fitted(stem: str, tail: str) -> str:

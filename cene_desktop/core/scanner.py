@@ -12,7 +12,6 @@ import io
 import logging
 import os
 import stat
-import struct
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cene_desktop.core import fileops
+from cene_desktop.core import completeness, fileops
 from cene_desktop.core.albums import ALBUMS
 
 log = logging.getLogger(__name__)
@@ -42,6 +41,7 @@ UNSUPPORTED_SUFFIXES = {
         (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".3gp", ".mts", ".m2ts", ".wmv", ".webm"),
         "video (Cene sorts photos only; left in place)",
     ),
+    ".gif": "GIF image (animations and graphics are not sorted; left in place)",
 }
 #: Files that belong to the photo with the same name (IMG_0001.JPG): the RAW of a RAW+JPEG
 #: pair, the video of a Live Photo, an iPhone edit (.AAE), metadata sidecars (IMG_0001.xmp or
@@ -57,6 +57,7 @@ _DECODABLE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "AV
 _heif_lock = threading.Lock()
 _heif_enabled = False
 _EXIF_DATE_TAGS = (36867, 36868, 306)  # DateTimeOriginal, DateTimeDigitized, DateTime
+STILL_BEING_WRITTEN = "still being copied: another program has it open for writing"
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,10 @@ class Skipped:
 
     path: Path
     reason: str  # empty: nothing worth telling (a sidecar without its photo)
-    #: True when trying again later may succeed (the file was still being written).
+    #: True when trying again later may succeed (the file may still be arriving).
     retry: bool = False
+    #: True when the file is changing or open for writing right now: certainly not final.
+    busy: bool = False
     #: A file that goes with a photo of the same name, if there is one (``companions_of``).
     companion: bool = False
 
@@ -166,6 +169,12 @@ def examine(path: Path) -> Candidate | Skipped | None:
     verdict = classify_name(path)
     if verdict == "":
         return None
+    if not _name_is_text(path):
+        return Skipped(
+            path,
+            "its name is not valid UTF-8 text (written by an old camera or a share with another "
+            "character set): rename it and Cene will sort it; left in place",
+        )
     try:
         link_info = os.lstat(path)
     except FileNotFoundError:
@@ -187,6 +196,21 @@ def examine(path: Path) -> Candidate | Skipped | None:
     if not stat.S_ISREG(link_info.st_mode):
         return Skipped(path, "not a regular file (a device, pipe or socket with a photo's name)")
     return Candidate(path, link_info.st_size, link_info.st_mtime_ns)
+
+
+def _name_is_text(path: Path) -> bool:
+    """False for a name with bytes that are not UTF-8 (Python keeps them as lone surrogates,
+    which the catalog, the log and the window cannot store or show)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` as text anyone can print: bytes that are not UTF-8 shown as U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def find_photos(root: Path, library: Path | None = None) -> Iterator[Candidate | Skipped]:
@@ -297,22 +321,23 @@ def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str 
         raise ValueError("image too large (decompression bomb protection)") from error
     except UnidentifiedImageError as error:
         if _looks_like_heif(data) and _heif_cut_short(data):
-            raise ValueError("truncated image (incomplete file)") from error
+            raise ValueError(f"incomplete HEIC: {completeness.ENDS_EARLY}") from error
         raise ValueError("not an image: the content is not a photo format Cene can read") from error
-    # libheif reports a damaged HEIC as ValueError or RuntimeError, Pillow as the others.
-    except (
-        OSError,
-        SyntaxError,
-        IndexError,
-        TypeError,
-        struct.error,
-        ValueError,
-        RuntimeError,
-    ) as error:
-        message = str(error).strip()
-        if "truncated" in message or "unexpected end of file" in message.lower():  # (libheif)
-            raise ValueError("truncated image (incomplete file)") from error
-        raise ValueError(f"corrupt image ({message or type(error).__name__})") from error
+    except MemoryError as error:
+        raise ValueError("image too large to decode in the memory available") from error
+    # Pillow's and libheif's readers raise all sorts for a damaged file (OSError, SyntaxError,
+    # EOFError, ValueError, RuntimeError, struct.error, even TypeError from a plugin): whatever
+    # it is, the file is not a photo Cene can sort, and the person reads a sentence, not the
+    # decoder's words (those go to the log).
+    except Exception as error:  # noqa: BLE001
+        kind = completeness.format_name(data) or "image"
+        message = str(error).strip() or type(error).__name__
+        log.info("Decoding failed (%s): %s", kind, message)
+        if "truncated" in message or "end of file" in message.lower():
+            raise ValueError(f"incomplete {kind}: {completeness.ENDS_EARLY}") from error
+        raise ValueError(
+            f"damaged {kind}: its picture data cannot be decoded (the file is corrupt)"
+        ) from error
     side = min(image.size)
     left, top = (image.width - side) / 2, (image.height - side) / 2
     square = image.resize(
@@ -323,7 +348,20 @@ def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str 
 
 def prepare_photo(candidate: Candidate, size: int) -> PreparedPhoto | Skipped:
     """Read, hash and decode one candidate. Never raises for a bad file: returns Skipped."""
+    try:
+        return _prepare(candidate, size)
+    except Exception:  # noqa: BLE001 - one file's surprise must never end a run
+        log.exception("Unexpected error while reading %s", display_path(candidate.path))
+        return Skipped(
+            candidate.path,
+            "Cene could not read it (an unexpected error; the log has the details); left in place",
+        )
+
+
+def _prepare(candidate: Candidate, size: int) -> PreparedPhoto | Skipped:
     path = candidate.path
+    if completeness.being_written(path):
+        return Skipped(path, STILL_BEING_WRITTEN, retry=True, busy=True)
     try:
         with open(path, "rb") as stream:
             data = stream.read()
@@ -331,14 +369,21 @@ def prepare_photo(candidate: Candidate, size: int) -> PreparedPhoto | Skipped:
     except OSError as error:
         return Skipped(path, f"cannot be read: {fileops.describe_os_error(error, path)}")
     if after.st_size != candidate.size or after.st_mtime_ns != candidate.mtime_ns:
-        return Skipped(path, "still being written", retry=True)
+        return Skipped(path, "still being written", retry=True, busy=True)
     if not data:
         return Skipped(path, "empty file (0 bytes)", retry=True)
+    # Whole by its own account before anything else: a decoder accepts many cut-off files.
+    damaged = completeness.damaged_reason(data)
+    if damaged is not None:
+        return Skipped(path, damaged, retry=True)
     content_hash = fileops.content_hash_bytes(data)
     try:
         pixels, width, height, taken_at = decode_for_model(data, size)
     except ValueError as error:
-        return Skipped(path, str(error), retry="truncated" in str(error))
+        reason = str(error)
+        # A damaged file may yet be one still arriving: while watching it is looked at again
+        # once nothing has changed it for a while, and only then reported.
+        return Skipped(path, reason, retry=not reason.startswith(("image too large", "not an")))
     return PreparedPhoto(candidate, content_hash, pixels, width, height, taken_at)
 
 

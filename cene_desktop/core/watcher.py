@@ -1,8 +1,11 @@
 """Watching the photo folder: watchdog events in, "this file is complete" paths out.
 
-A file is only handed on once its size and mtime have stayed the same for ``settle_seconds``
-(a camera import still copying it is left alone). inotify is used where it works; a polling
-observer where it cannot (out of inotify watches, network file systems, or on request).
+With inotify a file is handed on once its writer closes it (or it is renamed into place);
+where no such event comes (polling, network drives) once its size and mtime have stayed the
+same for ``settle_seconds``. Either way the reader then checks that it is whole and that nobody
+still has it open for writing (``completeness``): a copy that pauses is never taken as done.
+inotify is used where it works; a polling observer where it cannot (out of inotify watches,
+network file systems, or on request).
 """
 
 from __future__ import annotations
@@ -121,10 +124,19 @@ class StableFiles:
         self._lock = threading.Lock()
         # path -> (size, mtime_ns, time the current size/mtime was first seen)
         self._pending: dict[Path, tuple[int, int, float]] = {}
+        self._closed: set[Path] = set()
 
     def touch(self, path: Path) -> None:
         with self._lock:
             self._pending[path] = (-1, -1, time.monotonic())
+
+    def closed(self, path: Path) -> None:
+        """The writer has closed the file (inotify's close-after-write) or it was renamed into
+        place: released at the next ``ready()`` without the settle wait. Whether it is whole
+        is still checked when it is read (its own structure, and nobody writing it)."""
+        with self._lock:
+            self._closed.add(path)
+            self._pending.setdefault(path, (-1, -1, time.monotonic()))
 
     def __len__(self) -> int:
         with self._lock:
@@ -139,13 +151,62 @@ class StableFiles:
                     info = os.stat(path, follow_symlinks=False)
                 except OSError:
                     del self._pending[path]  # gone again (a temp file renamed away)
+                    self._closed.discard(path)
                     continue
-                if (info.st_size, info.st_mtime_ns) != (size, mtime_ns):
+                if path in self._closed:
+                    self._closed.discard(path)
+                    released.append(path)
+                    del self._pending[path]
+                elif (info.st_size, info.st_mtime_ns) != (size, mtime_ns):
                     self._pending[path] = (info.st_size, info.st_mtime_ns, now)
                 elif now - since >= self.settle_seconds:
                     released.append(path)
                     del self._pending[path]
         return released
+
+
+class LeftForNow:
+    """Files left behind for now, each due to be looked at again once it has been unchanged
+    (size, mtime, ctime) for ``quiet_seconds``. Used by one thread."""
+
+    def __init__(self, quiet_seconds: float) -> None:
+        self.quiet_seconds = quiet_seconds
+        self._files: dict[Path, tuple[tuple[int, int, int], float]] = {}
+
+    def add(self, path: Path) -> None:
+        signature = _signature(path)
+        if signature is None:
+            self._files.pop(path, None)
+        elif path not in self._files or self._files[path][0] != signature:
+            self._files[path] = (signature, time.monotonic())
+
+    def forget(self, paths: list[Path]) -> None:
+        for path in paths:
+            self._files.pop(path, None)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def due(self) -> list[Path]:
+        now, due = time.monotonic(), []
+        for path, (signature, since) in list(self._files.items()):
+            current = _signature(path)
+            if current is None:
+                del self._files[path]
+            elif current != signature:
+                self._files[path] = (current, now)
+            elif now - since >= self.quiet_seconds:
+                del self._files[path]
+                due.append(path)
+        return due
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 class _Handler(FileSystemEventHandler):
@@ -161,7 +222,7 @@ class _Handler(FileSystemEventHandler):
             if event.event_type in ("created", "moved"):
                 self.watcher.folder_arrived(path)
             return
-        self.watcher.file_changed(path)
+        self.watcher.file_changed(path, finished=event.event_type in ("closed", "moved"))
 
 
 class FolderWatcher:
@@ -203,10 +264,15 @@ class FolderWatcher:
                 return True
         return False
 
-    def file_changed(self, path: Path) -> None:
+    def file_changed(self, path: Path, finished: bool = False) -> None:
+        """``finished``: closed after writing, or renamed into place (inotify only: the polling
+        observer guesses renames from snapshots, so there a file always waits to settle)."""
         if scanner.classify_name(path) == "" or self._excluded(path):
             return
-        self.stable.touch(path)
+        if finished and not self.polling:
+            self.stable.closed(path)
+        else:
+            self.stable.touch(path)
 
     def folder_arrived(self, folder: Path) -> None:
         """A folder moved or created in: its files may never send events of their own."""

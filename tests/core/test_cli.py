@@ -24,7 +24,9 @@ from cene_desktop.core.placement import RECOVERED_DONE, RECOVERED_ROLLED_BACK
 from ..conftest import REPO, sample_files
 
 
-def cene(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def cene(*args: str, check: bool = True, code: int = 0) -> subprocess.CompletedProcess[str]:
+    """Run ``cene ARGS``; with ``check``, fail unless it exits with ``code`` (``cene sort``:
+    1 when some files were skipped)."""
     result = subprocess.run(
         [sys.executable, "-m", "cene_desktop", *args],
         capture_output=True,
@@ -32,8 +34,11 @@ def cene(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cwd=REPO,
         timeout=300,
     )
-    if check and result.returncode != 0:
-        raise AssertionError(f"cene {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    if check and result.returncode != code:
+        raise AssertionError(
+            f"cene {' '.join(args)} exited {result.returncode}, not {code}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -49,7 +54,8 @@ def test_sort_json_then_undo(tmp_path: Path) -> None:
     live = photos / f"{sorted(originals)[0][:-4]}.MOV"  # a Live Photo's video
     live.write_bytes(b"\x00\x00\x00\x14ftypqt  live")
     originals[live.name] = live.read_bytes()
-    result = json.loads(cene("sort", str(photos), "--library", str(library), "--json").stdout)
+    sorting = cene("sort", str(photos), "--library", str(library), "--json", code=1)
+    result = json.loads(sorting.stdout)  # 1: clip.mov was skipped (a video without its photo)
     assert result["placed"] == 12 and result["skipped"] == 1 and result["companions"] == 1
     assert sum(result["albums"].values()) == 12
     assert "video" in next(p["reason"] for p in result["photos"] if p["status"] == "skipped")
@@ -73,12 +79,12 @@ def test_sort_prints_a_summary_with_albums_and_skipped_reasons(tmp_path: Path) -
         (photos / f"{name}.jpg").write_bytes(path.read_bytes())
     (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
     (photos / "sea.CR2").write_bytes(b"the RAW of sea.jpg")
-    out = cene("sort", str(photos), "--library", str(library), "--dry-run").stdout
+    out = cene("sort", str(photos), "--library", str(library), "--dry-run", code=1).stdout
     assert "Dry run: nothing was changed" in out and "Would sort 6 photos" in out
     assert "with it -> Sea/sea.CR2" in out and "1 files that go with those photos" in out
     assert "would go with them" in out
     assert not library.exists()
-    out = cene("sort", str(photos), "--library", str(library)).stdout
+    out = cene("sort", str(photos), "--library", str(library), code=1).stdout
     assert "Sorted 6 photos" in out and "photos/s" in out
     assert "broken.jpg" in out and "Skipped 1 files" in out
     assert "1 files that go with those photos (RAW files" in out and "went with them" in out
@@ -225,7 +231,7 @@ def test_an_unreadable_photo_is_reported_and_left_in_place(tmp_path: Path) -> No
         cwd=REPO,
         timeout=120,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # some files skipped
     summary = json.loads(result.stdout)
     skipped = {
         Path(p["source"]).name: p["reason"] for p in summary["photos"] if p["status"] == "skipped"

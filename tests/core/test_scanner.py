@@ -77,13 +77,13 @@ def make_bad_folder(folder: Path) -> dict[str, str]:
     (folder / "dangling.jpg").symlink_to(folder / "nowhere.jpg")
     return {
         "empty.jpg": "empty file",
-        "truncated.jpg": "truncated",
+        "truncated.jpg": "incomplete JPEG: the file ends early",
         "notes.jpg": "not an image",
         "garbage.png": "not an image",
         "bomb.png": "too large",
         "IMG_0001.CR2": "RAW",
-        "IMG_0002.HEIC": "not an image",  # a HEIC header and nothing more
-        "IMG_0004.HEIC": "truncated",  # half copied: tried again later
+        "IMG_0002.HEIC": "incomplete HEIC",  # the start of a HEIC header and nothing more
+        "IMG_0004.HEIC": "incomplete HEIC: the file ends early",  # half copied: tried later
         "VID_0003.mp4": "video",
         "pipe.jpg": "not a regular file",
         "loop.jpg": "symbolic link",
