@@ -320,6 +320,10 @@ def run_check(args: argparse.Namespace) -> int:
             ("changed since Cene sorted them", report.changed),
             ("in an album but not in the catalog", report.untracked),
             ("filed in the catalog under another album than their folder", report.misfiled),
+            (
+                "links whose photo is gone (moved or deleted outside Cene)",
+                report.broken_links,
+            ),
             ("half-written copies left by an interruption", report.partial_files),
         )
         for title, items in sections:

@@ -25,6 +25,8 @@ class CheckReport:
     changed: list[str] = field(default_factory=list)  # files whose bytes differ from the catalog
     untracked: list[str] = field(default_factory=list)  # album files the catalog does not know
     misfiled: list[str] = field(default_factory=list)  # rows whose album is not their folder
+    #: symlink-mode photos whose original is gone (moved or deleted outside Cene)
+    broken_links: list[str] = field(default_factory=list)
     open_operations: int = 0
     partial_files: list[str] = field(default_factory=list)
     repaired: bool = False
@@ -36,6 +38,7 @@ class CheckReport:
             or self.changed
             or self.untracked
             or self.misfiled
+            or self.broken_links
             or self.open_operations
             or self.partial_files
         )
@@ -62,6 +65,13 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
         known.add(photo.current_path)
         if not os.path.lexists(path):
             report.missing.append(photo.current_path)
+            if repair:
+                catalog.forget_photo(photo.id)
+            continue
+        if path.is_symlink() and not path.exists():
+            # The link is there, the photo it stood for is not: reported, never "agrees";
+            # repair forgets the row (the dead link stays for the person to see and delete).
+            report.broken_links.append(photo.current_path)
             if repair:
                 catalog.forget_photo(photo.id)
             continue

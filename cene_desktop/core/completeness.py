@@ -151,8 +151,8 @@ def _png(data: bytes) -> str | None:
         _need(data, end)
         crc = zlib.crc32(memoryview(data)[pos + 4 : pos + 8 + length])
         if crc != int.from_bytes(data[end - 4 : end], "big"):
-            name = kind.decode("latin-1")
-            return f"the checksum of its {name} chunk does not match: part of the file is corrupt"
+            which = f"its {kind.decode()} chunk" if kind.isalpha() else "one of its chunks"
+            return f"the checksum of {which} does not match: part of the file is corrupt"
         if kind == b"IEND":
             return None
         pos = end

@@ -585,6 +585,12 @@ class Placer:
             return self.relocate(photo, back).dest
         if not _lexists(current):
             raise fileops.PlacementError(f"{current} is no longer in the library; nothing to undo.")
+        original = Path(photo.original_path)
+        if photo.mode == "symlink" and not os.path.lexists(original):
+            raise fileops.PlacementError(
+                f"{original.name} cannot be put back: the photo at {original} is gone (moved or "
+                f"deleted outside Cene); only its link {current} was left, and it stays."
+            )
         for companion in self.catalog.companions(photo.id):  # first: the photo stays findable
             self._put_back_companion(companion)
         return self._put_back(

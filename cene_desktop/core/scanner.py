@@ -285,7 +285,7 @@ def _heif_cut_short(data: bytes) -> bool:
 
     try:
         pillow_heif.open_heif(io.BytesIO(data))
-    except (ValueError, RuntimeError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - libheif raises SyntaxError, EOFError, … too
         return "end of file" in str(error).lower()
     return False
 
@@ -351,7 +351,8 @@ def prepare_photo(candidate: Candidate, size: int) -> PreparedPhoto | Skipped:
     try:
         return _prepare(candidate, size)
     except Exception:  # noqa: BLE001 - one file's surprise must never end a run
-        log.exception("Unexpected error while reading %s", display_path(candidate.path))
+        # In the log with its traceback; the person reads the sentence below.
+        log.info("Unexpected error while reading %s", display_path(candidate.path), exc_info=True)
         return Skipped(
             candidate.path,
             "Cene could not read it (an unexpected error; the log has the details); left in place",
