@@ -89,6 +89,9 @@ def strict_decode_problem(path: Path) -> str | None:
 
         pillow_heif.register_heif_opener()
     ImageFile.LOAD_TRUNCATED_IMAGES = False
+    # Strict about completeness, not about size: the limit is Cene's own (what cameras make),
+    # not Pillow's default, which a real 200 MP phone photo exceeds.
+    Image.MAX_IMAGE_PIXELS = 200_000_000
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

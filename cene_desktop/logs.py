@@ -42,7 +42,8 @@ def setup_logging(verbose: bool = False, console: bool = True) -> Path | None:
         stream = logging.StreamHandler()
         stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
         stream.setFormatter(logging.Formatter("cene: %(message)s"))
-        # Python warnings (Pillow's about odd files) are for the log, not the person's terminal.
-        stream.addFilter(lambda record: record.name != "py.warnings")
+        # Only Cene's own messages: what libraries log or warn about odd files (Pillow, libtiff,
+        # Python warnings) is for the log, not the person's terminal.
+        stream.addFilter(lambda record: record.name.split(".")[0] in ("cene_desktop", "root"))
         root.addHandler(stream)
     return path

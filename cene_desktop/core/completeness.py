@@ -331,9 +331,36 @@ def _bmff(data: bytes) -> str | None:
                 for child, child_start, child_end in _boxes(data, start + 4, end):
                     if child == b"iloc":
                         _iloc_inside(data, child_start, child_end)
+                    elif child == b"iprp":
+                        width, height = _largest_declared(data, child_start, child_end)
+                        if width * height > MAX_DECLARED_PIXELS:
+                            return (
+                                f"an image inside it claims {width} x {height} pixels, more "
+                                "than any camera makes: the file is corrupt"
+                            )
     except ValueError:
         return "its boxes do not fit together: the file is corrupt"
     return None
+
+
+#: The most pixels an image item of a HEIC/AVIF may declare (the scanner's cap for photos).
+MAX_DECLARED_PIXELS = 200_000_000
+
+
+def _largest_declared(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """The largest image size (``ispe``) among the item properties: the photo, its tiles,
+    thumbnails, alpha and depth maps; a decoder would have to allocate any of them."""
+    best = (0, 0)
+    for kind, box_start, box_end in _boxes(data, start, end):
+        if kind != b"ipco":
+            continue
+        for prop, prop_start, _ in _boxes(data, box_start, box_end):
+            if prop == b"ispe":
+                _need(data, prop_start + 12)
+                size = struct.unpack_from(">II", data, prop_start + 4)
+                if size[0] * size[1] > best[0] * best[1]:
+                    best = (int(size[0]), int(size[1]))
+    return best
 
 
 def _iloc_inside(data: bytes, start: int, end: int) -> None:

@@ -51,7 +51,7 @@ COMPANION_SUFFIXES = RAW_SUFFIXES | frozenset({".mov", ".mp4", ".aae", ".xmp", "
 SIDECAR_SUFFIXES = frozenset({".aae", ".xmp", ".thm"})
 #: Larger than any camera makes (a 102 MP medium format is 11648 x 8736), far smaller than a
 #: decompression bomb.
-MAX_PIXELS = 200_000_000
+MAX_PIXELS = completeness.MAX_DECLARED_PIXELS
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 _DECODABLE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "AVIF", "HEIF"})
 _heif_lock = threading.Lock()
