@@ -24,15 +24,18 @@ from cene_desktop.core.placement import RECOVERED_DONE, RECOVERED_ROLLED_BACK
 from ..conftest import REPO, sample_files
 
 
-def cene(*args: str, check: bool = True, code: int = 0) -> subprocess.CompletedProcess[str]:
+def cene(
+    *args: str, check: bool = True, code: int = 0, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``cene ARGS``; with ``check``, fail unless it exits with ``code`` (``cene sort``:
-    1 when some files were skipped)."""
+    1 when some files were skipped). ``env``: variables added to the environment."""
     result = subprocess.run(
         [sys.executable, "-m", "cene_desktop", *args],
         capture_output=True,
         text=True,
         cwd=REPO,
         timeout=300,
+        env={**os.environ, **(env or {})},
     )
     if check and result.returncode != code:
         raise AssertionError(

@@ -33,6 +33,7 @@ from cene_desktop.core.scanner import Candidate, PreparedPhoto, Skipped
 from cene_desktop.core.watcher import FolderWatcher
 
 from ..conftest import REPO, sample_files
+from .test_cli import cene
 from .test_scanner import phone_bytes
 from .test_watch import Watching
 
@@ -330,20 +331,8 @@ def test_a_copy_cut_off_is_reported_once_when_final_and_a_lone_video_too(  # typ
 # -- The command line --------------------------------------------------------------------------
 
 
-def cene(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cene_desktop", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
-
-
 def cene_json(*args: str, code: int = 0) -> dict:  # type: ignore[type-arg]
-    result = cene(*args, "--json")
-    assert result.returncode == code, result.stdout + result.stderr
+    result = cene(*args, "--json", code=code)
     assert "Traceback" not in result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
@@ -362,7 +351,7 @@ def test_a_name_that_is_not_utf8_is_skipped_with_a_reason(tmp_path: Path) -> Non
     assert "not valid UTF-8" in skipped["reason"]
     with open(odd, "rb") as stream:
         assert stream.read() == sample.read_bytes()  # left exactly as it was
-    text = cene("sort", str(photos), "--library", str(library))
+    text = cene("sort", str(photos), "--library", str(library), code=1)
     assert "not valid UTF-8" in text.stdout and "Traceback" not in text.stderr
 
 
@@ -451,19 +440,28 @@ def test_an_interrupted_sort_says_so_in_its_exit_status(tmp_path: Path, how: int
 def test_decoder_warnings_go_to_the_log_and_json_is_all_that_is_printed(tmp_path: Path) -> None:
     photos, library, logs = tmp_path / "photos", tmp_path / "lib", tmp_path / "logs"
     photos.mkdir()
-    image = photo(400)
-    # A compressed TIFF with a tag libtiff does not know: libtiff prints a warning to stderr.
-    from PIL import TiffImagePlugin
-
-    info = TiffImagePlugin.ImageFileDirectory_v2()
-    info[65000] = "private"
-    image.save(photos / "scan.tif", "TIFF", compression="tiff_lzw", tiffinfo=info)
+    # A TIFF claiming 8 samples a pixel: Pillow logs an error about it, which used to reach
+    # the terminal as "cene: More samples per pixel than can be decoded: 8".
+    stream = io.BytesIO()
+    photo(400).save(stream, "TIFF")
+    tiff = bytearray(stream.getvalue())
+    ifd = int.from_bytes(tiff[4:8], "little")
+    for index in range(int.from_bytes(tiff[ifd : ifd + 2], "little")):
+        entry = ifd + 2 + 12 * index
+        if int.from_bytes(tiff[entry : entry + 2], "little") == 277:  # SamplesPerPixel
+            tiff[entry + 8 : entry + 10] = (8).to_bytes(2, "little")
+    (photos / "scan.tif").write_bytes(bytes(tiff))
+    _, sample = sample_files(1)[0]
+    shutil.copyfile(sample, photos / "fine.jpg")
     data = bytearray(encoded("JPEG"))
     (photos / "cut.jpg").write_bytes(bytes(data[: len(data) // 2]))
     result = cene(
-        "sort", str(photos), "--library", str(library), "--json", env={"CENE_LOG_DIR": str(logs)}
+        "sort",
+        *(str(photos), "--library", str(library), "--json"),
+        code=1,
+        env={"CENE_LOG_DIR": str(logs)},
     )
-    assert result.returncode == 1
     summary = json.loads(result.stdout)  # JSON and nothing else
-    assert summary["placed"] == 1
+    assert summary["placed"] == 1 and summary["skipped"] == 2
     assert result.stderr.strip() == "", result.stderr
+    assert "More samples per pixel" in (logs / "cene.log").read_text()  # kept, in the log
