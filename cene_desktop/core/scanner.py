@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import stat
+import struct
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
@@ -304,6 +305,28 @@ def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str 
             "HEIC photo, but this installation of Cene cannot read HEIC; left in place"
         )
     try:
+        image, width, height, taken_at = _open_upright(data, size)
+    except ValueError:
+        # Valid files Pillow refuses: BMP bit-field layouts it does not know (16-bit 4444,
+        # 32-bit 11-11-10, …), and big-endian BigTIFF, whose header Pillow misreads.
+        fallback = _bit_field_bmp(data) if data[:2] == b"BM" else None
+        if fallback is not None:
+            image, (width, height), taken_at = fallback, fallback.size, None
+        elif data[:4] == _BIG_ENDIAN_BIGTIFF:
+            image, width, height, taken_at = _open_upright(_as_pillow_reads_it(data), size)
+        else:
+            raise
+    side = min(image.size)
+    left, top = (image.width - side) / 2, (image.height - side) / 2
+    square = image.resize(
+        (size, size), Image.Resampling.BILINEAR, box=(left, top, left + side, top + side)
+    )
+    return np.asarray(square, dtype=np.uint8), width, height, taken_at
+
+
+def _open_upright(data: bytes, size: int) -> tuple[Image.Image, int, int, str | None]:
+    """The photo decoded (at a reduced scale where the format allows it), EXIF-upright, RGB."""
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(data))
@@ -338,12 +361,56 @@ def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str 
         raise ValueError(
             f"damaged {kind}: its picture data cannot be decoded (the file is corrupt)"
         ) from error
-    side = min(image.size)
-    left, top = (image.width - side) / 2, (image.height - side) / 2
-    square = image.resize(
-        (size, size), Image.Resampling.BILINEAR, box=(left, top, left + side, top + side)
-    )
-    return np.asarray(square, dtype=np.uint8), width, height, taken_at
+    return image, width, height, taken_at
+
+
+_BIG_ENDIAN_BIGTIFF = b"MM\x00\x2b"
+# Pillow (13.0) tells BigTIFF from TIFF by the third byte, which is right for little-endian
+# files only ("II+\0"): a big-endian one ("MM\0+") is read as a classic TIFF and fails. With
+# the two version bytes the other way round, it is read as the BigTIFF it is.
+_PILLOW_BIGTIFF_HEADER = b"MM\x2b\x00"
+
+
+def _as_pillow_reads_it(data: bytes) -> bytes:
+    from PIL import TiffImagePlugin
+
+    if _PILLOW_BIGTIFF_HEADER not in TiffImagePlugin.PREFIXES:
+        TiffImagePlugin.PREFIXES.append(_PILLOW_BIGTIFF_HEADER)
+    return _PILLOW_BIGTIFF_HEADER + data[4:]
+
+
+def _bit_field_bmp(data: bytes) -> Image.Image | None:
+    """An uncompressed 16- or 32-bit BMP whose channels are given by bit masks
+    (BI_BITFIELDS, BI_ALPHABITFIELDS), as RGB; None for anything else."""
+    try:
+        header = int.from_bytes(data[14:18], "little")
+        width, height = struct.unpack_from("<ii", data, 18)
+        bits, compression = struct.unpack_from("<HI", data, 28)
+        if header < 40 or compression not in (3, 6) or bits not in (16, 32) or width <= 0:
+            return None
+        if width * abs(height) > MAX_PIXELS:
+            return None
+        masks_at = 54 if header >= 52 else 14 + header
+        red, green, blue = struct.unpack_from("<III", data, masks_at)
+        pixels_at = int.from_bytes(data[10:14], "little")
+        row = ((width * bits + 31) // 32) * 4
+        rows = np.frombuffer(data, np.uint8, row * abs(height), pixels_at).reshape(-1, row)
+        kind = "<u2" if bits == 16 else "<u4"
+        values = rows[:, : width * bits // 8].copy().view(kind).astype(np.uint32)
+    except (struct.error, ValueError):
+        return None
+    channels = []
+    for mask in (red, green, blue):
+        if mask == 0:
+            channels.append(np.zeros(values.shape, np.uint8))
+            continue
+        shift = (mask & -mask).bit_length() - 1
+        top = mask >> shift
+        channels.append(((((values & mask) >> shift) * 255 + top // 2) // top).astype(np.uint8))
+    pixels = np.stack(channels, axis=-1)
+    if height > 0:  # rows are stored bottom-up
+        pixels = pixels[::-1]
+    return Image.fromarray(np.ascontiguousarray(pixels), "RGB")
 
 
 def prepare_photo(candidate: Candidate, size: int) -> PreparedPhoto | Skipped:

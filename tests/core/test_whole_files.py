@@ -465,3 +465,80 @@ def test_decoder_warnings_go_to_the_log_and_json_is_all_that_is_printed(tmp_path
     assert summary["placed"] == 1 and summary["skipped"] == 2
     assert result.stderr.strip() == "", result.stderr
     assert "More samples per pixel" in (logs / "cene.log").read_text()  # kept, in the log
+
+
+# -- Valid files Pillow alone refuses ------------------------------------------------------------
+
+
+def bit_field_bmp(image: Image.Image, bits: int, masks: tuple[int, int, int]) -> bytes:
+    """An uncompressed BMP with BI_BITFIELDS channels (BITMAPV4 header), bottom-up."""
+    import numpy as np
+
+    pixels = np.asarray(image.convert("RGB")).astype(np.uint32)
+    values = np.zeros(pixels.shape[:2], np.uint32)
+    for channel, mask in enumerate(masks):
+        shift = (mask & -mask).bit_length() - 1
+        values |= ((pixels[..., channel] * (mask >> shift) + 127) // 255) << shift
+    height, width = values.shape
+    body = values[::-1].astype("<u2" if bits == 16 else "<u4").tobytes()
+    row = ((width * bits + 31) // 32) * 4
+    assert row == width * bits // 8  # widths used here need no padding
+    header = (108).to_bytes(4, "little") + width.to_bytes(4, "little", signed=True)
+    header += height.to_bytes(4, "little", signed=True) + (1).to_bytes(2, "little")
+    header += bits.to_bytes(2, "little") + (3).to_bytes(4, "little")  # BI_BITFIELDS
+    header += len(body).to_bytes(4, "little") + bytes(16)
+    header += b"".join(m.to_bytes(4, "little") for m in (*masks, 0)) + bytes(108 - 56)
+    start = 14 + len(header)
+    return (
+        b"BM"
+        + (start + len(body)).to_bytes(4, "little")
+        + bytes(4)
+        + start.to_bytes(4, "little")
+        + header
+        + body
+    )
+
+
+def big_endian_bigtiff(image: Image.Image) -> bytes:
+    """A big-endian BigTIFF ("MM\\0+"), one uncompressed RGB strip."""
+    import struct
+
+    import numpy as np
+
+    pixels = np.asarray(image.convert("RGB"))
+    height, width = pixels.shape[:2]
+    data = pixels.tobytes()
+    short = [(259, 1), (262, 2), (277, 3)]  # compression, RGB, samples per pixel
+    long8 = [(256, width), (257, height), (278, height), (279, len(data))]
+    count = len(short) + len(long8) + 2
+    strip_at = 16 + 8 + 20 * count + 8
+    entries = [(tag, struct.pack(">HHQ", tag, 3, 1) + struct.pack(">H6x", v)) for tag, v in short]
+    entries += [(tag, struct.pack(">HHQQ", tag, 16, 1, v)) for tag, v in long8]
+    entries += [(258, struct.pack(">HHQ", 258, 3, 3) + struct.pack(">HHHH", 8, 8, 8, 0))]
+    entries += [(273, struct.pack(">HHQQ", 273, 16, 1, strip_at))]
+    ifd = struct.pack(">Q", count) + b"".join(e for _, e in sorted(entries)) + bytes(8)
+    return b"MM\x00\x2b" + struct.pack(">HHQ", 8, 0, 16) + ifd + data
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["BMP 16-bit 4444", "BMP 32-bit 11-11-10", "BMP 32-bit 8-8-8", "TIFF big-endian BigTIFF"],
+)
+def test_valid_files_pillow_refuses_are_sorted(tmp_path: Path, kind: str) -> None:
+    image = photo(320)
+    if kind.startswith("BMP"):
+        bits, masks = {
+            "BMP 16-bit 4444": (16, (0x0F00, 0x00F0, 0x000F)),
+            "BMP 32-bit 11-11-10": (32, (0xFFE00000, 0x001FFC00, 0x000003FF)),
+            "BMP 32-bit 8-8-8": (32, (0x00FF0000, 0x0000FF00, 0x000000FF)),
+        }[kind]
+        data = bit_field_bmp(image, bits, masks)
+    else:
+        data = big_endian_bigtiff(image)
+    path = tmp_path / ("photo.bmp" if kind.startswith("BMP") else "photo.tif")
+    path.write_bytes(data)
+    result = prepare(path)
+    assert isinstance(result, PreparedPhoto), getattr(result, "reason", "")
+    assert (result.width, result.height) == image.size
+    expected = scanner.decode_for_model(encoded("PNG", image), 224)[0]
+    assert abs(result.pixels.astype(int) - expected.astype(int)).mean() < 10  # the same picture
