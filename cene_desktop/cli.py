@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cene_desktop import __version__
+from cene_desktop.core import catalog as catalog_module
 from cene_desktop.core.albums import MODES
 from cene_desktop.core.catalog import Catalog, CatalogError, local_time
 from cene_desktop.core.classifier import ModelError, SceneClassifier
@@ -213,6 +215,9 @@ def _sorter(args: argparse.Namespace, dry_run: bool) -> Sorter:
     return Sorter(args.library, args.photos, classifier, options)
 
 
+_signalled = [0]  # the last SIGINT/SIGTERM received, for the exit status
+
+
 class _Cancel(threading.Event):
     """Set by SIGINT or SIGTERM; remembers which, for the exit code (128 + its number)."""
 
@@ -225,6 +230,8 @@ def _cancel_on_signals() -> _Cancel:
     def stop(signum: int, _frame: object) -> None:
         cancel.signal_number = signum
         cancel.set()
+        catalog_module.stop_requested.set()  # and a runaway catalog query is cut short
+        _signalled[0] = signum
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -323,6 +330,11 @@ def run_check(args: argparse.Namespace) -> int:
             (
                 "links whose photo is gone (moved or deleted outside Cene)",
                 report.broken_links,
+            ),
+            (
+                "entries naming files outside the library (a damaged or tampered catalog; "
+                "never acted on)",
+                report.untrusted,
             ),
             ("half-written copies left by an interruption", report.partial_files),
         )
@@ -525,3 +537,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelError, CatalogError) as error:
         print(f"cene: {error}", file=sys.stderr)
         return 1
+    except sqlite3.OperationalError as error:
+        if not catalog_module.stop_requested.is_set():
+            raise
+        print(f"cene: stopped in the middle of a catalog query ({error})", file=sys.stderr)
+        return 128 + (_signalled[0] or signal.SIGINT)

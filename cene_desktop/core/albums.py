@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 SCENE_CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
@@ -33,3 +34,44 @@ def album_dirs(library: Path) -> list[Path]:
 
 def state_dir(library: Path) -> Path:
     return library / STATE_DIR_NAME
+
+
+class UntrustedPath(ValueError):
+    """A path from the catalog that does not name a file in one of the library's albums."""
+
+
+def library_file(library: Path, relative: str) -> Path:
+    """``LIB/Album/name`` for a path the catalog stores ("Sea/IMG_1.jpg"). Anything else (an
+    absolute path, "..", a folder that is not an album, an album that is a symbolic link) is
+    refused: whoever can write the catalog must not make Cene touch files elsewhere."""
+    parts = Path(relative).parts
+    if (
+        len(parts) != 2
+        or Path(relative).is_absolute()
+        or parts[0] not in ALBUMS
+        or parts[1] in (".", "..")
+        or os.sep in parts[1]
+        or (os.altsep is not None and os.altsep in parts[1])
+    ):
+        raise UntrustedPath(f"{relative!r} is not a photo in one of the library's albums")
+    album = library / parts[0]
+    if album.is_symlink():
+        raise UntrustedPath(f"the album folder {album} is a link to somewhere else")
+    return album / parts[1]
+
+
+def in_library(library: Path, path: Path) -> bool:
+    """Whether an absolute ``path`` (from the journal) names a file directly in an album."""
+    if not path.is_absolute() or os.path.normpath(path) != str(path):
+        return False
+    try:
+        return library_file(library, str(path.relative_to(library))) == path
+    except (ValueError, UntrustedPath):
+        return False
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """Whether ``path`` lies under ``folder`` (lexically, no ".." allowed), or is it."""
+    if not path.is_absolute() or os.path.normpath(path) != str(path):
+        return False
+    return path == folder or folder in path.parents

@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -334,6 +335,37 @@ def _delete_photo(db: sqlite3.Connection, photo_id: int) -> None:
     db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
 
 
+#: Set when the process is asked to stop (SIGINT, SIGTERM). A statement still running a moment
+#: later is a runaway (a crafted query or trigger) and is interrupted, so stopping always works.
+stop_requested = threading.Event()
+_STOP_GRACE_SECONDS = 2.0
+_stop_seen_at: list[float] = []
+
+
+def _stop_runaway_statements(connection: sqlite3.Connection) -> None:
+    def check() -> int:
+        if not stop_requested.is_set():
+            return 0
+        if not _stop_seen_at:
+            _stop_seen_at.append(time.monotonic())
+        return int(time.monotonic() - _stop_seen_at[0] > _STOP_GRACE_SECONDS)
+
+    connection.set_progress_handler(check, 100_000)
+
+
+_EXPECTED: set[tuple[str, str, str]] = set()
+
+
+def _expected_schema() -> set[tuple[str, str, str]]:
+    if not _EXPECTED:
+        connection = sqlite3.connect(":memory:", isolation_level=None)
+        catalog = Catalog(connection, None)
+        catalog._migrate()
+        _EXPECTED.update(catalog._objects())
+        connection.close()
+    return _EXPECTED
+
+
 class Catalog:
     """One library's catalog. Thread-safe: every call holds the catalog's lock."""
 
@@ -351,11 +383,20 @@ class Catalog:
     def open(cls, library: Path) -> Catalog:
         """Open (creating and migrating if needed) the catalog of ``library``."""
         folder = state_dir(library)
+        if folder.is_symlink():
+            raise CatalogError(
+                f"{folder} is a symbolic link (to {os.readlink(folder)}). Cene keeps its catalog "
+                "only in a real folder inside the library: replace the link with the folder."
+            )
         try:
             folder.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(
                 folder / CATALOG_FILE_NAME, check_same_thread=False, isolation_level=None
             )
+            # The catalog is data, not code: whoever can write the library folder must not be
+            # able to run functions with side effects through a view or trigger.
+            connection.execute("PRAGMA trusted_schema=OFF")
+            _stop_runaway_statements(connection)
             connection.execute("PRAGMA journal_mode=WAL")
             # FULL: a journal entry must be on disk before the file operation it announces.
             connection.execute("PRAGMA synchronous=FULL")
@@ -374,11 +415,45 @@ class Catalog:
         catalog = cls(connection, library)
         catalog.library_lock = lock
         try:
+            catalog._refuse_foreign_objects(folder / CATALOG_FILE_NAME)
             catalog._migrate()
+            catalog._check_schema(folder / CATALOG_FILE_NAME)
         except BaseException:
             catalog.close()
             raise
         return catalog
+
+    def _objects(self) -> set[tuple[str, str, str]]:
+        rows = self._db.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        return {(str(row[0]), str(row[1]), str(row[2] or "")) for row in rows}
+
+    def _refuse_foreign_objects(self, path: Path) -> None:
+        """Cene makes no triggers and no views: one found was put there by someone else (an
+        endless trigger made ``cene sort`` spin, deaf to Ctrl+C). Checked before any write."""
+        with self._lock:
+            foreign = [
+                f"{kind} {name}" for kind, name, _ in self._objects() if kind in ("trigger", "view")
+            ]
+        if foreign:
+            raise CatalogError(
+                f"The catalog {path} holds {', '.join(sorted(foreign))}, which Cene never makes: "
+                "someone or something has changed it. Cene will not use it; restore it from a "
+                "backup, or move it aside and run `cene check --repair` to rebuild it."
+            )
+
+    def _check_schema(self, path: Path) -> None:
+        """After migrating, the schema is exactly the one Cene makes (tables, indexes)."""
+        expected = _expected_schema()
+        with self._lock:
+            found = self._objects()
+        unknown = sorted(f"{kind} {name}" for kind, name, _ in found - expected)
+        if unknown:
+            raise CatalogError(
+                f"The catalog {path} has {', '.join(unknown)} that Cene did not make: someone "
+                "or something has changed it. Cene will not use it; restore it from a backup."
+            )
 
     @classmethod
     def in_memory(cls, library: Path | None = None) -> Catalog:
@@ -398,8 +473,11 @@ class Catalog:
         connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         source.backup(connection)
         source.close()
+        connection.execute("PRAGMA trusted_schema=OFF")
         catalog = cls(connection, library)
+        catalog._refuse_foreign_objects(path)
         catalog._migrate()
+        catalog._check_schema(path)
         return catalog
 
     def _migrate(self) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cene_desktop.core import fileops, scanner
-from cene_desktop.core.albums import ALBUMS
+from cene_desktop.core.albums import ALBUMS, UntrustedPath, library_file
 from cene_desktop.core.catalog import Catalog, JournalEntry
 from cene_desktop.core.placement import Placer
 
@@ -27,6 +27,8 @@ class CheckReport:
     misfiled: list[str] = field(default_factory=list)  # rows whose album is not their folder
     #: symlink-mode photos whose original is gone (moved or deleted outside Cene)
     broken_links: list[str] = field(default_factory=list)
+    #: catalog rows and journal entries naming files outside the library: never acted on
+    untrusted: list[str] = field(default_factory=list)
     open_operations: int = 0
     partial_files: list[str] = field(default_factory=list)
     repaired: bool = False
@@ -39,6 +41,7 @@ class CheckReport:
             or self.untracked
             or self.misfiled
             or self.broken_links
+            or self.untrusted
             or self.open_operations
             or self.partial_files
         )
@@ -56,12 +59,25 @@ def check_library(library: Path, repair: bool = False, verify_bytes: bool = Fals
 def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) -> CheckReport:
     report = CheckReport(repaired=repair)
     report.open_operations = len(catalog.open_journal())
+    placer = Placer(library, catalog)
+    for entry in catalog.open_journal():
+        why = placer.untrusted(entry)
+        if why is not None:
+            report.untrusted.append(f"journal entry {entry.id} ({entry.op}): {why}")
+            if repair:  # closed without touching any file
+                catalog.journal_close(entry.id, "rolled_back", f"refused: {why}")
     if repair:
-        Placer(library, catalog).recover()  # before anything else: it may complete moves
+        placer.recover()  # before anything else: it may complete moves
     known: set[str] = set()
     for photo in catalog.photos():
         report.photos += 1
-        path = library / photo.current_path
+        try:
+            path = library_file(library, photo.current_path)
+        except UntrustedPath as error:
+            report.untrusted.append(f"photo {photo.id}: {error}")
+            if repair:
+                catalog.forget_photo(photo.id)
+            continue
         known.add(photo.current_path)
         if not os.path.lexists(path):
             report.missing.append(photo.current_path)
@@ -87,13 +103,23 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
                 if repair:  # the person's edit is the photo now
                     catalog.set_content(photo.id, content_hash, path.stat().st_size)
     for companion in catalog.companions():  # files that go with a photo (Live Photo video, RAW)
+        try:
+            companion_path = library_file(library, companion.current_path)
+        except UntrustedPath as error:
+            report.untrusted.append(f"file {companion.id} going with a photo: {error}")
+            if repair:
+                catalog.forget_companion(companion.id)
+            continue
         known.add(companion.current_path)
-        if not os.path.lexists(library / companion.current_path):
+        if not os.path.lexists(companion_path):
             report.missing.append(companion.current_path)
             if repair:
                 catalog.forget_companion(companion.id)
     for album in ALBUMS:
         folder = library / album
+        if folder.is_symlink():
+            report.untrusted.append(f"album {album}: a link to {os.readlink(folder)}, not a folder")
+            continue
         if not folder.is_dir():
             continue
         for item in sorted(folder.iterdir()):

@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -101,13 +102,42 @@ class ModelInfo:
 SHIPPED = "shipped"
 
 
-def load_arrays(path: Path, keys: tuple[str, ...], what: str) -> list[np.ndarray]:
-    """float32 arrays from an .npz file, or a ModelError saying which file cannot be read."""
+def load_arrays(
+    path: Path,
+    keys: tuple[str, ...],
+    what: str,
+    shapes: dict[str, tuple[int | None, ...]] | None = None,
+) -> list[np.ndarray]:
+    """float32 arrays from an .npz file, or a ModelError saying which file cannot be read.
+
+    ``shapes`` (None: any length) is checked from each array's header before any value is read,
+    so a damaged or hostile file cannot make Cene allocate gigabytes."""
     try:
-        with np.load(path) as stored:
+        if shapes:
+            _check_shapes(path, shapes, what)
+        with np.load(path, allow_pickle=False) as stored:
             return [np.asarray(stored[key], dtype=np.float32) for key in keys]
-    except (OSError, KeyError, ValueError) as error:
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
         raise ModelError(f"{what} {path} cannot be read: {error}") from error
+
+
+def _check_shapes(path: Path, shapes: dict[str, tuple[int | None, ...]], what: str) -> None:
+    with zipfile.ZipFile(path) as archive:
+        for key, expected in shapes.items():
+            with archive.open(f"{key}.npy") as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            fits = len(shape) == len(expected) and all(
+                want is None or want == got for want, got in zip(expected, shape, strict=True)
+            )
+            if not fits or dtype.kind != "f" or dtype.itemsize > 8:
+                raise ModelError(
+                    f"{what} {path} holds {key} of shape {shape} ({dtype}), not the "
+                    f"{tuple('any' if n is None else n for n in expected)} Cene expects."
+                )
 
 
 @dataclass(frozen=True)
@@ -129,8 +159,18 @@ class Head:
     name: str = SHIPPED
 
     @classmethod
-    def load(cls, path: Path, name: str = SHIPPED) -> Head:
-        kernel, bias = load_arrays(path, ("kernel", "bias"), "The model head")
+    def load(
+        cls, path: Path, name: str = SHIPPED, like: Head | None = None, features: int = 0
+    ) -> Head:
+        """The head in ``path``; with ``like`` (the shipped head) it must have as many classes
+        and at most ``features`` rows (checked before its values are read)."""
+        shapes: dict[str, tuple[int | None, ...]] | None = None
+        if like is not None:
+            classes = int(like.kernel.shape[1])
+            shapes = {"kernel": (None, classes), "bias": (classes,)}
+        kernel, bias = load_arrays(path, ("kernel", "bias"), "The model head", shapes)
+        if features and kernel.shape[0] > features:
+            raise ModelError(f"The model head {path} expects {kernel.shape[0]} features.")
         if kernel.ndim != 2 or bias.shape != (kernel.shape[1],):
             raise ModelError(f"The model head {path} has the wrong shape {kernel.shape}.")
         return cls(kernel, bias, name)

@@ -13,6 +13,7 @@ import errno
 import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,16 @@ HASH_NAME = "sha256"
 PARTIAL_PREFIX = ".cene-partial-"
 MAX_NAME_BYTES = 255
 _COPY_CHUNK = 1 << 20
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Read once at start-up: os.umask can only be read by setting it, which is not thread-safe.
+_UMASK = _current_umask()
 
 
 class PlacementError(Exception):
@@ -147,6 +158,9 @@ def _copy_to_partial(src: Path, partial: Path) -> str:
     finally:
         os.close(descriptor)
     shutil.copystat(src, partial, follow_symlinks=True)
+    # The times and mode come along, but never wider than the person's umask allows (a 0666
+    # file on a camera card stays 0600 under umask 077).
+    os.chmod(partial, stat.S_IMODE(os.stat(partial).st_mode) & ~_UMASK & 0o777)
     return digest.hexdigest()
 
 

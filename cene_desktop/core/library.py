@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS
+from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS, UntrustedPath, library_file
 from cene_desktop.core.catalog import Catalog, PhotoRecord
 from cene_desktop.core.fileops import PlacementError
 from cene_desktop.core.placement import Placer
@@ -37,11 +37,17 @@ class ActionResult:
 class Library:
     """One library opened for a person's edits. Not for concurrent use from several threads."""
 
-    def __init__(self, root: Path, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self, root: Path, catalog: Catalog | None = None, photos_dir: Path | None = None
+    ) -> None:
+        """``photos_dir``: the photo folder this library sorts, where recovery may finish a
+        move cut short (removing the source whose copy is whole in an album)."""
         self.root = root.resolve()
         self.catalog = catalog or Catalog.open(self.root)
         self._owns_catalog = catalog is None
-        self.placer = Placer(self.root, self.catalog)
+        self.placer = Placer(
+            self.root, self.catalog, photos_dir=photos_dir.resolve() if photos_dir else None
+        )
         self.placer.recover()
         self.placer.ensure_albums()
 
@@ -50,7 +56,10 @@ class Library:
             self.catalog.close()
 
     def path_of(self, photo: PhotoRecord) -> Path:
-        return self.root / photo.current_path
+        try:
+            return library_file(self.root, photo.current_path)
+        except UntrustedPath:  # a tampered row: never a path outside the library
+            return self.root / photo.album / Path(photo.current_path).name
 
     def relabel(self, photo_ids: list[int], album: str) -> ActionResult:
         """Move photos into ``album`` and remember that a person said they belong there."""

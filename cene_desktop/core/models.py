@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,8 @@ MODELS_DIR_NAME = "models"
 ACTIVE_FILE = "active.json"
 VERSION_FILE = "version.json"
 HEAD_FILE = "head.npz"
+#: How Cene names versions (``next_name``): v1, v2, …
+VERSION_NAME = re.compile(r"v[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -109,14 +112,35 @@ class ModelStore:
     def head(self, name: str, shipped: Head) -> Head:
         if name == SHIPPED:
             return shipped
-        return Head.load(self.folder / name / HEAD_FILE, name).widened(shipped.kernel.shape[0])
+        features = int(shipped.kernel.shape[0])
+        path = self._version_folder(name) / HEAD_FILE
+        return Head.load(path, name, like=shipped, features=features).widened(features)
+
+    def _version_folder(self, name: str) -> Path:
+        """``LIB/.cene/models/NAME`` for a version name Cene makes (``v12``), nothing else: a
+        name in ``active.json`` is never a path (``/elsewhere``, ``../..``)."""
+        if not VERSION_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not the name of a model version")
+        folder = self.folder / name
+        if folder.is_symlink():
+            raise ValueError(f"the model version {name} is a link to somewhere else")
+        return folder
 
     # -- the active version --------------------------------------------------------------
 
     def _read_active(self) -> dict[str, Any]:
         try:
             data = json.loads((self.folder / ACTIVE_FILE).read_text(encoding="utf-8"))
-            return {"active": str(data["active"]), "history": list(data.get("history", []))}
+            active = str(data["active"])
+            history = [str(name) for name in data.get("history", [])]
+            if active != SHIPPED and not VERSION_NAME.fullmatch(active):
+                # Hand-edited or hostile (a path outside the library): never followed.
+                log.warning(
+                    "%s names %r, not a model version; using the shipped model", ACTIVE_FILE, active
+                )
+                active = SHIPPED
+            valid = [name for name in history if name == SHIPPED or VERSION_NAME.fullmatch(name)]
+            return {"active": active, "history": valid}
         except FileNotFoundError:
             return {"active": SHIPPED, "history": []}
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -133,7 +157,10 @@ class ModelStore:
 
     def activate(self, name: str) -> None:
         """Make ``name`` (a version or "shipped") the one predictions come from."""
-        if name != SHIPPED and not (self.folder / name / HEAD_FILE).is_file():
+        if name != SHIPPED and (
+            not VERSION_NAME.fullmatch(name)
+            or not (self._version_folder(name) / HEAD_FILE).is_file()
+        ):
             raise ValueError(f"there is no model version {name!r} in this library")
         with self._lock:
             state = self._read_active()

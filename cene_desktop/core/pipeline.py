@@ -217,7 +217,9 @@ class Sorter:
             self.catalog = Catalog.open(self.library)
         # Predictions use the model version this library has active (adapted or shipped).
         classifier.follow(ModelStore(self.library))
-        self.placer = Placer(self.library, self.catalog, dry_run=self.options.dry_run)
+        self.placer = Placer(
+            self.library, self.catalog, dry_run=self.options.dry_run, photos_dir=self.photos_dir
+        )
         self.recovered = RecoveryReport() if self.options.dry_run else self.placer.recover()
         self.placer.ensure_albums()
         if not self.options.dry_run:

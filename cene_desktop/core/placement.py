@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from cene_desktop.core import completeness, fileops, scanner
-from cene_desktop.core.albums import ALBUMS, MODES
+from cene_desktop.core.albums import ALBUMS, MODES, UntrustedPath, in_library, inside, library_file
 from cene_desktop.core.catalog import (
     Catalog,
+    CatalogError,
     CompanionRecord,
     JournalEntry,
     PhotoRecord,
@@ -68,6 +69,9 @@ class Placement:
 class RecoveryReport:
     finished: list[str] = field(default_factory=list)
     rolled_back: list[str] = field(default_factory=list)
+    #: Entries left alone: they name files outside the library (a tampered catalog), or a
+    #: source outside the photo folder being sorted now (finished when that folder is sorted).
+    refused: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.finished or self.rolled_back)
@@ -115,8 +119,18 @@ class Placer:
     person dragged) happen one after the other, never interleaved.
     """
 
-    def __init__(self, library: Path, catalog: Catalog, *, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        library: Path,
+        catalog: Catalog,
+        *,
+        dry_run: bool = False,
+        photos_dir: Path | None = None,
+    ) -> None:
         self.library = library
+        #: The photo folder being sorted: the only place outside the albums where recovery may
+        #: remove a file (the source of a move cut short).
+        self.photos_dir = photos_dir
         self.catalog = catalog
         self.dry_run = dry_run
         self._claimed: set[Path] = set()  # dry run: names a real run would have taken
@@ -131,10 +145,49 @@ class Placer:
     # -- set-up and recovery -------------------------------------------------------------
 
     def ensure_albums(self) -> None:
-        if self.dry_run:
-            return
         for album in ALBUMS:
-            (self.library / album).mkdir(parents=True, exist_ok=True)
+            folder = self.library / album
+            if folder.is_symlink():
+                raise CatalogError(
+                    f"The album folder {folder} is a symbolic link (to {os.readlink(folder)}). "
+                    "Cene keeps photos only in real folders inside the library, so that nothing "
+                    "outside it is ever moved or deleted: replace the link with a folder."
+                )
+            if not self.dry_run:
+                folder.mkdir(parents=True, exist_ok=True)
+
+    def _file(self, relative: str) -> Path:
+        """A library file the catalog names, or PlacementError if it names anything else."""
+        try:
+            return library_file(self.library, relative)
+        except UntrustedPath as error:
+            raise fileops.PlacementError(
+                f"The catalog names {relative!r}, which is not a photo in the library's albums "
+                "(a damaged or tampered catalog): Cene leaves it alone. `cene check` lists it."
+            ) from error
+
+    def untrusted(self, entry: JournalEntry) -> str | None:
+        """Why a journal entry must not be acted on, or None: every path it names lies where
+        an operation of that kind puts it (the albums, the photo folder, a photo's original
+        place)."""
+        src, dest = Path(entry.src), Path(entry.dest)
+        placing = ("move", "copy", "symlink", "relocate", "adopt")
+        if entry.op in placing and not in_library(self.library, dest):
+            return f"its destination {dest} is not in one of the library's albums"
+        leaving = ("relocate", "restore", "remove", "adopt")
+        if entry.op in leaving and not in_library(self.library, src):
+            return f"its source {src} is not in one of the library's albums"
+        if entry.op in ("move", "copy", "symlink") and not src.is_absolute():
+            return f"its source {src} is not a full path"
+        if src == dest and entry.op not in ("remove", "adopt"):
+            return "its source and destination are the same file"
+        return None
+
+    def _may_remove(self, path: Path) -> bool:
+        """Recovery removes a file only in the albums or in the photo folder being sorted."""
+        if in_library(self.library, path):
+            return True
+        return self.photos_dir is not None and inside(self.photos_dir, path)
 
     @_one_at_a_time
     def recover(self) -> RecoveryReport:
@@ -147,10 +200,21 @@ class Placer:
         if not self.catalog.claim_recovery():
             return report
         for entry in self.catalog.open_journal():
+            why = self.untrusted(entry)
+            if why is not None:
+                log.error("Journal entry %s left alone: %s", entry.id, why)
+                report.refused.append(f"{entry.op} {entry.src} -> {entry.dest}: {why}")
+                continue
             try:
                 finished = self._recover_entry(entry)
             except OSError as error:
                 log.error("Could not recover journal entry %s: %s", entry.id, error)
+                continue
+            except _NotHere as error:
+                log.info("Journal entry %s waits for %s to be sorted again", entry.id, error)
+                report.refused.append(
+                    f"{entry.op} {entry.src} -> {entry.dest}: finished when {error} is sorted"
+                )
                 continue
             (report.finished if finished else report.rolled_back).append(
                 f"{entry.op} {entry.src} -> {entry.dest}"
@@ -188,6 +252,8 @@ class Placer:
         if _lexists(src):
             if src == dest:
                 return False  # no operation of Cene's has one path for both ends
+            if not self._may_remove(src):
+                raise _NotHere(src)
             if os.path.samefile(src, dest) if not src.is_symlink() else _same_link(src, dest):
                 os.unlink(src)  # killed between link and unlink
                 fileops.fsync_dir(src.parent)
@@ -367,7 +433,10 @@ class Placer:
             since = now_iso(time.time() - LATE_COMPANION_SECONDS)
             placed = [p for p in placed if p.sorted_at >= since]
         for photo in placed:
-            current = self.library / photo.current_path
+            try:
+                current = self._file(photo.current_path)
+            except fileops.PlacementError:
+                continue
             if not _lexists(current):
                 continue
             placement = Placement(Path(photo.original_path), current, photo.album, False, photo.id)
@@ -378,9 +447,12 @@ class Placer:
     def duplicate_of(self, content_hash: str) -> PhotoRecord | None:
         """The library photo with these exact bytes, if it is still in the library."""
         existing = self.catalog.photo_by_hash(content_hash)
-        if existing is not None and _lexists(self.library / existing.current_path):
-            return existing
-        return None
+        if existing is None:
+            return None
+        try:
+            return existing if _lexists(self._file(existing.current_path)) else None
+        except fileops.PlacementError:
+            return None
 
     def record_duplicate(
         self, source: Path, size: int, mtime_ns: int, content_hash: str
@@ -393,7 +465,7 @@ class Placer:
             self.catalog.remember_source(source, size, mtime_ns, content_hash, existing.id)
         return Placement(
             source,
-            self.library / existing.current_path,
+            self._file(existing.current_path),
             existing.album,
             duplicate=True,
             photo_id=existing.id,
@@ -497,7 +569,7 @@ class Placer:
         """Move a library photo (or its link) into another album."""
         if album not in ALBUMS:
             raise ValueError(f"unknown album {album!r}")
-        current = self.library / photo.current_path
+        current = self._file(photo.current_path)
         if not _lexists(current):
             raise fileops.PlacementError(
                 f"{current} is no longer in the library (moved or deleted outside Cene)."
@@ -516,7 +588,11 @@ class Placer:
         )
         moved = []
         for companion in self.catalog.companions(photo.id):
-            where = self.library / companion.current_path
+            try:
+                where = self._file(companion.current_path)
+            except fileops.PlacementError as error:
+                log.warning("%s", error)
+                continue
             if not _lexists(where):
                 continue  # gone outside Cene: `cene check` reports it
             try:
@@ -579,7 +655,7 @@ class Placer:
     @_one_at_a_time
     def undo_photo(self, photo: PhotoRecord, entry: JournalEntry) -> Path | None:
         """Reverse one journal entry for ``photo``; returns where the photo is now."""
-        current = self.library / photo.current_path
+        current = self._file(photo.current_path)
         if entry.op == "relocate":
             back = str(entry.payload.get("from_album", photo.album))
             return self.relocate(photo, back).dest
@@ -603,7 +679,7 @@ class Placer:
         )
 
     def _put_back_companion(self, companion: CompanionRecord) -> None:
-        current = self.library / companion.current_path
+        current = self._file(companion.current_path)
         if not _lexists(current):
             self.catalog.forget_companion(companion.id)  # gone outside Cene: nothing to move
             return
@@ -681,6 +757,10 @@ def _cannot_move_out(source: Path, error: OSError) -> str:
         f"Cene cannot take {source.name} out of {source.parent} ({reason}: a write-protected "
         "card or folder?). Nothing was moved; sort in copy mode to copy such photos instead."
     )
+
+
+class _NotHere(Exception):
+    """Recovery would remove a file outside the photo folder being sorted now."""
 
 
 def _fitted(stem: str, tail: str) -> str:

@@ -457,7 +457,8 @@ class MainWindow(QMainWindow):
         self.sort_worker.watching.connect(self._watching_changed)
         self.sort_worker.paused.connect(self._sorting_paused)
 
-        self.library_worker = LibraryWorker(library)
+        photos = Path(self.settings.photos_dir) if self.settings.photos_dir else None
+        self.library_worker = LibraryWorker(library, photos)
         self._threads.append(start_in_thread(self.library_worker, "cene-library"))
         self.request_relabel.connect(self.library_worker.relabel)
         self.request_confirm.connect(self.library_worker.confirm)

@@ -149,14 +149,15 @@ class LibraryWorker(QObject):
     changed = Signal()
     progress = Signal(int, int, float)  # done, total, eta seconds (-1: unknown)
 
-    def __init__(self, library_dir: Path) -> None:
+    def __init__(self, library_dir: Path, photos_dir: Path | None = None) -> None:
         super().__init__()
         self.library_dir = library_dir
+        self.photos_dir = photos_dir
         self._library: Library | None = None
 
     def library(self) -> Library:
         if self._library is None:
-            self._library = Library(self.library_dir)
+            self._library = Library(self.library_dir, photos_dir=self.photos_dir)
         return self._library
 
     def _run(self, action, *args) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from cene_desktop.core.placement import Placer, SourceChanged
 def library(tmp_path: Path) -> Iterator[tuple[Path, Catalog, Placer]]:
     lib = tmp_path / "lib"
     catalog = Catalog.open(lib)
-    placer = Placer(lib, catalog)
+    placer = Placer(lib, catalog, photos_dir=tmp_path)  # the photos come from tmp_path/...
     placer.ensure_albums()
     yield lib, catalog, placer
     catalog.close()
@@ -267,7 +267,7 @@ def test_recovery_finishes_a_companion_s_moves_cut_short(tmp_path: Path, library
     catalog.journal_begin(None, "move", video, went, video_hash, 5, payload | {"mode": "move"})
     os.link(video, went)  # killed between link and unlink
     catalog.library_lock.recovered = False  # the next process recovers
-    assert Placer(lib, catalog).recover().finished
+    assert Placer(lib, catalog, photos_dir=tmp_path / "in").recover().finished
     assert not video.exists() and went.read_bytes() == b"video"
     (companion,) = catalog.companions()
     assert companion.current_path == "Sea/IMG_1.MOV" and catalog.open_journal() == []
