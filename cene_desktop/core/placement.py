@@ -735,8 +735,20 @@ class Placer:
                 )
             )
             return original
-        # The library holds the only copy: put it back where it came from.
-        original.parent.mkdir(parents=True, exist_ok=True)
+        # The library holds the only copy: put it back where it came from. The catalog says
+        # where that is, so it must at least be a plain full path; a folder that has gone is
+        # made again, one level only (a card's DCIM/100CANON), never a whole new tree.
+        if not original.is_absolute() or os.path.normpath(original) != str(original):
+            raise fileops.PlacementError(
+                f"The catalog says {current.name} came from {original!r}, which is not a full "
+                "path (a damaged or tampered catalog): it stays in the library."
+            )
+        if not original.parent.parent.is_dir():
+            raise fileops.PlacementError(
+                f"{current.name} stays in the library: {original.parent.parent} is gone, so "
+                "there is nowhere to put it back."
+            )
+        original.parent.mkdir(exist_ok=True)
         placed = self._journaled(
             "restore",
             current,
