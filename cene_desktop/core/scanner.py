@@ -4,6 +4,11 @@ A photo is read from disk once: the same bytes are hashed and decoded. JPEGs are
 reduced scale (``Image.draft``), which is most of what makes sorting a 12 MP camera dump fast.
 HEIC/HEIF (phones) are read through pillow-heif, from the small picture phones embed in them
 when it is big enough (else whole); AVIF by Pillow itself, whole.
+
+Memory is bounded by what a file needs, not by what it claims: a file without an image's
+signature is refused from its first 64 KB, one larger than any photo by its size, and every
+read thread reserves the bytes it will hold (file and decoded pixels) from one shared budget
+first, so a large picture waits its turn and one too large for the budget is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import stat
 import struct
 import threading
 import warnings
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +65,17 @@ _heif_lock = threading.Lock()
 _heif_enabled = False
 _EXIF_DATE_TAGS = (36867, 36868, 306)  # DateTimeOriginal, DateTimeDigitized, DateTime
 STILL_BEING_WRITTEN = "still being copied: another program has it open for writing"
+#: Larger than any photo Cene sorts (a 100 MP camera JPEG is 30-60 MB, a 48 MP 16-bit PNG about
+#: 150 MB): such a file is refused by its size, unread.
+MAX_FILE_BYTES = 200_000_000
+#: What all read threads together may hold at once: file bytes plus decoded pixels. With the
+#: ~90 MB Cene itself needs this keeps a run under 500 MB, however many large images it meets.
+MEMORY_BUDGET = 320 * 2**20
+_HEAD_BYTES = 64 * 1024
+#: Reserved for decoding before the whole file has been read and its picture measured.
+_FIRST_GUESS_BYTES = 48 * 2**20
+#: Bytes Pillow keeps per pixel for its modes; 4 for all the others (RGB is stored as RGBX).
+_PILLOW_PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 
 
 @dataclass(frozen=True)
@@ -295,11 +312,192 @@ class _Refused(ValueError):
     """A readable file Cene will not decode (too large, a format it does not sort)."""
 
 
+class _NeedsMore(Exception):
+    """Decoding needs more of the memory budget than was reserved and it is not free now:
+    give back what is held and start again with ``amount`` reserved (not a ValueError: it is
+    no verdict on the file)."""
+
+    def __init__(self, amount: int) -> None:
+        super().__init__(amount)
+        self.amount = amount
+
+
+class _MemoryBudget:
+    """Bytes the read threads may hold together. Each file reserves what it will need before it
+    is read; reservations are served first come, first served, so a large picture waits until
+    enough is free (and holds back those behind it) while small ones go on side by side. A
+    thread blocks only while it holds nothing, so two threads can never wait for each other."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self._used = 0
+        self._queue: deque[object] = deque()
+        self._changed = threading.Condition()
+        self._held = threading.local()
+
+    def held(self) -> int | None:
+        """What this thread has reserved, or None if it holds no reservation."""
+        amount: int | None = getattr(self._held, "amount", None)
+        return amount
+
+    def reserve(self, amount: int) -> None:
+        amount = min(amount, self.total)
+        ticket = object()
+        with self._changed:
+            self._queue.append(ticket)
+            while self._queue[0] is not ticket or self._used + amount > self.total:
+                self._changed.wait()
+            self._queue.popleft()
+            self._used += amount
+            self._changed.notify_all()
+        self._held.amount = amount
+
+    def grow_to(self, amount: int) -> bool:
+        """Raise this thread's reservation to ``amount`` if that much is free now."""
+        held = self.held() or 0
+        with self._changed:
+            if self._queue or self._used - held + amount > self.total:
+                return False
+            self._used += amount - held
+        self._held.amount = amount
+        return True
+
+    def release(self) -> None:
+        held = self.held()
+        if held is None:
+            return
+        del self._held.amount
+        with self._changed:
+            self._used -= held
+            self._changed.notify_all()
+
+
+_budget = _MemoryBudget(MEMORY_BUDGET)
+
+
+def _afford(amount: int, width: int, height: int) -> None:
+    """Make sure this thread holds ``amount`` bytes of the budget before it decodes; a picture
+    that needs more than the whole budget is refused with a sentence."""
+    if amount > _budget.total:
+        raise _Refused(
+            f"image too large to sort within Cene's memory budget ({width} x {height} pixels "
+            f"would need {_megabytes(amount)} to decode; Cene keeps to "
+            f"{_megabytes(_budget.total)}); left in place"
+        )
+    held = _budget.held()
+    if held is None:
+        _budget.reserve(amount)  # a caller of decode_for_model without prepare_photo
+    elif amount > held and not _budget.grow_to(amount):
+        raise _NeedsMore(amount)
+
+
+def _megabytes(amount: int) -> str:
+    if amount >= 10**9:
+        return f"{amount / 10**9:.1f} GB"
+    return f"{max(1, round(amount / 10**6))} MB"
+
+
+def _pixel_bytes(mode: str) -> int:
+    return _PILLOW_PIXEL_BYTES.get(mode, 4)
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a WebP's first chunk (VP8X canvas, VP8L or VP8 frame header),
+    read here because Pillow allocates the whole canvas as soon as it opens one."""
+    kind = data[12:16]
+    try:
+        if kind == b"VP8X":
+            return (
+                int.from_bytes(data[24:27], "little") + 1,
+                int.from_bytes(data[27:30], "little") + 1,
+            )
+        if kind == b"VP8L" and data[20] == 0x2F:
+            bits = int.from_bytes(data[21:25], "little")
+            return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        if kind == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
+            width, height = struct.unpack_from("<HH", data, 26)
+            return width & 0x3FFF, height & 0x3FFF
+    except (IndexError, struct.error):
+        return None
+    return None
+
+
+def _jpeg_buffers_whole_image(data: bytes, progressive: bool) -> bool:
+    """Whether libjpeg keeps every DCT coefficient of the picture in memory while decoding,
+    whatever the scale: for a progressive JPEG, or one whose first scan lacks some components."""
+    if progressive:
+        return True
+    pos, components = 2, 0
+    while pos + 4 < len(data):
+        if data[pos] != 0xFF:
+            return False
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and pos + 9 < len(data):
+            components = data[pos + 9]
+        elif marker == 0xDA:
+            return data[pos + 4] < components
+        pos += 2 + length
+    return False
+
+
+def _decode_bytes(opened: Image.Image, data: bytes, width: int, height: int) -> int:
+    """What decoding ``opened`` (after draft) holds at its peak, file bytes included."""
+    pixels = opened.width * opened.height
+    decoded = pixels * _pixel_bytes(opened.mode)
+    # A PNG's EXIF may lie after its picture: until it is decoded it counts as upright, and
+    # is measured again once its EXIF is known.
+    exif_unread = (
+        opened.format == "PNG" and "exif" not in opened.info and getattr(opened, "tile", None)
+    )
+    try:
+        orientation = 1 if exif_unread else opened.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - broken EXIF: exif_transpose says what it makes of it
+        orientation = 1
+    # Turning it upright or making it RGB needs a second picture beside the first.
+    second = 0
+    if opened.mode != "RGB":
+        second = pixels * 4
+    elif orientation in range(2, 9):
+        second = decoded
+    extra = 0
+    if opened.format in ("WEBP", "AVIF", "HEIF"):
+        extra = 2 * 4 * pixels  # the library's own picture and the bytes handed to Pillow
+    elif opened.format == "TIFF":
+        extra = len(data)  # libtiff is handed a copy of the file
+    elif opened.format in ("JPEG", "MPO") and _jpeg_buffers_whole_image(
+        data, bool(opened.info.get("progressive") or opened.info.get("progression"))
+    ):
+        layers = getattr(opened, "layer", None) or [("", 1, 1, 0)]
+        h_max = max(layer[1] for layer in layers)
+        v_max = max(layer[2] for layer in layers)
+        extra = sum(
+            -(-width * layer[1] // (8 * h_max)) * -(-height * layer[2] // (8 * v_max)) * 128
+            for layer in layers
+        )
+    return len(data) + decoded + second + extra
+
+
 def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str | None]:
     """Pixels for the scene model: EXIF-upright, RGB, centre square, ``size`` x ``size``.
 
-    Raises ValueError with a user-facing reason when the bytes are not a usable photo.
+    Raises ValueError with a user-facing reason when the bytes are not a usable photo. Waits
+    for its share of the memory budget when other threads hold much of it.
     """
+    if _budget.held() is not None:
+        return _decode_for_model(data, size)
+    try:
+        return _decode_for_model(data, size)
+    except _NeedsMore as more:  # cannot happen without a reservation: kept for safety
+        raise ValueError("image too large to decode in the memory available") from more
+    finally:
+        _budget.release()
+
+
+def _decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str | None]:
     if _looks_like_heif(data) and not enable_heif():
         raise ValueError(
             "HEIC photo, but this installation of Cene cannot read HEIC; left in place"
@@ -329,16 +527,24 @@ def _open_upright(data: bytes, size: int) -> tuple[Image.Image, int, int, str | 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            if data[:4] == b"RIFF" and (declared := _webp_size(data)) is not None:
+                # Pillow allocates a WebP's whole canvas when it opens it: measure it first.
+                _afford(len(data) + 12 * declared[0] * declared[1], *declared)
             opened = Image.open(io.BytesIO(data))
             if opened.format not in _DECODABLE_FORMATS:
                 raise _Refused(f"unsupported image format ({opened.format})")
             width, height = opened.size
             if width * height > MAX_PIXELS:
                 raise _Refused(f"image too large ({width} x {height} pixels)")
+            if opened.format == "PNG":  # its EXIF may follow the picture: reading it decodes
+                _afford(_decode_bytes(opened, data, width, height), width, height)
             taken_at = _taken_at(opened)
             opened.draft("RGB", (size, size))
-            image = ImageOps.exif_transpose(opened).convert("RGB")
-    except _Refused:
+            _afford(_decode_bytes(opened, data, width, height), width, height)
+            # In place and only when needed: a copy of a large picture is what does not fit.
+            ImageOps.exif_transpose(opened, in_place=True)
+            image = opened if opened.mode == "RGB" else opened.convert("RGB")
+    except (_Refused, _NeedsMore):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ValueError("image too large (decompression bomb protection)") from error
@@ -390,6 +596,8 @@ def _bit_field_bmp(data: bytes) -> Image.Image | None:
             return None
         if width * abs(height) > MAX_PIXELS:
             return None
+        # The unpacking below holds about 32 bytes a pixel at its peak.
+        _afford(len(data) + 32 * width * abs(height), width, abs(height))
         masks_at = 54 if header >= 52 else 14 + header
         red, green, blue = struct.unpack_from("<III", data, masks_at)
         pixels_at = int.from_bytes(data[10:14], "little")
@@ -430,16 +638,43 @@ def _prepare(candidate: Candidate, size: int) -> PreparedPhoto | Skipped:
     path = candidate.path
     if completeness.being_written(path):
         return Skipped(path, STILL_BEING_WRITTEN, retry=True, busy=True)
+    reserve: int | None = None
+    while True:
+        try:
+            return _read_and_decode(candidate, size, reserve)
+        except _NeedsMore as more:
+            # Its picture needs more than was free: everything is given back, then it waits
+            # for what it needs and is read again (holding nothing while it waits).
+            if reserve is not None:
+                raise  # the file changed between two readings
+            reserve = more.amount
+        finally:
+            _budget.release()
+
+
+def _read_and_decode(
+    candidate: Candidate, size: int, reserve: int | None
+) -> PreparedPhoto | Skipped:
+    path = candidate.path
     try:
         with open(path, "rb") as stream:
-            data = stream.read()
+            before = os.fstat(stream.fileno())
+            head = stream.read(_HEAD_BYTES)
+            refused = _refused_unread(candidate, before, head)
+            if refused is not None:
+                return refused
+            _budget.reserve(reserve or before.st_size + _FIRST_GUESS_BYTES)
+            stream.seek(0)
+            data = stream.read(before.st_size + 1)
             after = os.fstat(stream.fileno())
     except OSError as error:
         return Skipped(path, f"cannot be read: {fileops.describe_os_error(error, path)}")
-    if after.st_size != candidate.size or after.st_mtime_ns != candidate.mtime_ns:
+    if (
+        after.st_size != candidate.size
+        or after.st_mtime_ns != candidate.mtime_ns
+        or len(data) != after.st_size
+    ):
         return Skipped(path, "still being written", retry=True, busy=True)
-    if not data:
-        return Skipped(path, "empty file (0 bytes)", retry=True)
     # Whole by its own account before anything else: a decoder accepts many cut-off files.
     damaged = completeness.damaged_reason(data)
     if damaged is not None:
@@ -453,6 +688,24 @@ def _prepare(candidate: Candidate, size: int) -> PreparedPhoto | Skipped:
         # once nothing has changed it for a while, and only then reported.
         return Skipped(path, reason, retry=not reason.startswith(("image too large", "not an")))
     return PreparedPhoto(candidate, content_hash, pixels, width, height, taken_at)
+
+
+def _refused_unread(candidate: Candidate, info: os.stat_result, head: bytes) -> Skipped | None:
+    """Why the file is left without reading more than its first 64 KB, if it is."""
+    path = candidate.path
+    if info.st_size != candidate.size or info.st_mtime_ns != candidate.mtime_ns:
+        return Skipped(path, "still being written", retry=True, busy=True)
+    if not head:
+        return Skipped(path, "empty file (0 bytes)", retry=True)
+    if not completeness.format_name(head):
+        return Skipped(path, "not an image: the content is not a photo format Cene can read")
+    if info.st_size > MAX_FILE_BYTES:
+        return Skipped(
+            path,
+            f"image too large: the file is {_megabytes(info.st_size)}, more than any photo Cene "
+            f"sorts (up to {_megabytes(MAX_FILE_BYTES)}); left in place",
+        )
+    return None
 
 
 def candidates_from_paths(paths: Iterable[Path]) -> Iterator[Candidate | Skipped]:
