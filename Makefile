@@ -22,13 +22,13 @@ $(APP_STAMP): pyproject.toml | $(BIN)/python
 ifneq ($(GPU),)
 	@echo "==> GPU found ($(GPU)): installing Cene with TensorFlow for CUDA (about 4 GB, several minutes)"
 else
-	@echo "==> Installing Cene and what it runs on: Qt, LiteRT, Pillow (about 400 MB, under a minute on a fast connection)"
+	@echo "==> Installing Cene and what it runs on: Qt, LiteRT, Pillow (about 450 MB, under a minute on a fast connection)"
 endif
 	$(PIP) -e '$(APP_REQUIREMENT)'
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	@echo "==> Installing Cene with the test, training and packaging tools: pytest, TensorFlow, PyTorch (CPU), PyInstaller (about 2.5 GB, a few minutes)"
+	@echo "==> Installing Cene with the test, training and packaging tools: pytest, TensorFlow, PyTorch (CPU), PyInstaller (about 3.6 GB, a few minutes)"
 	$(PIP) -e '.[dev,training,package$(if $(GPU),$(comma)gpu,)]'
 	@touch $@
 
