@@ -248,6 +248,9 @@ def decide(
 
 def _pixels(path: Path, size: int) -> np.ndarray | None:
     try:
+        # A library file may have been replaced by anything: never read more than a photo.
+        if os.stat(path).st_size > scanner.MAX_FILE_BYTES:
+            raise ValueError("larger than any photo Cene sorts")
         return scanner.decode_for_model(path.read_bytes(), size)[0]
     except (OSError, ValueError) as error:
         log.info("Cannot read %s for learning: %s", path, error)

@@ -221,11 +221,15 @@ def pausing_copy(data: bytes, target: Path, pause: float = 1.5, first: float = 0
 
 
 @contextlib.contextmanager
-def watched(photos: Path, library: Path, classifier, mode: str) -> Iterator[Watching]:  # type: ignore[no-untyped-def]
+def watched(  # type: ignore[no-untyped-def]
+    photos: Path, library: Path, classifier, mode: str, polling: bool = False
+) -> Iterator[Watching]:
     state = Watching(photos, library)
     cancel = threading.Event()
     sorter = Sorter(library, photos, classifier, SortOptions(mode=mode, threshold=0.0))
-    folder_watcher = FolderWatcher(photos, library, settle_seconds=0.5, notice=state.notice)
+    folder_watcher = FolderWatcher(
+        photos, library, settle_seconds=0.5, polling=polling, poll_interval=0.2, notice=state.notice
+    )
     thread = threading.Thread(
         target=watch_folder,
         args=(sorter, folder_watcher, cancel, state.on_outcome, state.notice),
@@ -278,6 +282,33 @@ def test_a_copy_that_pauses_while_watching_is_placed_once_whole(  # type: ignore
     finally:
         if across:
             shutil.rmtree(photos.parent, ignore_errors=True)
+
+
+def writer_elsewhere(data: bytes, target: Path, pause: float = 1.5) -> None:
+    """A copy from another machine onto a network drive: nothing here sees it open, and its
+    pause is longer than the settle time (written, closed, reopened to append the rest). Cut
+    at 95%, where a HEIC's picture decodes already: only its own structure tells."""
+    cut = int(len(data) * 0.95)
+    target.write_bytes(data[:cut])
+    time.sleep(pause)
+    with target.open("ab") as stream:
+        stream.write(data[cut:])
+
+
+@pytest.mark.parametrize("kind", ["HEIC", "JPEG"])
+def test_polling_a_network_drive_keeps_the_completeness_checks(  # type: ignore[no-untyped-def]
+    tmp_path: Path, classifier, kind: str
+) -> None:
+    photos, library = tmp_path / "share", tmp_path / "lib"
+    photos.mkdir()
+    data = encoded(kind, photo(1600))
+    with watched(photos, library, classifier, "move", polling=True) as state:
+        writer_elsewhere(data, photos / f"IMG_0003.{kind}")
+        state.wait_for(lambda: len(state.placed()) == 1)
+        time.sleep(1.0)
+    (placed,) = album_files(library)
+    assert placed.read_bytes() == data
+    assert [o.status for o in state.outcomes] == ["placed"]
 
 
 @pytest.mark.parametrize("kind", ["HEIC", "JPEG"])
