@@ -101,8 +101,23 @@ def strict_decode_problem(path: Path) -> str | None:
                 with Image.open(path) as image:
                     image.verify()
     except Exception as error:  # noqa: BLE001 - any failure to decode is the answer
+        pillow_refuses = "bitfields layout" in str(error) or "compression (6)" in str(error)
+        if fmt == "bmp" and pillow_refuses and bit_field_rows_present(data):
+            return None  # valid, only not to Pillow: every bit pattern of such rows is a pixel
         return f"{type(error).__name__}: {error}"[:200]
     return None
+
+
+def bit_field_rows_present(data: bytes) -> bool:
+    """An uncompressed BI_BITFIELDS/BI_ALPHABITFIELDS BMP with all its pixel rows in the file
+    (read here from the header, independently of Cene's reader)."""
+    if len(data) < 54:
+        return False
+    width, height = struct.unpack_from("<ii", data, 18)
+    bits, compression = struct.unpack_from("<HI", data, 28)
+    pixels_at = int.from_bytes(data[10:14], "little")
+    row = ((abs(width) * bits + 31) // 32) * 4
+    return compression in (3, 6) and bits in (16, 32) and pixels_at + row * abs(height) <= len(data)
 
 
 @contextlib.contextmanager

@@ -120,7 +120,7 @@ def test_a_huge_png_is_refused_within_the_budget(tmp_path: Path, env: dict[str, 
 
 def test_a_large_png_that_fits_is_still_sorted(tmp_path: Path, env: dict[str, str]) -> None:
     path = tmp_path / "big.png"
-    write_png(path, 8000, 8000, (10, 200, 30))  # 64 MP: 256 MB decoded
+    write_png(path, 7000, 7000, (10, 200, 30))  # 49 MP: 196 MB decoded
     peak, verdict = read_one(path, env)
     assert verdict == "decoded"
     assert peak <= PEAK_LIMIT_MB
@@ -148,8 +148,8 @@ def test_a_folder_of_huge_images_sorts_within_the_budget(
     (photos / "wall.webp").write_bytes(lossless_webp(16383, 12000, (40, 120, 200)))
     write_png(photos / "wall.png", 14000, 14000, (90, 90, 90))
     # Two that fit one at a time, not side by side: the read threads must take turns.
-    write_png(photos / "green.png", 8000, 8000, (10, 200, 30))
-    write_png(photos / "blue.png", 8000, 8000, (10, 30, 200))
+    write_png(photos / "green.png", 7000, 7000, (10, 200, 30))
+    write_png(photos / "blue.png", 7000, 7000, (10, 30, 200))
     sparse_file(photos / "zeros.jpg", 3 * 2**30)
     names = sorted(path.name for path in photos.iterdir())
     command = [sys.executable, "-m", "cene_desktop", "sort", str(photos)]
