@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 
-from cene_desktop.core.albums import ALBUMS, UNSORTED
+from cene_desktop.core.albums import ALBUMS, UNSORTED, UntrustedPath, library_file
 from cene_desktop.core.catalog import PhotoRecord
 
 PHOTO_MIME = "application/x-cene-photo-ids"
@@ -248,7 +248,10 @@ class PhotoGridModel(QAbstractListModel):
 
     def path_of(self, photo: PhotoRecord) -> Path:
         assert self.library is not None
-        return self.library / photo.current_path
+        try:
+            return library_file(self.library, photo.current_path)
+        except UntrustedPath:  # a tampered row: never a path outside the library
+            return self.library / photo.album / Path(photo.current_path).name
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or index.row() >= len(self.ids):
