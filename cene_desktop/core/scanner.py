@@ -379,7 +379,7 @@ class _MemoryBudget:
 #: After a decode this large, freed memory is handed back to the system: glibc keeps what a
 #: thread freed in that thread's arena, so two read threads that each decoded a 24 MP WebP
 #: once held 544 MB between them long after (measured), over the budget's promise.
-_TRIM_AFTER_BYTES = 16 * 2**20
+_TRIM_AFTER_BYTES = 64 * 2**20  # above any camera JPEG's reservation: not every photo
 
 
 def _give_memory_back() -> None:
@@ -463,6 +463,12 @@ def _jpeg_buffers_whole_image(data: bytes, progressive: bool) -> bool:
     return False
 
 
+#: What libwebp, libavif and libheif hold beside Pillow's picture: their own picture, the
+#: bytes handed to Pillow and working rows. Measured: a 24 MP WebP peaks 374 MB above what the
+#: process held before, 15.5 bytes a pixel, of which Pillow's RGBX picture is 4.
+_CODEC_BYTES_PER_PIXEL = 12
+
+
 def _decode_bytes(opened: Image.Image, data: bytes, width: int, height: int) -> int:
     """What decoding ``opened`` (after draft) holds at its peak, file bytes included."""
     pixels = opened.width * opened.height
@@ -484,9 +490,7 @@ def _decode_bytes(opened: Image.Image, data: bytes, width: int, height: int) -> 
         second = decoded
     extra = 0
     if opened.format in ("WEBP", "AVIF", "HEIF"):
-        # The library's own picture, the bytes handed to Pillow, and its working rows: measured,
-        # a 24 MP WebP peaks 374 MB above what the process held before (15.5 bytes a pixel).
-        extra = 12 * pixels
+        extra = _CODEC_BYTES_PER_PIXEL * pixels
     elif opened.format == "TIFF":
         extra = len(data)  # libtiff is handed a copy of the file
     elif opened.format in ("JPEG", "MPO") and _jpeg_buffers_whole_image(
@@ -550,7 +554,8 @@ def _open_upright(data: bytes, size: int) -> tuple[Image.Image, int, int, str | 
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             if data[:4] == b"RIFF" and (declared := _webp_size(data)) is not None:
                 # Pillow allocates a WebP's whole canvas when it opens it: measure it first.
-                _afford(len(data) + 12 * declared[0] * declared[1], *declared)
+                pixels = declared[0] * declared[1]
+                _afford(len(data) + (4 + _CODEC_BYTES_PER_PIXEL) * pixels, *declared)
             opened = Image.open(io.BytesIO(data))
             if opened.format not in _DECODABLE_FORMATS:
                 raise _Refused(f"unsupported image format ({opened.format})")
