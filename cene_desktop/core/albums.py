@@ -60,6 +60,15 @@ def library_file(library: Path, relative: str) -> Path:
     return album / parts[1]
 
 
+def library_file_to_read(library: Path, relative: str) -> Path:
+    """``library_file``, or for a path that names anything else a path inside the library that
+    never exists: showing, dragging out or learning from such a row then finds no file."""
+    try:
+        return library_file(library, relative)
+    except UntrustedPath:
+        return state_dir(library) / "untrusted-path"
+
+
 def in_library(library: Path, path: Path) -> bool:
     """Whether an absolute ``path`` (from the journal) names a file directly in an album."""
     if not path.is_absolute() or os.path.normpath(path) != str(path):

@@ -71,10 +71,8 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
     known: set[str] = set()
     for photo in catalog.photos():
         report.photos += 1
-        try:
-            path = library_file(library, photo.current_path)
-        except UntrustedPath as error:
-            report.untrusted.append(f"photo {photo.id}: {error}")
+        path = _trusted(library, photo.current_path, f"photo {photo.id}", report)
+        if path is None:
             if repair:
                 catalog.forget_photo(photo.id)
             continue
@@ -103,10 +101,9 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
                 if repair:  # the person's edit is the photo now
                     catalog.set_content(photo.id, content_hash, path.stat().st_size)
     for companion in catalog.companions():  # files that go with a photo (Live Photo video, RAW)
-        try:
-            companion_path = library_file(library, companion.current_path)
-        except UntrustedPath as error:
-            report.untrusted.append(f"file {companion.id} going with a photo: {error}")
+        what = f"file {companion.id} going with a photo"
+        companion_path = _trusted(library, companion.current_path, what, report)
+        if companion_path is None:
             if repair:
                 catalog.forget_companion(companion.id)
             continue
@@ -133,6 +130,15 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
                 if repair and scanner.classify_name(item) is None:  # only photos become photos
                     _adopt(catalog, library, item, album)
     return report
+
+
+def _trusted(library: Path, relative: str, what: str, report: CheckReport) -> Path | None:
+    """The album file a catalog row names, or None after listing the row as untrusted."""
+    try:
+        return library_file(library, relative)
+    except UntrustedPath as error:
+        report.untrusted.append(f"{what}: {error}")
+        return None
 
 
 def _adopt(catalog: Catalog, library: Path, path: Path, album: str) -> None:

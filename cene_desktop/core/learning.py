@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from cene_desktop.core import scanner
-from cene_desktop.core.albums import UNSORTED, UntrustedPath, album_for_class, library_file
+from cene_desktop.core.albums import UNSORTED, album_for_class, library_file_to_read
 from cene_desktop.core.catalog import Catalog, LabelledPhoto, PhotoRecord, now_iso
 from cene_desktop.core.classifier import SHIPPED, Head, SceneClassifier, softmax
 from cene_desktop.core.models import ModelStore, ModelVersion
@@ -374,18 +374,13 @@ class Learner:
         stacked = np.stack([v for v in vectors if v is not None]) if kept else np.zeros((0, 0))
         return kept, stacked.astype(np.float32), problems
 
-    def _file(self, relative: str) -> Path:
-        """The library file a catalog row names; a tampered row (outside the albums) names one
-        that does not exist, so it is left out of learning as unreadable."""
-        try:
-            return library_file(self.library, relative)
-        except UntrustedPath:
-            return self.library / ".cene" / "untrusted-path"
-
     def _same_size(self, photo: LabelledPhoto | PhotoRecord) -> bool:
         try:
-            return os.stat(library_file(self.library, photo.current_path)).st_size == photo.size
-        except (OSError, UntrustedPath):
+            return (
+                os.stat(library_file_to_read(self.library, photo.current_path)).st_size
+                == photo.size
+            )
+        except OSError:
             return False
 
     def features_of(
@@ -405,7 +400,7 @@ class Learner:
         missing = [p for p in photos if p.content_hash not in cached]
         computed = read_features(
             self.classifier,
-            [self._file(p.current_path) for p in missing],
+            [library_file_to_read(self.library, p.current_path) for p in missing],
             progress,
             stage,
             cancel,

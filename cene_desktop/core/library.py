@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS, UntrustedPath, library_file
+from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS, library_file_to_read
 from cene_desktop.core.catalog import Catalog, PhotoRecord
 from cene_desktop.core.fileops import PlacementError
 from cene_desktop.core.placement import Placer
@@ -56,10 +56,7 @@ class Library:
             self.catalog.close()
 
     def path_of(self, photo: PhotoRecord) -> Path:
-        try:
-            return library_file(self.root, photo.current_path)
-        except UntrustedPath:  # a tampered row: never a path outside the library
-            return self.root / photo.album / Path(photo.current_path).name
+        return library_file_to_read(self.root, photo.current_path)
 
     def relabel(self, photo_ids: list[int], album: str) -> ActionResult:
         """Move photos into ``album`` and remember that a person said they belong there."""

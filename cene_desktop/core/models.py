@@ -157,11 +157,13 @@ class ModelStore:
 
     def activate(self, name: str) -> None:
         """Make ``name`` (a version or "shipped") the one predictions come from."""
-        if name != SHIPPED and (
-            not VERSION_NAME.fullmatch(name)
-            or not (self._version_folder(name) / HEAD_FILE).is_file()
-        ):
-            raise ValueError(f"there is no model version {name!r} in this library")
+        if name != SHIPPED:
+            try:
+                found = (self._version_folder(name) / HEAD_FILE).is_file()
+            except ValueError:
+                found = False
+            if not found:
+                raise ValueError(f"there is no model version {name!r} in this library")
         with self._lock:
             state = self._read_active()
             if state["active"] == name:

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 
-from cene_desktop.core.albums import ALBUMS, UNSORTED, UntrustedPath, library_file
+from cene_desktop.core.albums import ALBUMS, UNSORTED, library_file_to_read
 from cene_desktop.core.catalog import PhotoRecord
 
 PHOTO_MIME = "application/x-cene-photo-ids"
@@ -248,10 +248,7 @@ class PhotoGridModel(QAbstractListModel):
 
     def path_of(self, photo: PhotoRecord) -> Path:
         assert self.library is not None
-        try:
-            return library_file(self.library, photo.current_path)
-        except UntrustedPath:  # a tampered row: never a path outside the library
-            return self.library / photo.album / Path(photo.current_path).name
+        return library_file_to_read(self.library, photo.current_path)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or index.row() >= len(self.ids):
