@@ -20,6 +20,7 @@ from cene_desktop.core import catalog as catalog_module
 from cene_desktop.core.albums import MODES
 from cene_desktop.core.catalog import Catalog, CatalogError, local_time
 from cene_desktop.core.classifier import ModelError, SceneClassifier
+from cene_desktop.core.gate import DEFAULT_SENSITIVITY, OFF, SENSITIVITIES
 from cene_desktop.core.pipeline import (
     Outcome,
     Progress,
@@ -62,6 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help="confidence below which a photo goes to Unsorted (default: the model's "
             "calibrated value)",
+        )
+        sub.add_argument(
+            "--other",
+            choices=("on", "off"),
+            default="on",
+            help="on (default): photos that show none of the six scenes (people, documents, "
+            "pets, food) go to the Other album; off: every photo goes to a scene album or "
+            "Unsorted",
+        )
+        sub.add_argument(
+            "--other-sensitivity",
+            choices=SENSITIVITIES,
+            default=DEFAULT_SENSITIVITY,
+            help="how readily a photo is called Other: low sends fewer scenes there by mistake, "
+            "high catches more non-scenes (default normal)",
         )
         sub.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -123,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list photos the active version would place in another album (moves nothing)",
     )
+    model.add_argument(
+        "--other",
+        choices=("on", "off"),
+        default="on",
+        help="--recheck: also suggest Other for photos that show no scene (default on)",
+    )
     model.add_argument("--json", action="store_true")
     return parser
 
@@ -169,10 +191,7 @@ def _print_summary(summary: SortSummary, out: TextIO) -> None:
         for outcome in summary.outcomes:
             if outcome.status == "planned" and outcome.dest is not None:
                 target = outcome.dest.relative_to(summary.library)
-                out.write(
-                    f"  {outcome.source} -> {target}  ({outcome.predicted} "
-                    f"{outcome.confidence:.2f})\n"
-                )
+                out.write(f"  {outcome.source} -> {target}  ({outcome.reason})\n")
                 for companion in outcome.companions:
                     out.write(f"    with it -> {companion.relative_to(summary.library)}\n")
     verb = "Would sort" if summary.dry_run else "Sorted"
@@ -211,7 +230,8 @@ def _print_summary(summary: SortSummary, out: TextIO) -> None:
 
 def _sorter(args: argparse.Namespace, dry_run: bool) -> Sorter:
     classifier = SceneClassifier()
-    options = SortOptions(mode=args.mode, threshold=args.threshold, dry_run=dry_run)
+    other = OFF if args.other == "off" else args.other_sensitivity
+    options = SortOptions(mode=args.mode, threshold=args.threshold, other=other, dry_run=dry_run)
     return Sorter(args.library, args.photos, classifier, options)
 
 
@@ -411,7 +431,7 @@ def run_model(args: argparse.Namespace) -> int:
                 return 1
             result = {"active": name, "message": f"Now using model {name}."}
         elif args.recheck:
-            recheck = learner.recheck()
+            recheck = learner.recheck(other=OFF if args.other == "off" else DEFAULT_SENSITIVITY)
             suggestions = [
                 {"photo": p.current_path, "album": p.album, "suggested": p.suggested}
                 for p in catalog.suggestions()

@@ -12,6 +12,7 @@ from typing import Any
 
 from platformdirs import user_config_dir, user_pictures_dir
 
+from cene_desktop.core import gate
 from cene_desktop.core.albums import MODES, REVIEW_BELOW
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Settings:
     library_dir: str = ""
     mode: str = "move"  # move, copy or symlink
     threshold: float | None = None  # None: the model's calibrated default
+    other: str = gate.DEFAULT_SENSITIVITY  # the Other album: "off", "low", "normal", "high"
     settle_seconds: float = 0.5
     polling: bool = False
     watching: bool = True  # resume watching at start-up
@@ -98,6 +100,8 @@ def _acceptable(name: str, value: Any) -> bool:
         return True
     if name == "mode":
         return value in MODES
+    if name == "other":
+        return value in gate.CHOICES
     default = getattr(Settings(), name)
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)

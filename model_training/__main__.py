@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
             "export",
             "adaptation",
             "evaluate",
+            "gate",
         ],
     )
     parser.add_argument("--variant", default="lite0")
@@ -41,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         help="export: which trained weights ('head' or a fine-tuning run name)",
     )
     parser.add_argument("--model-dir", type=Path, default=None)
+    parser.add_argument(
+        "--real-photos",
+        type=Path,
+        default=None,
+        help="gate: the fit split of the real-photo set (benchmarks/lay_out_real_photos.py)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="finetune: random seed")
     parser.add_argument("--lr", type=float, default=4e-4, help="finetune: peak learning rate")
     parser.add_argument("--runs", default="", help="soup: comma-separated runs to average")
@@ -92,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         from model_training import adaptation
 
         adaptation.build(config, version=args.model_version)
+    elif args.stage == "gate":
+        from model_training import gate
+
+        if args.real_photos is None:
+            parser.error("the gate stage needs --real-photos DIR (the fit split)")
+        gate.build(config, args.real_photos)
     elif args.stage == "evaluate":
         from model_training import evaluate
 

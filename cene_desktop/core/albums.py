@@ -1,4 +1,8 @@
-"""The albums of a Cene library: one folder per scene, plus Unsorted."""
+"""The albums of a Cene library: one folder per scene, plus Other and Unsorted.
+
+*Other* holds photos that show none of the six scenes (people, documents, pets, food, rooms):
+the scene gate (``core.gate``) sends them there. *Unsorted* holds scenes the model cannot
+tell apart. Both are ordinary albums everywhere else."""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from pathlib import Path
 
 SCENE_CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
 UNSORTED = "Unsorted"
+OTHER = "Other"
 SCENE_ALBUMS = tuple(name.capitalize() for name in SCENE_CLASSES)
-ALBUMS = (*SCENE_ALBUMS, UNSORTED)
+ALBUMS = (*SCENE_ALBUMS, OTHER, UNSORTED)
 #: How photos get into the albums: moved, copied, or symbolic links to where they are.
 MODES = ("move", "copy", "symlink")
 #: The review pane asks about the photos the model was less sure of than this (a setting). Of

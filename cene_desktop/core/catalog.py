@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cene_desktop.core.albums import UNSORTED, state_dir
+from cene_desktop.core.albums import OTHER, UNSORTED, state_dir
 from cene_desktop.core.fileops import DiskFullError
 
 CATALOG_FILE_NAME = "catalog.db"
@@ -126,6 +126,11 @@ MIGRATIONS: tuple[str, ...] = (
     # a library of 100,000 photos) each time sorting starts.
     """
     CREATE INDEX features_model ON features(model_version);
+    """,
+    # 5: the Other album. The scene gate's answer for each photo (NULL for photos sorted before
+    # the gate existed: a re-check fills it in and offers to move non-scenes to Other).
+    """
+    ALTER TABLE photos ADD COLUMN scene_probability REAL;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -233,6 +238,7 @@ class PhotoRecord:
     suggested: str | None = None
     suggested_confidence: float | None = None
     suggested_by: str | None = None
+    scene_probability: float | None = None  # the scene gate's P(scene); None: not asked
 
 
 @dataclass(frozen=True)
@@ -814,8 +820,8 @@ class Catalog:
             cursor = db.execute(
                 "INSERT INTO photos(content_hash, size, original_path, current_path, album, mode,"
                 " predicted, confidence, runner_up, probabilities, model_version, taken_at,"
-                " sorted_at, corrected, run_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                " sorted_at, corrected, run_id, scene_probability)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
                 (
                     entry.content_hash,
                     entry.size,
@@ -831,6 +837,7 @@ class Catalog:
                     payload.get("taken_at"),
                     now_iso(),
                     entry.run_id,
+                    payload.get("scene_probability"),
                 ),
             )
             photo_id = int(cursor.lastrowid or 0)
@@ -930,6 +937,26 @@ class Catalog:
         )
         return [row[0] for row in rows]
 
+    def boundary_ids(self, low: float, high: float, centre: float, limit: int = 1000) -> list[int]:
+        """Unreviewed photos whose scene probability lies between ``low`` and ``high`` (near
+        the scene gate's threshold ``centre``, on either side: in Other, or in a scene album
+        that the gate nearly sent to Other), nearest the threshold first."""
+        rows = self._query(
+            "SELECT id FROM photos WHERE corrected = 0 AND scene_probability BETWEEN ? AND ?"
+            " ORDER BY ABS(scene_probability - ?), id LIMIT ?",
+            (low, high, centre, limit),
+        )
+        return [row[0] for row in rows]
+
+    def unjudged_by_gate(self) -> int:
+        """Photos in scene albums or Unsorted that the scene gate never looked at (sorted
+        before Cene had an Other album): a re-check asks it about them."""
+        rows = self._query(
+            "SELECT COUNT(*) FROM photos WHERE scene_probability IS NULL AND album != ?",
+            (OTHER,),
+        )
+        return int(rows[0][0])
+
     # -- learning from corrections -------------------------------------------------------
 
     def labelled_photos(self) -> list[LabelledPhoto]:
@@ -990,18 +1017,20 @@ class Catalog:
             )
 
     def set_predictions(
-        self, rows: Sequence[tuple[int, str, float, str, dict[str, float], str]]
+        self, rows: Sequence[tuple[int, str, float, str, dict[str, float], str, float | None]]
     ) -> None:
         """What the model in use says of photos nobody has looked at, (id, predicted,
-        confidence, runner-up, probabilities, model version) each: the review pane and the
-        preview follow the model a person has now, not the one that sorted the photo."""
+        confidence, runner-up, probabilities, model version, scene probability) each: the
+        review pane and the preview follow the model a person has now, not the one that sorted
+        the photo."""
         with self.transaction() as db:
             db.executemany(
                 "UPDATE photos SET predicted = ?, confidence = ?, runner_up = ?,"
-                " probabilities = ?, model_version = ? WHERE id = ? AND corrected = 0",
+                " probabilities = ?, model_version = ?, scene_probability = ?"
+                " WHERE id = ? AND corrected = 0",
                 [
-                    (predicted, confidence, runner_up, json.dumps(probabilities), version, id_)
-                    for id_, predicted, confidence, runner_up, probabilities, version in rows
+                    (predicted, sure, runner_up, json.dumps(probabilities), version, scene, id_)
+                    for id_, predicted, sure, runner_up, probabilities, version, scene in rows
                 ],
             )
 

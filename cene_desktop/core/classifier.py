@@ -29,6 +29,7 @@ import numpy as np
 
 from cene_desktop.assets import asset_path
 from cene_desktop.core.albums import SCENE_CLASSES
+from cene_desktop.core.gate import GateError, SceneGate
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class ModelInfo:
     metrics: dict[str, Any] = field(default_factory=dict)
     learning: dict[str, Any] = field(default_factory=dict)
     features: dict[str, Any] = field(default_factory=dict)  # what the model outputs
+    gate: dict[str, Any] = field(default_factory=dict)  # the scene gate: thresholds, figures
 
     @classmethod
     def load(cls, folder: Path | None = None) -> ModelInfo:
@@ -80,10 +82,21 @@ class ModelInfo:
             metrics=dict(meta.get("metrics", {})),
             learning=dict(meta.get("learning", {})),
             features=dict(meta.get("features", {})),
+            gate=dict(meta.get("gate", {})),
         )
 
     def shipped_head(self) -> Head:
         return Head.load(self.folder / self.files["head"])
+
+    def shipped_gate(self) -> SceneGate | None:
+        """The scene gate that came with the model; None for a model without one (every photo
+        then goes to a scene album or Unsorted)."""
+        if "gate" not in self.files:
+            return None
+        try:
+            return SceneGate.load(self.asset("gate"), dict(self.gate.get("thresholds", {})))
+        except GateError as error:
+            raise ModelError(str(error)) from error
 
     def feature_norm(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(offset, scale) that standardise the model's output, if the model has them."""
@@ -198,9 +211,11 @@ class Head:
 
 
 class HeadSource(Protocol):
-    """Where the active head comes from (``core.models.ModelStore``)."""
+    """Where the active head and gate come from (``core.models.ModelStore``)."""
 
     def active_head(self, shipped: Head) -> Head: ...
+
+    def active_gate(self, shipped: SceneGate) -> SceneGate: ...
 
 
 def nvidia_gpu_possible() -> bool:
@@ -238,14 +253,28 @@ class SceneClassifier:
         self._batch = 0
         self.shipped_head = self.info.shipped_head()
         self.head = self.shipped_head
+        self.shipped_gate = self.info.shipped_gate()
+        self.gate = self.shipped_gate
         self._norm = self.info.feature_norm()
         self._source: HeadSource | None = None
 
     def follow(self, source: HeadSource | None) -> None:
-        """Use the active head of ``source`` (a library's model store) from now on."""
+        """Use the active head (and gate) of ``source`` (a library's model store) from now on."""
         self._source = source
         if source is None:
             self.head = self.shipped_head
+            self.gate = self.shipped_gate
+
+    def current_gate(self) -> SceneGate | None:
+        """The scene gate of the active version: its own where learning adapted one."""
+        if self._source is not None and self.shipped_gate is not None:
+            self.gate = self._source.active_gate(self.shipped_gate)
+        return self.gate
+
+    def scene_probabilities(self, features: np.ndarray) -> np.ndarray | None:
+        """P(scene) for each photo from its standardised features; None without a gate."""
+        gate = self.current_gate()
+        return None if gate is None else gate.scene_probability(features)
 
     @property
     def model_version(self) -> str:

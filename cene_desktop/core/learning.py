@@ -16,6 +16,12 @@ example. ``Learner.improve()`` turns them into a new model version:
    36 adopted a version that made the person's other photos worse with one; with two, 21.)
    Adopted or not, the version is kept with its scores so the person can see what happened.
 
+Photos a person moved to Other, or out of it, teach the scene gate (``core.gate``) as well: the
+version then carries a gate fitted from the shipped one (the same pull towards its weights) on
+the person's photos of scenes and of no scene, with the replay set as scenes. Held-out examples
+judge the whole decision (Other, or which scene), and a version whose gate would send more
+than one point more of the check set's scenes to Other is refused.
+
 ``Learner.recheck()`` then runs the active version over the photos already in albums and stores,
 as suggestions, the ones it would now place in another album. Nothing moves by itself.
 
@@ -40,10 +46,12 @@ from pathlib import Path
 
 import numpy as np
 
+from cene_desktop.core import gate as gate_module
 from cene_desktop.core import scanner
-from cene_desktop.core.albums import UNSORTED, album_for_class, library_file_to_read
+from cene_desktop.core.albums import OTHER, UNSORTED, album_for_class, library_file_to_read
 from cene_desktop.core.catalog import Catalog, LabelledPhoto, PhotoRecord, now_iso
 from cene_desktop.core.classifier import SHIPPED, Head, SceneClassifier, softmax
+from cene_desktop.core.gate import SceneGate
 from cene_desktop.core.models import ModelStore, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -54,6 +62,11 @@ MIN_TRAINING = 5
 MIN_EXAMPLES = MIN_HELD_OUT + MIN_TRAINING
 CHECK_TOLERANCE = 0.005  # at most half a point of check-set accuracy lost
 MIN_MORE_RIGHT = 2  # held-out examples a new version must get right beyond the active one
+#: A photo a person put in Other: its label in a LabelledSet (scenes are 0-5).
+OTHER_LABEL = -1
+#: A new gate may send at most this much more of the check set (all scenes) to Other than the
+#: shipped gate does.
+OTHER_TOLERANCE = 0.01
 BATCH = 32
 
 #: (done, total, what is being done) for progress bars.
@@ -151,6 +164,79 @@ def score(head: Head, data: LabelledSet, temperature: float) -> Score:
     )
 
 
+def decisions(
+    head: Head,
+    gate: SceneGate | None,
+    threshold: float | None,
+    data: LabelledSet,
+    temperature: float,
+) -> np.ndarray:
+    """What a version decides for each example: a scene index, or OTHER_LABEL."""
+    chosen: np.ndarray = softmax(head.logits(data.features), temperature).argmax(axis=1)
+    if gate is None or threshold is None:
+        return chosen
+    return np.where(gate.scene_probability(data.features) < threshold, OTHER_LABEL, chosen)
+
+
+def score_decisions(
+    head: Head,
+    gate: SceneGate | None,
+    threshold: float | None,
+    data: LabelledSet,
+    temperature: float,
+) -> Score:
+    """:func:`score` of the whole decision: an Other example is right when the gate sends it
+    to Other, a scene example when the gate lets it through to the right scene."""
+    if not len(data):
+        return Score(0.0, 0.0, 0)
+    scenes = data.labels != OTHER_LABEL
+    loss = score(head, data.subset(scenes), temperature).loss if scenes.any() else 0.0
+    right = decisions(head, gate, threshold, data, temperature) == data.labels
+    return Score(accuracy=float(right.mean()), loss=loss, count=len(data))
+
+
+def fit_gate(
+    start: SceneGate,
+    features: np.ndarray,
+    is_scene: np.ndarray,
+    replay: LabelledSet,
+    options: FitOptions | None = None,
+    name: str = "",
+) -> SceneGate:
+    """A gate trained from ``start`` on the person's photos (scenes and not) and the replay
+    set (all scenes): weighted logistic loss, full-batch Adam, an L2 pull towards ``start``."""
+    options = options or FitOptions()
+    n = start.weights.shape[0]
+    x = np.concatenate([features[:, :n], replay.features[:, :n]]).astype(np.float32)
+    y = np.concatenate([is_scene.astype(np.float32), np.ones(len(replay), np.float32)])
+    share = options.user_share if len(features) else 0.0
+    weights = np.concatenate(
+        [
+            np.full(len(features), share / max(len(features), 1), dtype=np.float32),
+            np.full(len(replay), (1.0 - share) / max(len(replay), 1), dtype=np.float32),
+        ]
+    )
+    # The bias is the last parameter (a column of ones); the pull applies to the weights only.
+    x = np.concatenate([x, np.ones((len(x), 1), np.float32)], axis=1)
+    anchor = np.append(start.weights, np.float32(start.bias)).astype(np.float32)
+    pull = np.full(n + 1, options.anchor, dtype=np.float32)
+    pull[n] = 0.0
+    theta = anchor.copy()
+    moment, square = np.zeros_like(theta), np.zeros_like(theta)
+    beta1, beta2, epsilon = 0.9, 0.999, 1e-8
+    for step in range(1, options.steps + 1):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
+        gradient = x.T @ ((p - y) * weights) + 2.0 * pull * (theta - anchor)
+        moment = beta1 * moment + (1 - beta1) * gradient
+        square = beta2 * square + (1 - beta2) * gradient**2
+        theta -= (
+            options.learning_rate
+            * (moment / (1 - beta1**step))
+            / (np.sqrt(square / (1 - beta2**step)) + epsilon)
+        )
+    return SceneGate(theta[:n].astype(np.float32), float(theta[n]), start.thresholds, name)
+
+
 def fit_head(
     start: Head,
     user: LabelledSet,
@@ -221,9 +307,16 @@ def held_out_mask(content_hashes: Sequence[str]) -> np.ndarray:
 
 
 def decide(
-    candidate: Score, current: Score, check: Score, shipped_check: Score
+    candidate: Score,
+    current: Score,
+    check: Score,
+    shipped_check: Score,
+    check_to_other: float = 0.0,
+    shipped_to_other: float = 0.0,
 ) -> tuple[bool, str]:
-    """The adoption rule, and the reason in the person's words."""
+    """The adoption rule, and the reason in the person's words. ``check_to_other``: the share
+    of the check set's scenes the new version's gate sends to Other (the shipped gate's:
+    ``shipped_to_other``)."""
     more = round((candidate.accuracy - current.accuracy) * candidate.count)
     beats = more >= MIN_MORE_RIGHT
     loss = shipped_check.accuracy - check.accuracy
@@ -242,6 +335,12 @@ def decide(
             f"It would lose {100 * loss:.2f} points on the check set of all six scenes "
             f"({check.accuracy:.1%}, shipped model {shipped_check.accuracy:.1%}; at most "
             f"{100 * CHECK_TOLERANCE:.1f} allowed); the current model stays."
+        )
+    if check_to_other - shipped_to_other > OTHER_TOLERANCE + 1e-9:
+        return False, (
+            f"It would send {check_to_other:.1%} of the check set's scene photos to Other (the "
+            f"shipped model {shipped_to_other:.1%}; at most {100 * OTHER_TOLERANCE:.0f} point "
+            "more allowed); the current model stays."
         )
     return True, f"Better on your photos ({yours}); {checked}."
 
@@ -432,7 +531,13 @@ class Learner:
                 f"from; this library has {len(photos)}.",
             )
         kept, vectors, problems = self.example_features(photos, progress)
-        labels = np.asarray([self.classes.index(p.album.lower()) for p in kept], dtype=np.int64)
+        labels = np.asarray(
+            [
+                OTHER_LABEL if p.album == OTHER else self.classes.index(p.album.lower())
+                for p in kept
+            ],
+            dtype=np.int64,
+        )
         examples = LabelledSet(vectors, labels)
         held = held_out_mask([p.content_hash for p in kept])
         training, judging = examples.subset(~held), examples.subset(held)
@@ -449,20 +554,30 @@ class Learner:
         shipped = self.classifier.shipped_head
         current_name = self.store.active_name()
         current = self.store.active_head(shipped)
+        scenes = training.labels != OTHER_LABEL
         candidate = fit_head(
             shipped,
-            training,
+            training.subset(scenes),
             self.replay_set,
             self.temperature,
             self.options,
             name,
             self.classifier.info.features.get("pooled"),
         )
-        candidate_score = score(candidate, judging, self.temperature)
-        current_score = score(current, judging, self.temperature)
+        shipped_gate = self.classifier.shipped_gate
+        current_gate = self.store.active_gate(shipped_gate) if shipped_gate else None
+        new_gate = self._fit_gate(shipped_gate, training, name)
+        candidate_gate = new_gate or current_gate
+        cut = self.gate_threshold
+        candidate_score = score_decisions(candidate, candidate_gate, cut, judging, self.temperature)
+        current_score = score_decisions(current, current_gate, cut, judging, self.temperature)
         check = score(candidate, self.check_set, self.temperature)
         shipped_check = score(shipped, self.check_set, self.temperature)
-        adopted, reason = decide(candidate_score, current_score, check, shipped_check)
+        to_other = self._check_to_other(candidate_gate)
+        shipped_to_other = self._check_to_other(shipped_gate)
+        adopted, reason = decide(
+            candidate_score, current_score, check, shipped_check, to_other, shipped_to_other
+        )
         record = ModelVersion(
             name=name,
             created=now_iso(),
@@ -478,10 +593,13 @@ class Learner:
                 "current": current_name,
                 "check": check.as_dict(),
                 "check_shipped": shipped_check.as_dict(),
+                "check_to_other": round(to_other, 4),
+                "check_to_other_shipped": round(shipped_to_other, 4),
+                "gate": "adapted" if new_gate is not None else "unchanged",
             },
             seconds=round(time.perf_counter() - started, 2),
         )
-        self.store.add(candidate, record)
+        self.store.add(candidate, record, new_gate)
         if adopted:
             self.activate(name)
         if progress is not None:
@@ -500,6 +618,30 @@ class Learner:
             problems,
         )
 
+    @property
+    def gate_threshold(self) -> float | None:
+        """The threshold learning judges gates by (the normal sensitivity's)."""
+        shipped = self.classifier.shipped_gate
+        return None if shipped is None else shipped.threshold(gate_module.DEFAULT_SENSITIVITY)
+
+    def _fit_gate(
+        self, shipped: SceneGate | None, training: LabelledSet, name: str
+    ) -> SceneGate | None:
+        """A gate adapted to this person's photos, when any of them is an Other example or
+        one the shipped gate gets wrong; None when there is nothing for the gate to learn."""
+        if shipped is None or not len(training):
+            return None
+        is_scene = training.labels != OTHER_LABEL
+        judged = shipped.scene_probability(training.features) >= (self.gate_threshold or 0.0)
+        if is_scene.all() and judged.all():
+            return None
+        return fit_gate(shipped, training.features, is_scene, self.replay_set, self.options, name)
+
+    def _check_to_other(self, gate: SceneGate | None) -> float:
+        if gate is None or self.gate_threshold is None:
+            return 0.0
+        return float((gate.scene_probability(self.check_set.features) < self.gate_threshold).mean())
+
     def activate(self, name: str) -> None:
         switch_version(self.store, self.catalog, name)
 
@@ -515,29 +657,38 @@ class Learner:
         threshold: float | None = None,
         progress: LearningProgress | None = None,
         cancel: threading.Event | None = None,
+        other: str = gate_module.DEFAULT_SENSITIVITY,
     ) -> RecheckReport:
         """Suggest another album for every photo the active version would now place elsewhere.
 
         Photos a person corrected or confirmed are left alone (their album is a decision, not a
         guess). A suggestion is made only when the model is sure enough to sort the photo into
-        that album (``threshold``, the model's calibrated default unless given). What the
-        version says of each photo is stored too, so the review pane asks about the photos the
-        model in use is unsure of.
+        that album (``threshold``, the model's calibrated default unless given). With the scene
+        gate on (``other``: its sensitivity, or "off"), photos in scene albums or Unsorted that
+        show no scene are suggested for Other, and photos in Other that do show a scene for
+        that scene's album: a library sorted before Cene had an Other album is offered its
+        non-scenes this way, and nothing moves unasked. What the version says of each photo is
+        stored too, so the review pane asks about the photos the model in use is unsure of.
         """
         threshold = self.classifier.info.default_threshold if threshold is None else threshold
         head = self.store.active_head(self.classifier.shipped_head)
+        shipped_gate = self.classifier.shipped_gate
+        gate = self.store.active_gate(shipped_gate) if shipped_gate is not None else None
+        other_threshold = None if gate is None else gate.threshold(other)
         photos: list[PhotoRecord] = [p for p in self.catalog.photos() if not p.corrected]
         vectors = self.features_of(photos, progress, "Re-checking", cancel)
         readable = [i for i, vector in enumerate(vectors) if vector is not None]
         suggestions: list[tuple[int, str, float]] = []
-        predictions: list[tuple[int, str, float, str, dict[str, float], str]] = []
+        predictions: list[tuple[int, str, float, str, dict[str, float], str, float | None]] = []
         version = self.classifier.version_of(head)
         if readable:
             stacked = np.stack([vectors[i] for i in readable])  # type: ignore[misc]
             probabilities = self.classifier.probabilities(stacked, head)
             verdicts = self.classifier.verdicts(probabilities)
-            for i, verdict in zip(readable, verdicts, strict=True):
+            scene = None if gate is None else gate.scene_probability(stacked)
+            for row, (i, verdict) in enumerate(zip(readable, verdicts, strict=True)):
                 photo, sure = photos[i], verdict.confidence
+                likely = None if scene is None else round(float(scene[row]), 5)
                 predictions.append(
                     (
                         photo.id,
@@ -546,9 +697,14 @@ class Learner:
                         verdict.runner_up,
                         verdict.probabilities,
                         version,
+                        likely,
                     )
                 )
-                album = album_for_class(verdict.predicted) if sure >= threshold else UNSORTED
+                if gate_module.is_other(likely, other_threshold):
+                    album = OTHER
+                    sure = 1.0 - float(likely or 0.0)
+                else:
+                    album = album_for_class(verdict.predicted) if sure >= threshold else UNSORTED
                 if album not in (UNSORTED, photo.album):
                     suggestions.append((photo.id, album, round(sure, 5)))
         cancelled = bool(cancel and cancel.is_set())

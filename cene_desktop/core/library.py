@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS, library_file_to_read
+from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS, library_file_to_read
 from cene_desktop.core.catalog import Catalog, PhotoRecord
 from cene_desktop.core.fileops import PlacementError
 from cene_desktop.core.placement import Placer
@@ -147,5 +147,7 @@ class Library:
 
     @staticmethod
     def album_for_key(key: int) -> str | None:
-        """Keys 1-6 relabel to the six scene albums, in display order."""
+        """Keys 1-6 relabel to the six scene albums, in display order; 0 to Other."""
+        if key == 0:
+            return OTHER
         return SCENE_ALBUMS[key - 1] if 1 <= key <= len(SCENE_ALBUMS) else None

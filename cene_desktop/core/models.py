@@ -1,6 +1,7 @@
 """A library's own model versions: heads adapted to its owner's corrections.
 
-``LIB/.cene/models/vN/`` holds one version: ``head.npz`` and ``version.json`` (when and from
+``LIB/.cene/models/vN/`` holds one version: ``head.npz``, ``gate.npz`` where the person's
+photos moved to or from Other taught the scene gate too, and ``version.json`` (when and from
 how many examples it was made, its scores, whether it was adopted and why). ``active.json``
 names the version in use ("shipped" for the model that came with the app) and the ones used
 before it, for rollback. Every file is written to a temporary name, flushed, and renamed, so
@@ -21,6 +22,7 @@ from typing import Any
 
 from cene_desktop.core.albums import state_dir
 from cene_desktop.core.classifier import SHIPPED, Head
+from cene_desktop.core.gate import SceneGate
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ MODELS_DIR_NAME = "models"
 ACTIVE_FILE = "active.json"
 VERSION_FILE = "version.json"
 HEAD_FILE = "head.npz"
+GATE_FILE = "gate.npz"
 #: How Cene names versions (``next_name``): v1, v2, …
 VERSION_NAME = re.compile(r"v[0-9]{1,9}")
 
@@ -68,6 +71,7 @@ class ModelStore:
         self.folder = state_dir(library) / MODELS_DIR_NAME
         self._lock = threading.Lock()
         self._cached: tuple[tuple[int, int], Head] | None = None  # (active.json stamp, head)
+        self._cached_gate: tuple[tuple[int, int], SceneGate] | None = None
 
     # -- versions ------------------------------------------------------------------------
 
@@ -98,7 +102,7 @@ class ModelStore:
             ]
         return f"v{max(numbers) + 1}"
 
-    def add(self, head: Head, record: ModelVersion) -> None:
+    def add(self, head: Head, record: ModelVersion, gate: SceneGate | None = None) -> None:
         """Write a new version (a folder renamed into place once complete)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         final = self.folder / record.name
@@ -106,6 +110,8 @@ class ModelStore:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir()
         head.save(partial / HEAD_FILE)
+        if gate is not None:
+            gate.save(partial / GATE_FILE)
         _write_atomically(partial / VERSION_FILE, json.dumps(asdict(record), indent=2))
         os.replace(partial, final)
 
@@ -115,6 +121,19 @@ class ModelStore:
         features = int(shipped.kernel.shape[0])
         path = self._version_folder(name) / HEAD_FILE
         return Head.load(path, name, like=shipped, features=features).widened(features)
+
+    def gate(self, name: str, shipped: SceneGate) -> SceneGate:
+        """A version's gate: its own where it has one, else the shipped gate (versions made
+        before Other existed, or whose person never moved a photo to or from Other)."""
+        if name == SHIPPED:
+            return shipped
+        path = self._version_folder(name) / GATE_FILE
+        if not path.is_file():
+            return shipped
+        gate = SceneGate.load(path, shipped.thresholds, name)
+        if gate.weights.shape != shipped.weights.shape:
+            raise ValueError(f"the gate of model version {name} does not fit this model")
+        return gate
 
     def _version_folder(self, name: str) -> Path:
         """``LIB/.cene/models/NAME`` for a version name Cene makes (``v12``), nothing else: a
@@ -176,6 +195,7 @@ class ModelStore:
                 json.dumps({"active": name, "history": history[-20:]}, indent=2),
             )
             self._cached = None
+            self._cached_gate = None
 
     def roll_back(self) -> str:
         """Go back to the previously active version; returns its name."""
@@ -183,12 +203,39 @@ class ModelStore:
         self.activate(previous)
         return previous
 
-    def active_head(self, shipped: Head) -> Head:
-        """The head now active, re-read only when ``active.json`` changed (one stat a call)."""
+    def _stamp(self) -> tuple[int, int] | None:
         try:
             info = (self.folder / ACTIVE_FILE).stat()
-            stamp = (info.st_ino, info.st_mtime_ns)  # each write is a new file: a new inode
         except OSError:
+            return None
+        return (info.st_ino, info.st_mtime_ns)  # each write is a new file: a new inode
+
+    def active_gate(self, shipped: SceneGate) -> SceneGate:
+        """The scene gate now active (see :meth:`active_head`)."""
+        stamp = self._stamp()
+        if stamp is None:
+            return shipped
+        with self._lock:
+            if self._cached_gate is not None and self._cached_gate[0] == stamp:
+                return self._cached_gate[1]
+        name = self.active_name()
+        try:
+            gate = self.gate(name, shipped)
+        except Exception as error:  # noqa: BLE001 - a broken version must not stop sorting
+            log.warning(
+                "The gate of model version %s cannot be used (%s); using the shipped one",
+                name,
+                error,
+            )
+            gate = shipped
+        with self._lock:
+            self._cached_gate = (stamp, gate)
+        return gate
+
+    def active_head(self, shipped: Head) -> Head:
+        """The head now active, re-read only when ``active.json`` changed (one stat a call)."""
+        stamp = self._stamp()
+        if stamp is None:
             return shipped
         with self._lock:
             if self._cached is not None and self._cached[0] == stamp:

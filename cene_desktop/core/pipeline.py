@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cene_desktop.core import scanner
-from cene_desktop.core.albums import ALBUMS, UNSORTED, album_for_class
+from cene_desktop.core import gate, scanner
+from cene_desktop.core.albums import ALBUMS, OTHER, UNSORTED, album_for_class
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.classifier import Verdict
 from cene_desktop.core.fileops import DiskFullError, PlacementError
@@ -55,11 +55,17 @@ class Classifier(Protocol):
 
     def follow(self, source: Any) -> None: ...
 
+    @property
+    def shipped_gate(self) -> gate.SceneGate | None: ...
+
+    def scene_probabilities(self, features: np.ndarray) -> np.ndarray | None: ...
+
 
 @dataclass(frozen=True)
 class SortOptions:
     mode: str = "move"
     threshold: float | None = None  # None: the model's calibrated default
+    other: str = gate.DEFAULT_SENSITIVITY  # the scene gate: "off", or how readily it says Other
     dry_run: bool = False
     batch_size: int = 32
     read_workers: int = 2
@@ -76,7 +82,8 @@ class Outcome:
     dest: Path | None = None
     predicted: str | None = None
     confidence: float | None = None
-    reason: str | None = None
+    reason: str | None = None  # why skipped, or why a placed photo is where it is
+    scene_probability: float | None = None  # the scene gate's answer (None: no gate)
     retry: bool = False  # the file may still be arriving: while watching, looked at again
     busy: bool = False  # it is changing or open for writing right now
     seconds: float | None = None  # from the start of reading to placed
@@ -188,6 +195,7 @@ class _PlaceJob:
     started: float
     model_version: str
     features: bytes = b""  # pooled features, float16 little-endian (the catalog's cache format)
+    scene_probability: float | None = None
 
 
 class Sorter:
@@ -209,6 +217,11 @@ class Sorter:
             self.options.threshold
             if self.options.threshold is not None
             else float(info.default_threshold)
+        )
+        shipped_gate = classifier.shipped_gate
+        #: P(scene) below which a photo goes to Other; None: the gate is off (or absent).
+        self.other_threshold = (
+            shipped_gate.threshold(self.options.other) if shipped_gate is not None else None
         )
         if self.options.dry_run:
             self.catalog = Catalog.open_copy(self.library)
@@ -440,7 +453,10 @@ class Sorter:
         pixels = np.stack([photo.pixels for photo, _ in batch])
         probabilities, version, features = self.classifier.classify_with_features(pixels)
         verdicts = self.classifier.verdicts(probabilities)
-        for (photo, started), verdict, vector in zip(batch, verdicts, features, strict=True):
+        scene = self.classifier.scene_probabilities(features)
+        for index, ((photo, started), verdict, vector) in enumerate(
+            zip(batch, verdicts, features, strict=True)
+        ):
             job = _PlaceJob(
                 photo=photo,
                 probabilities=verdict.probabilities,
@@ -450,6 +466,7 @@ class Sorter:
                 started=started,
                 model_version=version,
                 features=vector.astype("<f2").tobytes(),
+                scene_probability=None if scene is None else round(float(scene[index]), 5),
             )
             while not cancel.is_set():
                 try:
@@ -480,10 +497,20 @@ class Sorter:
                 failure.append(error)
                 cancel.set()
 
+    def _album_for(self, job: _PlaceJob) -> tuple[str, str]:
+        return decide_album(
+            job.predicted,
+            job.confidence,
+            job.runner_up,
+            job.scene_probability,
+            self.threshold,
+            self.other_threshold,
+        )
+
     def _place(self, job: _PlaceJob, run_id: int | None) -> Outcome:
         photo = job.photo
         candidate = photo.candidate
-        album = album_for_class(job.predicted) if job.confidence >= self.threshold else UNSORTED
+        album, why = self._album_for(job)
         try:
             placement = self.placer.place(
                 candidate.path,
@@ -500,6 +527,7 @@ class Sorter:
                     "probabilities": job.probabilities,
                     "model_version": job.model_version,
                     "taken_at": photo.taken_at,
+                    "scene_probability": job.scene_probability,
                 },
             )
         except SourceChanged as error:
@@ -528,10 +556,30 @@ class Sorter:
             dest=placement.dest,
             predicted=job.predicted,
             confidence=round(job.confidence, 5),
-            reason=_duplicate_reason(placement.dest) if placement.duplicate else None,
+            reason=_duplicate_reason(placement.dest) if placement.duplicate else why,
+            scene_probability=job.scene_probability,
             seconds=time.perf_counter() - job.started,
             companions=placement.companions,
         )
+
+
+def decide_album(
+    predicted: str,
+    confidence: float,
+    runner_up: str | None,
+    scene_probability: float | None,
+    threshold: float,
+    other_threshold: float | None,
+) -> tuple[str, str]:
+    """The album a photo goes to, and why, in words: Other when the gate (on) says it shows no
+    scene; else its scene's album when the model is sure enough, else Unsorted."""
+    if gate.is_other(scene_probability, other_threshold):
+        assert scene_probability is not None
+        return OTHER, gate.describe(scene_probability)
+    if confidence >= threshold:
+        return album_for_class(predicted), f"{predicted}, {confidence:.0%} sure"
+    second = f" or {runner_up}" if runner_up else ""
+    return UNSORTED, f"a scene, but not sure which ({predicted}{second}; {confidence:.0%})"
 
 
 def _duplicate_reason(dest: Path) -> str:

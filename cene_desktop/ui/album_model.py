@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 
-from cene_desktop.core.albums import ALBUMS, UNSORTED, library_file_to_read
+from cene_desktop.core.albums import ALBUMS, OTHER, UNSORTED, library_file_to_read
 from cene_desktop.core.catalog import PhotoRecord
 
 PHOTO_MIME = "application/x-cene-photo-ids"
@@ -34,6 +34,7 @@ ALBUM_COLOURS = {
     "Mountain": "#6d4c41",
     "Sea": "#1565c0",
     "Street": "#616161",
+    OTHER: "#ab47bc",
     UNSORTED: "#9e9e9e",
     REVIEW: "#f9a825",
 }

@@ -45,7 +45,8 @@ from PySide6.QtWidgets import (
 )
 
 from cene_desktop.config import Settings, save_settings
-from cene_desktop.core.albums import ALBUMS, SCENE_ALBUMS, SCENE_CLASSES
+from cene_desktop.core import gate
+from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS, SCENE_CLASSES
 from cene_desktop.core.catalog import Catalog, CatalogError, PhotoRecord, local_time
 from cene_desktop.core.classifier import ModelError, ModelInfo
 from cene_desktop.core.learning import (
@@ -78,6 +79,8 @@ log = logging.getLogger(__name__)
 
 PREVIEW_SIZE = 480
 SUGGESTIONS = "suggestions"
+NOT_A_SCENE = "not a scene"
+NOT_A_SCENE_LABEL = "Not a scene?"
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -172,7 +175,13 @@ class PreviewPane(QWidget):
                 f"<br>Model {photo.suggested_by} now suggests <b>{photo.suggested}</b>"
                 f" ({photo.suggested_confidence or 0:.0%} sure)."
             )
-        self.verdict.setText(f"Looks like <b>{photo.predicted}</b> ({sure} sure).{note}")
+        verdict = f"Looks like <b>{photo.predicted}</b> ({sure} sure)."
+        if photo.album == OTHER and photo.scene_probability is not None:
+            verdict = (
+                f"<b>Not a scene</b>, Cene thinks ({photo.scene_probability:.0%} likely to be "
+                f"one; else {photo.predicted}, {sure})."
+            )
+        self.verdict.setText(f"{verdict}{note}")
         for name, bar in self.bars.items():
             bar.setValue(round(100 * photo.probabilities.get(name, 0.0)))
 
@@ -294,7 +303,8 @@ class MainWindow(QMainWindow):
         review_layout = QHBoxLayout(self.review_bar)
         review_layout.setContentsMargins(0, 0, 0, 0)
         self.review_filters = QButtonGroup(self)
-        for label in ("All", *[name.capitalize() for name in CONFUSABLE_PAIRS], "Suggestions"):
+        labels = ("All", *[name.capitalize() for name in CONFUSABLE_PAIRS], NOT_A_SCENE_LABEL)
+        for label in (*labels, "Suggestions"):
             button = QPushButton(label)
             button.setCheckable(True)
             button.setChecked(label == "All")
@@ -306,7 +316,7 @@ class MainWindow(QMainWindow):
         self.accept_button.setVisible(False)
         review_layout.addWidget(self.accept_button)
         review_layout.addStretch(1)
-        hint = QLabel("Drag photos onto an album, or press 1–6.  Enter: looks right.")
+        hint = QLabel("Drag photos onto an album, or press 1–6 (0: Other).  Enter: looks right.")
         hint.setStyleSheet("color: #666;")
         review_layout.addWidget(hint)
         self.review_filters.buttonClicked.connect(self._filter_clicked)
@@ -407,7 +417,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.model_label)
 
     def _build_shortcuts(self) -> None:
-        for key, album in enumerate(SCENE_ALBUMS, start=1):
+        for key, album in [*enumerate(SCENE_ALBUMS, start=1), (0, OTHER)]:
             shortcut = QShortcut(QKeySequence(str(key)), self.grid)
             shortcut.activated.connect(lambda album=album: self.relabel(self.selected_ids(), album))
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -472,7 +482,7 @@ class MainWindow(QMainWindow):
 
         self.model_store = ModelStore(library)
         self.learn_worker = LearnWorker(
-            library, self.sort_worker.classifier, self.settings.threshold
+            library, self.sort_worker.classifier, self.settings.threshold, self.settings.other
         )
         self._threads.append(start_in_thread(self.learn_worker, "cene-learn"))
         self.request_improve.connect(self.learn_worker.improve)
@@ -636,6 +646,13 @@ class MainWindow(QMainWindow):
             self.heading.setText(
                 f"Review: {len(ids)} photos the adapted model would place elsewhere"
             )
+        elif self.current_album == REVIEW and self.review_filter == NOT_A_SCENE:
+            ids = self._boundary_ids(catalog)
+            self.heading.setText(
+                f"Review: {len(ids)} photos near the line between a scene and Other"
+                if ids
+                else "Review: no photo is near the line between a scene and Other."
+            )
         elif self.current_album == REVIEW:
             ids = catalog.review_ids(CONFUSABLE_PAIRS.get(self.review_filter or ""), below=below)
             pair = self.review_filter or ""  # a confusable pair here, never the suggestions
@@ -663,8 +680,21 @@ class MainWindow(QMainWindow):
 
     def _filter_clicked(self, button: QPushButton) -> None:
         text = button.text().lower()
-        self.review_filter = text if text in CONFUSABLE_PAIRS or text == SUGGESTIONS else None
+        if button.text() == NOT_A_SCENE_LABEL:
+            text = NOT_A_SCENE
+        known = text in CONFUSABLE_PAIRS or text in (SUGGESTIONS, NOT_A_SCENE)
+        self.review_filter = text if known else None
         self.refresh()
+
+    def _boundary_ids(self, catalog: Catalog) -> list[int]:
+        """Photos near the scene gate's threshold, either side (the "Not a scene?" filter)."""
+        thresholds = self.model_info.gate.get("thresholds", {}) if self.model_info else {}
+        choice = self.settings.other if self.settings.other != gate.OFF else "normal"
+        centre = thresholds.get(choice)
+        if centre is None:
+            return []
+        low, high = gate.boundary_band(float(centre))
+        return catalog.boundary_ids(low, high, float(centre))
 
     def _selected_rows(self) -> list[int]:
         rows = sorted(index.row() for index in self.grid.selectionModel().selectedIndexes())

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -273,6 +274,15 @@ class ModelVersionsPanel(QGroupBox):
             self.reload()
 
 
+#: The Other album's setting, as the settings dialog offers it.
+OTHER_CHOICES = (
+    ("normal", "Other album"),
+    ("high", "Other album, catch more"),
+    ("low", "Other album, only when clear"),
+    ("off", "No Other album (scene albums or Unsorted)"),
+)
+
+
 class SettingsDialog(QDialog):
     def __init__(
         self,
@@ -296,6 +306,14 @@ class SettingsDialog(QDialog):
         self.threshold.setToolTip(
             f"Photos the model is less sure of go to Unsorted (model default "
             f"{default_threshold:.2f})"
+        )
+        self.other = QComboBox()
+        for choice, label in OTHER_CHOICES:
+            self.other.addItem(label, choice)
+        self.other.setCurrentIndex(max(0, self.other.findData(settings.other)))
+        self.other.setToolTip(
+            "Photos that show none of the six scenes (people, documents, pets, food, rooms) go "
+            "to the Other album. Off: every photo goes to a scene album or Unsorted."
         )
         self.settle = QDoubleSpinBox()
         self.settle.setRange(0.1, 60.0)
@@ -322,6 +340,7 @@ class SettingsDialog(QDialog):
             f"every photo you have not looked at (default {REVIEW_BELOW:.2f})"
         )
         extra = QFormLayout()
+        extra.addRow("Photos of no scene:", self.other)
         extra.addRow("Unsorted below confidence:", self.threshold)
         extra.addRow("Review below confidence:", self.review_below)
         extra.addRow("Wait for files to settle:", self.settle)
@@ -356,6 +375,7 @@ class SettingsDialog(QDialog):
         self.settings = replace(
             self.form.apply(self.settings),
             threshold=None if threshold == round(self.default_threshold, 2) else threshold,
+            other=str(self.other.currentData()),
             settle_seconds=self.settle.value(),
             polling=self.polling.isChecked(),
             learn_after=self.learn_after.value(),

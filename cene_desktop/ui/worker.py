@@ -69,7 +69,10 @@ class SortWorker(QObject):
 
     def _sorter(self, dry_run: bool = False) -> Sorter:
         options = SortOptions(
-            mode=self.settings.mode, threshold=self.settings.threshold, dry_run=dry_run
+            mode=self.settings.mode,
+            threshold=self.settings.threshold,
+            other=self.settings.other,
+            dry_run=dry_run,
         )
         return Sorter(
             Path(self.settings.library_dir),
@@ -242,10 +245,13 @@ class LearnWorker(QObject):
     rechecked = Signal(object)  # core.learning.RecheckReport
     failed = Signal(str)
 
-    def __init__(self, library_dir: Path, classifier_provider, threshold: float | None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, library_dir: Path, classifier_provider, threshold: float | None, other: str = "normal"
+    ) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
         self.library_dir = library_dir
         self.threshold = threshold
+        self.other = other  # the Other album's setting: "off" or the gate's sensitivity
         self._classifier_provider = classifier_provider
         self._catalog = None
         self._cancel = threading.Event()
@@ -272,7 +278,9 @@ class LearnWorker(QObject):
     def recheck(self) -> None:
         self._cancel.clear()
         try:
-            report = self._learner().recheck(self.threshold, self.progress.emit, self._cancel)
+            report = self._learner().recheck(
+                self.threshold, self.progress.emit, self._cancel, other=self.other
+            )
         except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
             log.exception("Re-checking the albums failed")
             self.failed.emit(f"Cene could not re-check the albums: {error}")

@@ -2,6 +2,8 @@
 
     xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/take_screenshots.py
 
+(``... take_screenshots.py other``: only the Other album's screenshot.)
+
 Sorts sample photos into a temporary library with the real model, then captures the whole X
 screen with ImageMagick's ``import`` (apt-get install imagemagick) at a few moments.
 """
@@ -21,6 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from cene_desktop.config import Settings  # noqa: E402
+from cene_desktop.core.albums import ALBUMS  # noqa: E402
 from cene_desktop.ui.album_model import REVIEW  # noqa: E402
 from cene_desktop.ui.main_window import MainWindow  # noqa: E402
 from cene_desktop.ui.settings_dialog import WelcomeDialog  # noqa: E402
@@ -126,7 +129,7 @@ def open_window(photos: Path, library: Path, settings_file: Path) -> MainWindow:
 def wait_until_sorted(app: QApplication, window: MainWindow, count: int) -> None:
     """Until ``count`` photos are in the albums (Unsorted included)."""
     deadline = time.monotonic() + 120
-    while sum(window.albums.counts[a] for a in window.albums.names[:7]) < count:
+    while sum(window.albums.counts[a] for a in ALBUMS) < count:
         assert time.monotonic() < deadline, f"sorting {count} photos did not finish"
         pump(app, 0.2)
 
@@ -192,8 +195,56 @@ def phone_photos(app: QApplication, workdir: Path) -> None:
     window.close()
 
 
+#: Real photos of no scene from Pillow's test images (its licence lets them be redistributed):
+#: three puppies, a flower, heather, Grace Hopper, a small plane, keys on a pavement.
+PILLOW_PHOTOS = (
+    "app13-multiple.jpg", "flower.jpg", "flower2.jpg", "hopper.jpg", "exif_gps_typeerror.jpg",
+    "xmp_test.jpg",
+)  # fmt: skip
+
+
+def pillow_photos(dest: Path) -> int:
+    """Copy Pillow's test photos from a git mirror of Pillow (``fetch github:python-pillow/
+    Pillow``, or CENE_PILLOW_GIT=path/to/Pillow/.git); returns how many."""
+    import os
+
+    git = Path(os.environ.get("CENE_PILLOW_GIT", "/work/.mirror/python-pillow+Pillow/repo"))
+    git = git / ".git" if (git / ".git").is_dir() else git
+    count = 0
+    for name in PILLOW_PHOTOS:
+        blob = subprocess.run(
+            ["git", "--git-dir", str(git), "cat-file", "-p", f"HEAD:Tests/images/{name}"],
+            capture_output=True,
+            check=False,
+        )
+        if blob.returncode == 0:
+            (dest / f"PXL_{name}").write_bytes(blob.stdout)
+            count += 1
+    return count
+
+
+def mixed_folder(app: QApplication, workdir: Path) -> None:
+    """A folder the way a person's is: scenes, pets, people, flowers, screenshots. Sorted with
+    the Other album on; the screenshot shows Other."""
+    photos = camera_folder(workdir / "Mixed", 4)
+    count = len(list(photos.iterdir())) + pillow_photos(photos)
+    for shot in ("main-window.png", "welcome.png", "put-back.png"):
+        shutil.copyfile(OUT / shot, photos / f"Screenshot_{shot}")
+        count += 1
+    window = open_window(photos, workdir / "Mixed Albums", workdir / "mixed.json")
+    wait_until_sorted(app, window, count)
+    show_album(app, window, "Other", 0)
+    snap(app, "other-album.png")
+    window.close()
+
+
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cene-shots-"))
+    if sys.argv[1:] == ["other"]:
+        app = QApplication([sys.argv[0]])
+        mixed_folder(app, workdir)
+        shutil.rmtree(workdir)
+        return
     photos = camera_folder(workdir / "Camera Import", 14)
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Cene")
@@ -226,6 +277,7 @@ def main() -> None:
     window.put_back_offer.close()
     window.close()
     phone_photos(app, workdir)
+    mixed_folder(app, workdir)
     disk_full(app, workdir)
     shutil.rmtree(workdir)
 

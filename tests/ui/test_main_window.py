@@ -290,3 +290,44 @@ def test_a_live_photo_s_video_is_named_in_the_preview_and_follows_a_drag(window,
             window.albums.index(window.albums.row_of(target)),
         )
     assert (library / target / video.name).exists() and not video.exists()
+
+
+def test_key_0_files_a_photo_under_other_and_the_album_list_counts_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    show(window, qtbot, REVIEW)
+    window.grid.setFocus()
+    first = window.grid_model.photo(0)
+    window.grid.setCurrentIndex(window.grid_model.index(0))
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        QTest.keyClick(window.grid, Qt.Key.Key_0)
+    catalog = catalog_of(window)
+    moved = catalog.photo(first.id)
+    assert moved is not None and moved.album == "Other" and moved.corrected
+    assert (Path(window.settings.library_dir) / "Other" / Path(moved.current_path).name).is_file()
+    qtbot.waitUntil(lambda: window.albums.counts.get("Other") == catalog.album_counts()["Other"])
+    assert "Other" in window.albums.names
+    catalog.close()
+
+
+def test_not_a_scene_review_lists_photos_near_the_gate_either_side(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.core import gate
+
+    catalog = catalog_of(window)
+    centre = window.model_info.gate["thresholds"]["normal"]
+    low, high = gate.boundary_band(centre)
+    # What a re-check would store for two photos: one just below the line, one just above.
+    photos = catalog.photos()
+    catalog.set_predictions(
+        [
+            (p.id, p.predicted, p.confidence, p.runner_up, p.probabilities, "test", likely)
+            for p, likely in ((photos[0], centre - 0.05), (photos[1], centre + 0.1))
+        ]
+    )
+    near = [p for p in catalog.photos() if low <= (p.scene_probability or -1.0) <= high]
+    assert len(near) >= 2
+    catalog.close()
+    show(window, qtbot, REVIEW)
+    button = next(b for b in window.review_filters.buttons() if b.text() == "Not a scene?")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(near))
+    assert {p.id for p in shown(window)} == {p.id for p in near}
+    assert "between a scene and Other" in window.heading.text()
