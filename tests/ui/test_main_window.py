@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.ui.album_model import REVIEW
 
@@ -234,7 +235,7 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
     back = {p.name: p.read_bytes() for p in photos.iterdir()}
     (video,) = [name for name in back if name.endswith(".MOV")]  # a Live Photo's, back with it
     assert {name: data for name, data in back.items() if name != video} == originals
-    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in window.albums.names[:7]) == 0)
+    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in ALBUMS) == 0)
     assert f"Put {len(originals)} photos back into {photos}" in window.statusBar().currentMessage()
     window.offer_put_back()  # the same sorting cannot be put back twice
     assert window.statusBar().currentMessage().startswith("Nothing to put back")
@@ -261,11 +262,11 @@ def test_photos_that_cannot_go_back_stay_and_can_be_put_back_later(window, qtbot
     lines = warnings[0].text().splitlines()
     assert len(lines) == 6 and lines[-1] == "… and 13 more (all in the log file)"
     assert "stays in the library" in lines[0] and "a file of that name is in the way" in lines[0]
-    assert sum(window.albums.counts[a] for a in window.albums.names[:7]) == 18  # nothing moved
+    assert sum(window.albums.counts[a] for a in ALBUMS) == 18  # nothing moved
     photos.unlink()  # the person clears the way and tries again
     put_back()
     assert len(list(photos.iterdir())) == 18 + 1  # and the fixture's Live Photo video
-    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in window.albums.names[:7]) == 0)
+    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in ALBUMS) == 0)
 
 
 def test_a_live_photo_s_video_is_named_in_the_preview_and_follows_a_drag(window, qtbot) -> None:  # type: ignore[no-untyped-def]
