@@ -143,6 +143,29 @@ def test_corrections_teach_a_version_that_is_adopted(
     assert learner.new_examples() == 0
 
 
+def test_photos_moved_out_of_other_teach_the_gate(
+    learner: learning.Learner, library: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    """The warm camera's photos the gate sent to Other, put back into their scene by their
+    owner, are examples for the gate too: the new version carries a gate that finds them more
+    likely to be scenes, and it is judged on the whole decision."""
+    shipped = classifier.shipped_gate
+    cut = shipped.threshold("normal")
+    rescued = [
+        p
+        for p in learner.catalog.photos()
+        if p.corrected and p.album != "Other" and (p.scene_probability or 1.0) < cut
+    ]
+    assert len(rescued) >= 2  # the warm cast does make the gate doubt some scenes
+    report = learner.improve()
+    assert report.version is not None and report.version.scores["gate"] == "adapted"
+    assert (library / ".cene" / "models" / "v1" / "gate.npz").is_file()
+    assert "check_to_other" in report.version.scores
+    adapted = ModelStore(library).gate("v1", shipped)
+    features = np.stack(learner.features_of(rescued))  # type: ignore[arg-type]
+    assert adapted.scene_probability(features).mean() > shipped.scene_probability(features).mean()
+
+
 def test_the_adopted_version_sorts_new_photos(
     learner: learning.Learner, library: Path, tmp_path: Path, classifier
 ) -> None:  # type: ignore[no-untyped-def]

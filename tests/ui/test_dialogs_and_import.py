@@ -57,6 +57,19 @@ def test_settings_dialog_keeps_the_model_default_unless_changed(qtbot, tmp_path:
     assert dialog.settings.review_below == 0.99
 
 
+def test_the_other_album_can_be_turned_off_in_the_settings(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(photos_dir=str(tmp_path), library_dir=str(tmp_path / "Albums"))
+    dialog = SettingsDialog(settings, default_threshold=0.93)
+    qtbot.addWidget(dialog)
+    assert dialog.other.currentText() == "Other album"
+    dialog.other.setCurrentIndex(dialog.other.findText("No Other album (scene albums or Unsorted)"))
+    dialog._accept()
+    assert dialog.settings.other == "off"
+    again = SettingsDialog(dialog.settings, default_threshold=0.93)
+    qtbot.addWidget(again)
+    assert again.other.currentData() == "off"
+
+
 class ImportRequests(QObject):
     request_import = Signal(list, str)
 
