@@ -16,15 +16,17 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cene_desktop.core.albums import state_dir
 from cene_desktop.core.classifier import SHIPPED, Head
 from cene_desktop.core.gate import SceneGate
 
 log = logging.getLogger(__name__)
+_Part = TypeVar("_Part", Head, SceneGate)
 
 MODELS_DIR_NAME = "models"
 ACTIVE_FILE = "active.json"
@@ -70,8 +72,8 @@ class ModelStore:
     def __init__(self, library: Path) -> None:
         self.folder = state_dir(library) / MODELS_DIR_NAME
         self._lock = threading.Lock()
-        self._cached: tuple[tuple[int, int], Head] | None = None  # (active.json stamp, head)
-        self._cached_gate: tuple[tuple[int, int], SceneGate] | None = None
+        # "head" / "gate" -> (active.json stamp, that part of the active version)
+        self._cached: dict[str, tuple[tuple[int, int], Any]] = {}
 
     # -- versions ------------------------------------------------------------------------
 
@@ -194,8 +196,7 @@ class ModelStore:
                 self.folder / ACTIVE_FILE,
                 json.dumps({"active": name, "history": history[-20:]}, indent=2),
             )
-            self._cached = None
-            self._cached_gate = None
+            self._cached.clear()
 
     def roll_back(self) -> str:
         """Go back to the previously active version; returns its name."""
@@ -212,42 +213,33 @@ class ModelStore:
 
     def active_gate(self, shipped: SceneGate) -> SceneGate:
         """The scene gate now active (see :meth:`active_head`)."""
-        stamp = self._stamp()
-        if stamp is None:
-            return shipped
-        with self._lock:
-            if self._cached_gate is not None and self._cached_gate[0] == stamp:
-                return self._cached_gate[1]
-        name = self.active_name()
-        try:
-            gate = self.gate(name, shipped)
-        except Exception as error:  # noqa: BLE001 - a broken version must not stop sorting
-            log.warning(
-                "The gate of model version %s cannot be used (%s); using the shipped one",
-                name,
-                error,
-            )
-            gate = shipped
-        with self._lock:
-            self._cached_gate = (stamp, gate)
-        return gate
+        return self._active("gate", self.gate, shipped)
 
     def active_head(self, shipped: Head) -> Head:
         """The head now active, re-read only when ``active.json`` changed (one stat a call)."""
+        return self._active("head", self.head, shipped)
+
+    def _active(self, part: str, load: Callable[[str, _Part], _Part], shipped: _Part) -> _Part:
+        """``part`` ("head" or "gate") of the active version, cached until ``active.json``
+        changes; the shipped one when the version's cannot be used."""
         stamp = self._stamp()
         if stamp is None:
             return shipped
         with self._lock:
-            if self._cached is not None and self._cached[0] == stamp:
-                return self._cached[1]
+            cached = self._cached.get(part)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]  # type: ignore[no-any-return]
         name = self.active_name()
         try:
-            head = self.head(name, shipped)
+            found = load(name, shipped)
         except Exception as error:  # noqa: BLE001 - a broken version must not stop sorting
             log.warning(
-                "Model version %s cannot be used (%s); using the shipped model", name, error
+                "Model version %s cannot be used (its %s: %s); using the shipped one",
+                name,
+                part,
+                error,
             )
-            head = shipped
+            found = shipped
         with self._lock:
-            self._cached = (stamp, head)
-        return head
+            self._cached[part] = (stamp, found)
+        return found
