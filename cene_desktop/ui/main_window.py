@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -311,14 +312,20 @@ class MainWindow(QMainWindow):
             self.review_filters.addButton(button)
             review_layout.addWidget(button)
         self.accept_button = QPushButton("Move to suggested albums")
-        self.accept_button.setToolTip("Move the selected photos where the adapted model suggests")
+        self.accept_button.setToolTip("Move the selected photos where Cene now suggests")
         self.accept_button.clicked.connect(self.accept_suggestions)
         self.accept_button.setVisible(False)
         review_layout.addWidget(self.accept_button)
-        review_layout.addStretch(1)
-        hint = QLabel("Drag photos onto an album, or press 1–6 (0: Other).  Enter: looks right.")
+        hint = QLabel("  Keys 1–6, 0 = Other, Enter = looks right; or drag onto an album")
+        hint.setToolTip(
+            "Drag photos onto an album, or press 1–6 (Buildings … Street) or 0 (Other); "
+            "Enter says the album is right."
+        )
         hint.setStyleSheet("color: #666;")
-        review_layout.addWidget(hint)
+        # The hint gives way (cut short) rather than squeezing the album list.
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        review_layout.addWidget(hint, 1)
         self.review_filters.buttonClicked.connect(self._filter_clicked)
         self.review_bar.setVisible(False)
 
@@ -492,6 +499,23 @@ class MainWindow(QMainWindow):
         self.learn_worker.rechecked.connect(self._rechecked)
         self.learn_worker.failed.connect(self._learn_failed)
         self.show_model_version()
+        self.offer_other_recheck()
+
+    def offer_other_recheck(self) -> None:
+        """A library sorted before Cene had an Other album: offer to look for its photos of
+        no scene (suggestions only; nothing moves unless the person accepts them)."""
+        if self.catalog is None or self.settings.other == gate.OFF:
+            return
+        unjudged = self.catalog.unjudged_by_gate()
+        if not unjudged:
+            return
+        self.other_offer = self._recheck_offer_box(
+            "Cene has an Other album",
+            f"{unjudged:,} photos in this library were sorted before Cene had an Other album for "
+            "photos of no scene (people, documents, pets, food).",
+            "Re-check them? Cene will list the ones that belong in Other under Review → "
+            "Suggestions. Nothing is moved without you.",
+        )
 
     # Slots for worker signals are methods: Qt then runs them in the GUI thread (queued).
     def _device_changed(self, device: str) -> None:
@@ -643,9 +667,7 @@ class MainWindow(QMainWindow):
         catalog = self.catalog
         if self.current_album == REVIEW and self.review_filter == SUGGESTIONS:
             ids = catalog.suggestion_ids()
-            self.heading.setText(
-                f"Review: {len(ids)} photos the adapted model would place elsewhere"
-            )
+            self.heading.setText(f"Review: {len(ids)} photos Cene would now place in another album")
         elif self.current_album == REVIEW and self.review_filter == NOT_A_SCENE:
             ids = self._boundary_ids(catalog)
             self.heading.setText(
@@ -860,22 +882,26 @@ class MainWindow(QMainWindow):
         previous = getattr(self, "recheck_offer", None)
         if previous is not None:
             previous.close()  # an offer for an older version is moot
-        box = QMessageBox(
-            QMessageBox.Icon.Information, "Cene learnt from your photos", "", parent=self
-        )
-        box.setText(report.message)
-        box.setInformativeText(
+        self.recheck_offer = self._recheck_offer_box(
+            "Cene learnt from your photos",
+            report.message,
             "Re-check the photos already in your albums? Cene will list the ones it would now "
-            "place elsewhere under Review → Suggestions. Nothing is moved without you."
+            "place elsewhere under Review → Suggestions. Nothing is moved without you.",
         )
+
+    def _recheck_offer_box(self, title: str, text: str, question: str) -> QMessageBox:
+        """A non-modal offer to re-check the albums ("Re-check albums" / "Not now"), shown."""
+        box = QMessageBox(QMessageBox.Icon.Information, title, "", parent=self)
+        box.setText(text)
+        box.setInformativeText(question)
         recheck = box.addButton("Re-check albums", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.buttonClicked.connect(
             lambda button: self._start_learning(recheck=True) if button is recheck else None
         )
-        self.recheck_offer = box
         box.show()
+        return box
 
     def _rechecked(self, report: RecheckReport) -> None:
         self._learning_done()

@@ -332,3 +332,36 @@ def test_not_a_scene_review_lists_photos_near_the_gate_either_side(window, qtbot
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(near))
     assert {p.id for p in shown(window)} == {p.id for p in near}
     assert "between a scene and Other" in window.heading.text()
+
+
+def test_an_old_library_is_offered_a_recheck_for_its_photos_of_no_scene(
+    qtbot, tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.config import Settings
+    from cene_desktop.ui.main_window import MainWindow
+
+    from ..core.test_other_album import _albums, _mixed_folder, _old_library
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    truth = _mixed_folder(photos)
+    library = _old_library((photos, truth), tmp_path, classifier)
+    before = _albums(library)
+    settings = Settings(photos_dir=str(photos), library_dir=str(library), watching=False)
+    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    offer = window.other_offer
+    assert offer.isVisible() and f"{len(truth)} photos" in offer.text()
+    rechecked = Recorder()
+    window.learning_finished.connect(rechecked.record)
+    next(b for b in offer.buttons() if b.text() == "Re-check albums").click()
+    qtbot.waitUntil(lambda: bool(rechecked.calls), timeout=60_000)
+    catalog = catalog_of(window)
+    suggested = {Path(p.current_path).name for p in catalog.suggestions() if p.suggested == "Other"}
+    assert {name for name, kind in truth.items() if kind == "other"} <= suggested
+    assert catalog.unjudged_by_gate() == 0
+    catalog.close()
+    assert _albums(library) == before  # nothing moved
+    window.close()
