@@ -302,13 +302,12 @@ def run_watch(args: argparse.Namespace) -> int:
                 "album": outcome.album,
                 "dest": str(outcome.dest) if outcome.dest else None,
                 "confidence": outcome.confidence,
+                "scene_probability": outcome.scene_probability,
                 "reason": outcome.reason,
             }
             print(json.dumps(data), flush=True)
         elif outcome.status == "placed":
-            print(
-                f"{outcome.source.name} -> {outcome.album} ({outcome.confidence:.2f})", flush=True
-            )
+            print(f"{outcome.source.name} -> {outcome.album} ({outcome.reason})", flush=True)
         elif outcome.status in ("skipped", "duplicate"):
             print(f"{display_path(outcome.source.name)}: {outcome.reason}", flush=True)
 
