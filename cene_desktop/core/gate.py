@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cene_desktop.core.albums import OTHER, UNSORTED, album_for_class
+
 SHIPPED = "shipped"
 OFF = "off"
 SENSITIVITIES = ("low", "normal", "high")
@@ -106,3 +108,22 @@ def boundary_band(threshold: float) -> tuple[float, float]:
 def describe(scene_probability: float) -> str:
     """What Cene says of a photo it sent to Other."""
     return f"not a scene ({scene_probability:.0%} likely to be one)"
+
+
+def decide_album(
+    predicted: str,
+    confidence: float,
+    runner_up: str | None,
+    scene_probability: float | None,
+    threshold: float,
+    other_threshold: float | None,
+) -> tuple[str, str]:
+    """The album a photo goes to, and why, in words: Other when the gate (on) says it shows no
+    scene; else its scene's album when the model is sure enough, else Unsorted."""
+    if is_other(scene_probability, other_threshold):
+        assert scene_probability is not None
+        return OTHER, describe(scene_probability)
+    if confidence >= threshold:
+        return album_for_class(predicted), f"{predicted}, {confidence:.0%} sure"
+    second = f" or {runner_up}" if runner_up else ""
+    return UNSORTED, f"a scene, but not sure which ({predicted}{second}; {confidence:.0%})"

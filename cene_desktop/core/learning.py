@@ -48,7 +48,7 @@ import numpy as np
 
 from cene_desktop.core import gate as gate_module
 from cene_desktop.core import scanner
-from cene_desktop.core.albums import OTHER, UNSORTED, album_for_class, library_file_to_read
+from cene_desktop.core.albums import OTHER, UNSORTED, library_file_to_read
 from cene_desktop.core.catalog import Catalog, LabelledPhoto, PhotoRecord, now_iso
 from cene_desktop.core.classifier import SHIPPED, Head, SceneClassifier, softmax
 from cene_desktop.core.gate import SceneGate
@@ -700,11 +700,11 @@ class Learner:
                         likely,
                     )
                 )
-                if gate_module.is_other(likely, other_threshold):
-                    album = OTHER
-                    sure = 1.0 - float(likely or 0.0)
-                else:
-                    album = album_for_class(verdict.predicted) if sure >= threshold else UNSORTED
+                album, _ = gate_module.decide_album(
+                    verdict.predicted, sure, verdict.runner_up, likely, threshold, other_threshold
+                )
+                if album == OTHER:
+                    sure = 1.0 - float(likely or 0.0)  # how sure the gate is that it is none
                 if album not in (UNSORTED, photo.album):
                     suggestions.append((photo.id, album, round(sure, 5)))
         cancelled = bool(cancel and cancel.is_set())

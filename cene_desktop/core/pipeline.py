@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from cene_desktop.core import gate, scanner
-from cene_desktop.core.albums import ALBUMS, OTHER, UNSORTED, album_for_class
+from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.classifier import Verdict
 from cene_desktop.core.fileops import DiskFullError, PlacementError
@@ -498,7 +498,7 @@ class Sorter:
                 cancel.set()
 
     def _album_for(self, job: _PlaceJob) -> tuple[str, str]:
-        return decide_album(
+        return gate.decide_album(
             job.predicted,
             job.confidence,
             job.runner_up,
@@ -561,25 +561,6 @@ class Sorter:
             seconds=time.perf_counter() - job.started,
             companions=placement.companions,
         )
-
-
-def decide_album(
-    predicted: str,
-    confidence: float,
-    runner_up: str | None,
-    scene_probability: float | None,
-    threshold: float,
-    other_threshold: float | None,
-) -> tuple[str, str]:
-    """The album a photo goes to, and why, in words: Other when the gate (on) says it shows no
-    scene; else its scene's album when the model is sure enough, else Unsorted."""
-    if gate.is_other(scene_probability, other_threshold):
-        assert scene_probability is not None
-        return OTHER, gate.describe(scene_probability)
-    if confidence >= threshold:
-        return album_for_class(predicted), f"{predicted}, {confidence:.0%} sure"
-    second = f" or {runner_up}" if runner_up else ""
-    return UNSORTED, f"a scene, but not sure which ({predicted}{second}; {confidence:.0%})"
 
 
 def _duplicate_reason(dest: Path) -> str:
