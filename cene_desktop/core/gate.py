@@ -50,12 +50,21 @@ class SceneGate:
     name: str = SHIPPED
 
     @classmethod
-    def load(cls, path: Path, thresholds: dict[str, float], name: str = SHIPPED) -> SceneGate:
+    def load(
+        cls,
+        path: Path,
+        thresholds: dict[str, float],
+        name: str = SHIPPED,
+        length: int | None = None,
+    ) -> SceneGate:
+        """The gate in ``path``; with ``length`` its weights must have that many entries,
+        checked from the file's header before any value is read (a library's gate file may be
+        anything)."""
         from cene_desktop.core.classifier import ModelError, load_arrays
 
         try:
             weights, bias = load_arrays(
-                path, ("weights", "bias"), "The scene gate", {"weights": (None,), "bias": ()}
+                path, ("weights", "bias"), "The scene gate", {"weights": (length,), "bias": ()}
             )
         except ModelError as error:
             raise GateError(str(error)) from error

@@ -132,10 +132,7 @@ class ModelStore:
         path = self._version_folder(name) / GATE_FILE
         if not path.is_file():
             return shipped
-        gate = SceneGate.load(path, shipped.thresholds, name)
-        if gate.weights.shape != shipped.weights.shape:
-            raise ValueError(f"the gate of model version {name} does not fit this model")
-        return gate
+        return SceneGate.load(path, shipped.thresholds, name, length=len(shipped.weights))
 
     def _version_folder(self, name: str) -> Path:
         """``LIB/.cene/models/NAME`` for a version name Cene makes (``v12``), nothing else: a
