@@ -187,17 +187,9 @@ def test_a_head_of_the_wrong_shape_falls_back_to_the_shipped_one_in_little_memor
         np.savez_compressed(
             stream, kernel=np.zeros((1472, 600_000), np.float32), bias=np.zeros(600_000)
         )
-    (version / "version.json").write_text("{}")
-    (library / ".cene" / "models" / "active.json").write_text(json.dumps({"active": "v1"}))
-    more = tmp_path / "more"
-    copy_samples(more, 2)  # the first of each class is in the library already
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = cene("sort", str(more), "--library", str(library), "--json")
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    assert json.loads(result.stdout)["placed"] == 6
-    assert peak_mb < 1024 or before / 1024 >= 1024, f"peak RSS {peak_mb:.0f} MB"
-    log = (Path(os.environ["CENE_LOG_DIR"]) / "cene.log").read_text()
-    assert "Model version v1 cannot be used" in log and "not the" in log
+    _sorts_with_the_shipped_model_in_little_memory(
+        tmp_path, library, "Model version v1 cannot be used"
+    )
 
 
 def test_a_gate_of_the_wrong_shape_falls_back_to_the_shipped_one_in_little_memory(
@@ -210,17 +202,27 @@ def test_a_gate_of_the_wrong_shape_falls_back_to_the_shipped_one_in_little_memor
     # 900 million float32 zeros: 3.6 GB once loaded, a few MB compressed.
     with open(version / "gate.npz", "wb") as stream:
         np.savez_compressed(stream, weights=np.zeros(900_000_000, np.float32), bias=np.float32(0))
-    (version / "version.json").write_text("{}")
+    _sorts_with_the_shipped_model_in_little_memory(
+        tmp_path, library, "Model version v1 cannot be used (its gate"
+    )
+
+
+def _sorts_with_the_shipped_model_in_little_memory(
+    tmp_path: Path, library: Path, logged: str
+) -> None:
+    """With version v1 active (its files written by the caller), ``cene sort`` places six more
+    photos, stays under 1 GB, and logs ``logged`` with the shape it refused."""
+    (library / ".cene" / "models" / "v1" / "version.json").write_text("{}")
     (library / ".cene" / "models" / "active.json").write_text(json.dumps({"active": "v1"}))
     more = tmp_path / "more"
-    copy_samples(more, 2)
+    copy_samples(more, 2)  # the first of each class is in the library already
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = cene("sort", str(more), "--library", str(library), "--json")
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert json.loads(result.stdout)["placed"] == 6
     assert peak_mb < 1024 or before / 1024 >= 1024, f"peak RSS {peak_mb:.0f} MB"
     log = (Path(os.environ["CENE_LOG_DIR"]) / "cene.log").read_text()
-    assert "Model version v1 cannot be used (its gate" in log and "not the" in log
+    assert logged in log and "not the" in log
 
 
 def test_a_copy_never_gets_wider_permissions_than_the_umask(tmp_path: Path) -> None:
