@@ -195,6 +195,38 @@ def score_decisions(
     return Score(accuracy=float(right.mean()), loss=loss, count=len(data))
 
 
+def _mixed_weights(user: int, replay: int, options: FitOptions) -> np.ndarray:
+    """Per-example weights: the person's examples share ``options.user_share`` of the total
+    (none when there are none), the replay set the rest."""
+    share = options.user_share if user else 0.0
+    return np.concatenate(
+        [
+            np.full(user, share / max(user, 1), dtype=np.float32),
+            np.full(replay, (1.0 - share) / max(replay, 1), dtype=np.float32),
+        ]
+    )
+
+
+def _adam(
+    parameters: list[np.ndarray],
+    gradients: Callable[[], list[np.ndarray]],
+    options: FitOptions,
+) -> None:
+    """Full-batch Adam, in place: ``gradients()`` reads the parameters as they are now."""
+    moments = [np.zeros_like(p) for p in parameters]
+    squares = [np.zeros_like(p) for p in parameters]
+    beta1, beta2, epsilon = 0.9, 0.999, 1e-8
+    for step in range(1, options.steps + 1):
+        for index, (parameter, gradient) in enumerate(zip(parameters, gradients(), strict=True)):
+            moments[index] = beta1 * moments[index] + (1 - beta1) * gradient
+            squares[index] = beta2 * squares[index] + (1 - beta2) * gradient**2
+            corrected_moment = moments[index] / (1 - beta1**step)
+            corrected_square = squares[index] / (1 - beta2**step)
+            parameter -= (
+                options.learning_rate * corrected_moment / (np.sqrt(corrected_square) + epsilon)
+            )
+
+
 def fit_gate(
     start: SceneGate,
     features: np.ndarray,
@@ -209,31 +241,19 @@ def fit_gate(
     n = start.weights.shape[0]
     x = np.concatenate([features[:, :n], replay.features[:, :n]]).astype(np.float32)
     y = np.concatenate([is_scene.astype(np.float32), np.ones(len(replay), np.float32)])
-    share = options.user_share if len(features) else 0.0
-    weights = np.concatenate(
-        [
-            np.full(len(features), share / max(len(features), 1), dtype=np.float32),
-            np.full(len(replay), (1.0 - share) / max(len(replay), 1), dtype=np.float32),
-        ]
-    )
+    weights = _mixed_weights(len(features), len(replay), options)
     # The bias is the last parameter (a column of ones); the pull applies to the weights only.
     x = np.concatenate([x, np.ones((len(x), 1), np.float32)], axis=1)
     anchor = np.append(start.weights, np.float32(start.bias)).astype(np.float32)
     pull = np.full(n + 1, options.anchor, dtype=np.float32)
     pull[n] = 0.0
     theta = anchor.copy()
-    moment, square = np.zeros_like(theta), np.zeros_like(theta)
-    beta1, beta2, epsilon = 0.9, 0.999, 1e-8
-    for step in range(1, options.steps + 1):
+
+    def gradients() -> list[np.ndarray]:
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
-        gradient = x.T @ ((p - y) * weights) + 2.0 * pull * (theta - anchor)
-        moment = beta1 * moment + (1 - beta1) * gradient
-        square = beta2 * square + (1 - beta2) * gradient**2
-        theta -= (
-            options.learning_rate
-            * (moment / (1 - beta1**step))
-            / (np.sqrt(square / (1 - beta2**step)) + epsilon)
-        )
+        return [x.T @ ((p - y) * weights) + 2.0 * pull * (theta - anchor)]
+
+    _adam([theta], gradients, options)
     return SceneGate(theta[:n].astype(np.float32), float(theta[n]), start.thresholds, name)
 
 
@@ -258,37 +278,23 @@ def fit_head(
     labels = np.concatenate([user.labels, replay.labels])
     classes = start.kernel.shape[1]
     onehot = np.eye(classes, dtype=np.float32)[labels]
-    share = options.user_share if len(user) else 0.0
-    weights = np.concatenate(
-        [
-            np.full(len(user), share / max(len(user), 1), dtype=np.float32),
-            np.full(len(replay), (1.0 - share) / max(len(replay), 1), dtype=np.float32),
-        ]
-    )[:, None]
+    weights = _mixed_weights(len(user), len(replay), options)[:, None]
     kernel, bias = start.kernel.astype(np.float32).copy(), start.bias.astype(np.float32).copy()
     pull = np.full((len(kernel), 1), options.anchor, dtype=np.float32)
     pull[len(kernel) if pooled is None else pooled :] = options.mid_anchor
-    moments = [np.zeros_like(kernel), np.zeros_like(bias)]
-    squares = [np.zeros_like(kernel), np.zeros_like(bias)]
-    beta1, beta2, epsilon = 0.9, 0.999, 1e-8
-    for step in range(1, options.steps + 1):
+
+    def gradients() -> list[np.ndarray]:
         scaled = (x @ kernel + bias) / temperature
         scaled -= scaled.max(axis=1, keepdims=True)
         exp = np.exp(scaled)
         probabilities = exp / exp.sum(axis=1, keepdims=True)
         gradient_logits = (probabilities - onehot) * weights / temperature
-        gradients = [
+        return [
             x.T @ gradient_logits + 2.0 * pull * (kernel - start.kernel),
             gradient_logits.sum(axis=0) + 2.0 * options.anchor * (bias - start.bias),
         ]
-        for index, (parameter, gradient) in enumerate(zip((kernel, bias), gradients, strict=True)):
-            moments[index] = beta1 * moments[index] + (1 - beta1) * gradient
-            squares[index] = beta2 * squares[index] + (1 - beta2) * gradient**2
-            corrected_moment = moments[index] / (1 - beta1**step)
-            corrected_square = squares[index] / (1 - beta2**step)
-            parameter -= (
-                options.learning_rate * corrected_moment / (np.sqrt(corrected_square) + epsilon)
-            )
+
+    _adam([kernel, bias], gradients, options)
     return Head(kernel, bias, name)
 
 
