@@ -571,7 +571,7 @@ class Learner:
             self.classifier.info.features.get("pooled"),
         )
         shipped_gate = self.classifier.shipped_gate
-        current_gate = self.store.active_gate(shipped_gate) if shipped_gate else None
+        current_gate = self._active_gate()
         new_gate = self._fit_gate(shipped_gate, training, name)
         candidate_gate = new_gate or current_gate
         cut = self.gate_threshold
@@ -623,6 +623,11 @@ class Learner:
             time.perf_counter() - started,
             problems,
         )
+
+    def _active_gate(self) -> SceneGate | None:
+        """The gate of the version in use (None for a model without one)."""
+        shipped = self.classifier.shipped_gate
+        return None if shipped is None else self.store.active_gate(shipped)
 
     @property
     def gate_threshold(self) -> float | None:
@@ -678,8 +683,7 @@ class Learner:
         """
         threshold = self.classifier.info.default_threshold if threshold is None else threshold
         head = self.store.active_head(self.classifier.shipped_head)
-        shipped_gate = self.classifier.shipped_gate
-        gate = self.store.active_gate(shipped_gate) if shipped_gate is not None else None
+        gate = self._active_gate()
         other_threshold = None if gate is None else gate.threshold(other)
         photos: list[PhotoRecord] = [p for p in self.catalog.photos() if not p.corrected]
         vectors = self.features_of(photos, progress, "Re-checking", cancel)
