@@ -54,10 +54,11 @@ def views(image, size: int) -> list[np.ndarray]:
     """Centre square, whole photo squashed, and the two ends of the long side."""
     from PIL import Image
 
+    from cene_desktop.core.scanner import centre_square
+
     width, height = image.size
     side = min(width, height)
-    left, top = (width - side) / 2, (height - side) / 2
-    boxes = [(left, top, left + side, top + side), None]
+    boxes = [centre_square(width, height), None]  # the first: exactly what the app classifies
     if width >= height:
         boxes += [(0, 0, side, side), (width - side, 0, width, height)]
     else:

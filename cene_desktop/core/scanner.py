@@ -539,12 +539,18 @@ def _decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str
             image, width, height, taken_at = _open_upright(_as_pillow_reads_it(data), size)
         else:
             raise
-    side = min(image.size)
-    left, top = (image.width - side) / 2, (image.height - side) / 2
     square = image.resize(
-        (size, size), Image.Resampling.BILINEAR, box=(left, top, left + side, top + side)
+        (size, size), Image.Resampling.BILINEAR, box=centre_square(image.width, image.height)
     )
     return np.asarray(square, dtype=np.uint8), width, height, taken_at
+
+
+def centre_square(width: int, height: int) -> tuple[float, float, float, float]:
+    """The box (left, top, right, bottom) of the centre square of a picture: what the model
+    sees of a photo."""
+    side = min(width, height)
+    left, top = (width - side) / 2, (height - side) / 2
+    return left, top, left + side, top + side
 
 
 def _open_upright(data: bytes, size: int) -> tuple[Image.Image, int, int, str | None]:
