@@ -22,7 +22,10 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
+sys.path.insert(0, str(REPO))
+
+from cene_desktop.core.albums import SCENE_CLASSES as CLASSES  # noqa: E402
+from model_training.calibration import calibration_error  # noqa: E402
 
 
 def sort_json(folder: Path, *options: str) -> list[dict[str, Any]]:
@@ -34,16 +37,6 @@ def sort_json(folder: Path, *options: str) -> list[dict[str, Any]]:
         )
     photos: list[dict[str, Any]] = json.loads(result.stdout)["photos"]
     return photos
-
-
-def expected_calibration_error(confidence: np.ndarray, right: np.ndarray, bins: int = 15) -> float:
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    total = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
-        inside = (confidence > low) & (confidence <= high)
-        if inside.any():
-            total += inside.mean() * abs(confidence[inside].mean() - right[inside].mean())
-    return float(total)
 
 
 def truth_of(photo: dict[str, Any]) -> str:
@@ -64,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {
         "photos": len(off),
         "top1_gate_off": round(float(right.mean()), 4),
-        "ece_gate_off": round(expected_calibration_error(confidence, right), 4),
+        "ece_gate_off": round(calibration_error(confidence, right), 4),
         "to_other": {},
     }
     for sensitivity in ("low", "normal", "high"):

@@ -15,7 +15,6 @@ them, and how many scenes went to the right album; ``--json-out`` writes the sam
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import shutil
@@ -26,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-MANIFEST = Path(__file__).resolve().with_name("real_photos_manifest.csv")
-SCENE_ALBUMS = ("Buildings", "Forest", "Glacier", "Mountain", "Sea", "Street")
-OTHER = "Other"
-UNSORTED = "Unsorted"
-ALBUMS = (*SCENE_ALBUMS, OTHER, UNSORTED)
+sys.path.insert(0, str(REPO))
+
+from benchmarks.lay_out_real_photos import file_name, kind_of, read_manifest  # noqa: E402
+from cene_desktop.core.albums import ALBUMS, OTHER, REVIEW_BELOW, SCENE_ALBUMS, UNSORTED  # noqa: E402
+
 SKIPPED = "skipped"
 NO_OUTCOME = "no outcome"  # a photo the app said nothing about (it should not happen)
 #: The albums each scene label is right in; every other label is a photo of no scene.
@@ -44,24 +43,10 @@ RIGHT_ALBUMS = {
     "street": {"Street"},
 }
 #: The review pane asks about photos below this confidence; above it a photo is filed unasked.
-SURE = 0.97
+SURE = REVIEW_BELOW
 
 
 # --- choosing the photos ---------------------------------------------------------------------
-
-
-def file_name(repo: str, path: str) -> str:
-    """The name lay_out_real_photos.py gives a photo: OWNER__NAME__dir__file.ext."""
-    return repo.replace("/", "__") + "__" + path.replace("/", "__")
-
-
-def kind_of(label: str) -> str:
-    return "scene" if label in RIGHT_ALBUMS else "other"
-
-
-def read_manifest(manifest: Path = MANIFEST) -> list[dict[str, str]]:
-    with manifest.open(newline="", encoding="utf-8") as file:
-        return list(csv.DictReader(file))
 
 
 def choose(

@@ -31,8 +31,13 @@ def reliability(
     probs: np.ndarray, labels: np.ndarray, bins: int = 15
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per confidence bin: (bin edges, mean confidence, accuracy, count)."""
-    confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == labels
+    return reliability_of(probs.max(axis=1), probs.argmax(axis=1) == labels, bins)
+
+
+def reliability_of(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 15
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`reliability` from each prediction's confidence and whether it was right."""
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
     counts = np.bincount(which, minlength=bins)
@@ -43,7 +48,12 @@ def reliability(
 
 
 def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
-    _, confidence, accuracy, counts = reliability(probs, labels, bins)
+    return calibration_error(probs.max(axis=1), probs.argmax(axis=1) == labels, bins)
+
+
+def calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    """ECE from each prediction's confidence and whether it was right."""
+    _, confidence, accuracy, counts = reliability_of(confidence, correct, bins)
     filled = counts > 0
     weights = counts[filled] / counts.sum()
     return float((weights * np.abs(confidence[filled] - accuracy[filled])).sum())
