@@ -63,13 +63,20 @@ def test_dragging_a_photo_onto_an_album_moves_it_and_records_a_correction(window
     catalog.close()
 
 
-def test_number_keys_relabel_and_enter_confirms(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def press_on_first_review_photo(window, qtbot, key: Qt.Key):  # type: ignore[no-untyped-def]
+    """Select the first photo of the review pane, press ``key`` and wait until it is done;
+    returns the photo as it was."""
     show(window, qtbot, REVIEW)
     window.grid.setFocus()
     first = window.grid_model.photo(0)
     window.grid.setCurrentIndex(window.grid_model.index(0))
     with qtbot.waitSignal(window.action_finished, timeout=10_000):
-        QTest.keyClick(window.grid, Qt.Key.Key_4)  # 4 = Mountain
+        QTest.keyClick(window.grid, key)
+    return first
+
+
+def test_number_keys_relabel_and_enter_confirms(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    first = press_on_first_review_photo(window, qtbot, Qt.Key.Key_4)  # 4 = Mountain
     catalog = catalog_of(window)
     relabelled = catalog.photo(first.id)
     assert relabelled is not None and relabelled.album == "Mountain" and relabelled.corrected
@@ -294,12 +301,7 @@ def test_a_live_photo_s_video_is_named_in_the_preview_and_follows_a_drag(window,
 
 
 def test_key_0_files_a_photo_under_other_and_the_album_list_counts_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    show(window, qtbot, REVIEW)
-    window.grid.setFocus()
-    first = window.grid_model.photo(0)
-    window.grid.setCurrentIndex(window.grid_model.index(0))
-    with qtbot.waitSignal(window.action_finished, timeout=10_000):
-        QTest.keyClick(window.grid, Qt.Key.Key_0)
+    first = press_on_first_review_photo(window, qtbot, Qt.Key.Key_0)
     catalog = catalog_of(window)
     moved = catalog.photo(first.id)
     assert moved is not None and moved.album == "Other" and moved.corrected
