@@ -139,8 +139,9 @@ class WelcomeDialog(QDialog):
         intro = QLabel(
             "<h2>Welcome to Cene</h2>Cene watches the folder your photos arrive in and sorts "
             "each one into an album by what it shows: buildings, forest, glacier, mountain, sea "
-            "or street. Photos it is not sure about go to <b>Unsorted</b> and to the "
-            "<b>Review</b> list, where you can correct them."
+            "or street. Photos of none of these (people, pets, documents, screenshots) go to "
+            "<b>Other</b>; scenes it is not sure about go to <b>Unsorted</b>, and the "
+            "<b>Review</b> list asks about both, so you can correct them."
         )
         intro.setWordWrap(True)
         self.form = FolderForm(settings)
