@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
             "adaptation",
             "evaluate",
             "gate",
+            "int8",
         ],
     )
     parser.add_argument("--variant", default="lite0")
@@ -47,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="gate: the fit split of the real-photo set (benchmarks/lay_out_real_photos.py)",
+    )
+    parser.add_argument(
+        "--calibration-per-class",
+        type=int,
+        default=50,
+        help="int8: Intel training photos per scene that calibrate the quantisation",
     )
     parser.add_argument("--seed", type=int, default=0, help="finetune: random seed")
     parser.add_argument("--lr", type=float, default=4e-4, help="finetune: peak learning rate")
@@ -105,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.real_photos is None:
             parser.error("the gate stage needs --real-photos DIR (the fit split)")
         gate.build(config, args.real_photos)
+    elif args.stage == "int8":
+        from model_training import quantize
+
+        quantize.build(config, per_class=args.calibration_per_class)
     elif args.stage == "evaluate":
         from model_training import evaluate
 

@@ -54,6 +54,7 @@ class ModelInfo:
     learning: dict[str, Any] = field(default_factory=dict)
     features: dict[str, Any] = field(default_factory=dict)  # what the model outputs
     gate: dict[str, Any] = field(default_factory=dict)  # the scene gate: thresholds, figures
+    int8: dict[str, Any] = field(default_factory=dict)  # the int8 copy: its figures, ships or not
 
     @classmethod
     def load(cls, folder: Path | None = None) -> ModelInfo:
@@ -83,6 +84,7 @@ class ModelInfo:
             learning=dict(meta.get("learning", {})),
             features=dict(meta.get("features", {})),
             gate=dict(meta.get("gate", {})),
+            int8=dict(meta.get("int8", {})),
         )
 
     def shipped_head(self) -> Head:
@@ -111,8 +113,21 @@ class ModelInfo:
     def asset(self, key: str) -> Path:
         return self.folder / self.files[key]
 
+    def int8_ships(self) -> bool:
+        """Whether the CPU path should run the int8 copy: the stage that made it found it as
+        accurate as the fp32 file (``model_training.quantize``), and it is installed."""
+        return (
+            bool(self.int8.get("ships"))
+            and "tflite_int8" in self.files
+            and self.asset("tflite_int8").is_file()
+        )
+
 
 SHIPPED = "shipped"
+#: Which LiteRT file to run: "auto" (int8 where its metadata says it ships), "fp32", "int8".
+PRECISIONS = ("auto", "fp32", "int8")
+#: Environment variable that overrides the default precision (benchmarks: "fp32").
+PRECISION_VARIABLE = "CENE_MODEL_PRECISION"
 
 
 def load_arrays(
@@ -235,21 +250,32 @@ class SceneClassifier:
     """Batch scene classification with calibrated probabilities.
 
     ``backend``: "auto" (GPU through TensorFlow when one is visible, else LiteRT on the CPU),
-    "litert" or "keras". Thread-safe; the model loads on first use. ``follow(source)`` makes
-    predictions use the head a library has active (checked before every batch).
+    "litert" or "keras". ``precision`` chooses the LiteRT file (``PRECISIONS``; default: the
+    ``CENE_MODEL_PRECISION`` variable, else "auto"); the TensorFlow path is always float32.
+    Thread-safe; the model loads on first use. ``follow(source)`` makes predictions use the
+    head a library has active (checked before every batch).
     """
 
     def __init__(
-        self, model_dir: Path | None = None, backend: str = "auto", threads: int | None = None
+        self,
+        model_dir: Path | None = None,
+        backend: str = "auto",
+        threads: int | None = None,
+        precision: str | None = None,
     ) -> None:
         self.info = ModelInfo.load(model_dir)
         self.backend = backend
+        self.precision = precision or os.environ.get(PRECISION_VARIABLE) or "auto"
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}, expected one of {PRECISIONS}")
         self.threads = threads or os.cpu_count() or 1
         self.device = "not loaded"
         self.load_seconds = 0.0
         self._lock = threading.Lock()
         self._run: Any = None
         self._interpreter: Any = None
+        self._input: dict[str, Any] = {}
+        self._outputs: list[int] = []
         self._batch = 0
         self.shipped_head = self.info.shipped_head()
         self.head = self.shipped_head
@@ -331,8 +357,16 @@ class SceneClassifier:
             return []
         return [device.name for device in tf.config.list_physical_devices("GPU")]
 
+    def _litert_file(self) -> tuple[Path, str]:
+        """The LiteRT file to run and what to call it in ``device``."""
+        if self.precision == "int8" or (self.precision == "auto" and self.info.int8_ships()):
+            if "tflite_int8" not in self.info.files:
+                raise ModelError("This scene model has no int8 copy; use the fp32 one.")
+            return self.info.asset("tflite_int8"), "LiteRT int8"
+        return self.info.asset("tflite"), "LiteRT"
+
     def _load_litert(self) -> None:
-        path = self.info.folder / self.info.files["tflite"]
+        path, name = self._litert_file()
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:  # LiteRT not installed: TensorFlow's copy of the same runtime
@@ -343,20 +377,40 @@ class SceneClassifier:
             self._interpreter = Interpreter(model_path=str(path), num_threads=self.threads)
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"The scene model {path} cannot be loaded: {error}") from error
+        self._input = self._interpreter.get_input_details()[0]
+        # An int8 file has its pooled and mid-level features as two outputs (each with its own
+        # scale); the features are them joined in that order, as the fp32 file outputs them.
+        outputs = self._interpreter.get_signature_runner().get_output_details()
+        names = [n for n in ("pooled", "mid") if n in outputs] or sorted(outputs)[:1]
+        self._outputs = [int(outputs[n]["index"]) for n in names]
         self._batch = 0
         self._run = self._run_litert
-        self.device = f"CPU (LiteRT, {self.threads} threads)"
+        self.device = f"CPU ({name}, {self.threads} threads)"
 
-    def _run_litert(self, batch: np.ndarray) -> np.ndarray:
+    def _litert_input(self, pixels: np.ndarray) -> np.ndarray:
+        """The pixels as the file takes them: float32, or integers by its quantisation
+        (uint8 with scale 1 and zero point 0 is the pixels themselves)."""
+        dtype = np.dtype(self._input["dtype"])
+        if dtype == np.float32:
+            return np.ascontiguousarray(pixels, dtype=np.float32)
+        scale, zero_point = self._input["quantization"]
+        if dtype == pixels.dtype and (scale, zero_point) == (1.0, 0):
+            return np.ascontiguousarray(pixels)
+        limits = np.iinfo(dtype)
+        values = np.round(pixels.astype(np.float32) / scale + zero_point)
+        return np.ascontiguousarray(np.clip(values, limits.min, limits.max).astype(dtype))
+
+    def _run_litert(self, pixels: np.ndarray) -> np.ndarray:
         interpreter = self._interpreter
-        input_index = interpreter.get_input_details()[0]["index"]
-        if batch.shape[0] != self._batch:
-            interpreter.resize_tensor_input(input_index, list(batch.shape), strict=False)
+        input_index = self._input["index"]
+        if pixels.shape[0] != self._batch:
+            interpreter.resize_tensor_input(input_index, list(pixels.shape), strict=False)
             interpreter.allocate_tensors()
-            self._batch = batch.shape[0]
-        interpreter.set_tensor(input_index, batch)
+            self._batch = pixels.shape[0]
+        interpreter.set_tensor(input_index, self._litert_input(pixels))
         interpreter.invoke()
-        return np.array(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]))
+        parts = [np.array(interpreter.get_tensor(index)) for index in self._outputs]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
     def _load_keras(self) -> None:
         try:
@@ -385,7 +439,9 @@ class SceneClassifier:
             mid = keras.layers.GlobalAveragePooling2D()(model.get_layer(mid_layer).output)
             outputs = keras.layers.Concatenate()([outputs, mid])
         features = keras.Model(model.input, outputs)
-        self._run = lambda batch: np.asarray(features(batch, training=False))
+        self._run = lambda pixels: np.asarray(
+            features(np.ascontiguousarray(pixels, dtype=np.float32), training=False)
+        )
 
     def features(self, pixels: np.ndarray) -> np.ndarray:
         """Standardised features, shape (N, feature_dim) float32, for uint8 images
@@ -394,9 +450,7 @@ class SceneClassifier:
             raise ValueError(f"expected (N, {self.info.input_size}, {self.info.input_size}, 3)")
         self.load()
         with self._lock:
-            raw = np.asarray(
-                self._run(np.ascontiguousarray(pixels, dtype=np.float32)), dtype=np.float32
-            )
+            raw = np.asarray(self._run(pixels), dtype=np.float32)
         if self._norm is None:
             return raw
         offset, scale = self._norm
