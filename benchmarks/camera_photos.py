@@ -1,9 +1,13 @@
 """Realistic camera photos for benchmarks: sample scenes upscaled to 12 MP, with sensor-like
-noise (so they compress like real photos, 3-5 MB each) and camera EXIF."""
+noise (so they compress like real photos, 3-5 MB each) and camera EXIF with the 160 x 120
+picture cameras embed (every fourth photo is 3:2, its embedded picture letterboxed, as cameras
+do); "jpeg-bare" photos have none."""
 
 from __future__ import annotations
 
+import io
 import shutil
+import struct
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -14,6 +18,78 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "tests" / "data" / "intel-sample"
 CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
 CAMERA_SIZE = (4000, 3000)  # 12 MP, 4:3
+WIDE_CAMERA_SIZE = (4240, 2832)  # 12 MP, 3:2
+EMBEDDED_SIZE = (160, 120)  # what most cameras embed in their EXIF (IFD1)
+_ASCII, _SHORT, _LONG = 2, 3, 4
+
+
+def letterboxed(photo: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``photo`` fitted into ``size`` with black bars, as cameras make their embedded picture."""
+    small = photo.copy()
+    small.thumbnail(size, Image.Resampling.BICUBIC)
+    framed = Image.new("RGB", size)
+    framed.paste(small, ((size[0] - small.width) // 2, (size[1] - small.height) // 2))
+    return framed
+
+
+def _ifd(entries: list[tuple[int, int, int, bytes]], start: int, following: int) -> bytes:
+    """A little-endian TIFF IFD at offset ``start``, its values longer than 4 bytes after it."""
+    table = struct.pack("<H", len(entries))
+    extra = b""
+    values_at = start + 2 + 12 * len(entries) + 4
+    for tag, kind, count, value in sorted(entries):
+        if len(value) <= 4:
+            field = value.ljust(4, b"\0")
+        else:
+            field = struct.pack("<I", values_at + len(extra))
+            extra += value + b"\0" * (len(value) % 2)
+        table += struct.pack("<HHI", tag, kind, count) + field
+    return table + struct.pack("<I", following) + extra
+
+
+def camera_exif(
+    make: str = "Cene Benchmark Camera",
+    model: str = "BX-12",
+    orientation: int = 1,
+    taken: str = "2026:07:01 10:00:00",
+    thumbnail: bytes | None = None,
+) -> bytes:
+    """EXIF as a camera writes it (APP1 payload): make, model, orientation, date taken and,
+    given ``thumbnail`` (a small JPEG), the embedded picture in IFD1."""
+
+    def text(value: str) -> tuple[int, bytes]:
+        encoded = value.encode() + b"\0"
+        return len(encoded), encoded
+
+    def build(exif_at: int, ifd1_at: int, picture_at: int) -> list[bytes]:
+        ifd0 = _ifd(
+            [
+                (0x010F, _ASCII, *text(make)),
+                (0x0110, _ASCII, *text(model)),
+                (0x0112, _SHORT, 1, struct.pack("<H", orientation)),
+                (0x8769, _LONG, 1, struct.pack("<I", exif_at)),
+            ],
+            8,
+            ifd1_at if thumbnail else 0,
+        )
+        sub = _ifd([(0x9003, _ASCII, *text(taken))], exif_at, 0)
+        if not thumbnail:
+            return [ifd0, sub]
+        ifd1 = _ifd(
+            [
+                (0x0103, _SHORT, 1, struct.pack("<H", 6)),
+                (0x0201, _LONG, 1, struct.pack("<I", picture_at)),
+                (0x0202, _LONG, 1, struct.pack("<I", len(thumbnail))),
+            ],
+            ifd1_at,
+            0,
+        )
+        return [ifd0, sub, ifd1, thumbnail]
+
+    sizes = [len(part) for part in build(0, 0, 0)]  # the lengths do not depend on the offsets
+    offsets = [8 + sum(sizes[:i]) for i in range(len(sizes))] + [0, 0]
+    tiff = b"II*\0" + struct.pack("<I", 8) + b"".join(build(*offsets[1:4]))
+    return b"Exif\0\0" + tiff
 
 
 def sample_paths() -> list[Path]:
@@ -24,10 +100,12 @@ def sample_paths() -> list[Path]:
 
 def camera_jpeg(source: Path, target: Path, seed: int) -> int:
     rng = np.random.default_rng(seed)
-    base = Image.open(source).convert("RGB").resize(CAMERA_SIZE, Image.Resampling.BICUBIC)
+    wide = target.suffix == ".JPG" and seed % 4 == 3
+    size = WIDE_CAMERA_SIZE if wide else CAMERA_SIZE
+    base = Image.open(source).convert("RGB").resize(size, Image.Resampling.BICUBIC)
     # A noise tile repeated over the frame: cheap to make, as costly to compress as real grain.
     tile = rng.normal(0, 6, (500, 500, 3)).astype(np.int16)
-    noise = np.tile(tile, (CAMERA_SIZE[1] // 500, CAMERA_SIZE[0] // 500, 1))
+    noise = np.tile(tile, (-(-size[1] // 500), -(-size[0] // 500), 1))[: size[1], : size[0]]
     pixels = np.clip(np.asarray(base, dtype=np.int16) + noise, 0, 255).astype(np.uint8)
     exif = Image.Exif()
     exif[0x010F] = "Cene Benchmark Camera"  # Make
@@ -47,17 +125,32 @@ def camera_jpeg(source: Path, target: Path, seed: int) -> int:
             enc_params={"preset": "ultrafast"},  # 0.8 s a photo to make instead of 5 s
         )
     else:
-        Image.fromarray(pixels).save(target, "JPEG", quality=92, exif=exif)
+        photo = Image.fromarray(pixels)
+        thumbnail = None
+        if not target.stem.endswith("-bare"):
+            small = io.BytesIO()
+            letterboxed(photo, EMBEDDED_SIZE).save(small, "JPEG", quality=85)
+            thumbnail = small.getvalue()
+        orientation = exif[0x0112]
+        taken = exif[0x8769][36867]
+        photo.save(
+            target,
+            "JPEG",
+            quality=92,
+            exif=camera_exif(orientation=orientation, taken=taken, thumbnail=thumbnail),
+        )
     return target.stat().st_size
 
 
 def make_camera_folder(folder: Path, count: int, kind: str = "jpeg") -> list[Path]:
     """``count`` distinct 12 MP photos in ``folder`` (kept between runs: making them is slow);
-    ``kind``: "jpeg" (a camera), "heic" (a phone) or "heic-bare" (HEIC with no thumbnail)."""
+    ``kind``: "jpeg" (a camera), "jpeg-bare" (no embedded picture), "heic" (a phone) or
+    "heic-bare" (HEIC with no thumbnail)."""
     folder.mkdir(parents=True, exist_ok=True)
     sources = sample_paths()
     names = {
         "jpeg": "DSC_{:05d}.JPG",
+        "jpeg-bare": "DSC_{:05d}-bare.JPG",
         "heic": "IMG_{:05d}.HEIC",
         "heic-bare": "IMG_{:05d}-bare.HEIC",
     }

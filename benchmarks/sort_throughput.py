@@ -1,9 +1,10 @@
 """How fast Cene sorts a camera dump: photos/s, latency per photo, peak memory.
 
     python benchmarks/sort_throughput.py [--count 500] [--workdir /tmp/cene-bench] [--format heic]
-        [--live-photos]
+        [--no-thumbnail] [--live-photos]
 
-Builds (once) a folder of 12 MP camera JPEGs (or phone HEICs) made from the sample scenes, then
+Builds (once) a folder of 12 MP camera JPEGs (or phone HEICs) made from the sample scenes, each
+with the small picture cameras (and phones) embed (``--no-thumbnail``: without it), then
 runs a real ``cene sort`` (move mode, same file system) on a fresh copy, in this process, and
 prints a table. ``--live-photos`` puts a 3 MB video beside each photo, as an iPhone's Live
 Photos come; each must go into the album with its photo.
@@ -34,9 +35,12 @@ def main() -> None:
     parser.add_argument("--read-workers", type=int, nargs="+", default=[2])
     parser.add_argument(
         "--format",
-        choices=("jpeg", "heic", "heic-bare"),
+        choices=("jpeg", "heic"),
         default="jpeg",
-        help="camera JPEGs, phone HEICs (with the 320 px thumbnail phones embed) or bare HEICs",
+        help="camera JPEGs (160 x 120 EXIF picture) or phone HEICs (320 px thumbnail)",
+    )
+    parser.add_argument(
+        "--no-thumbnail", action="store_true", help="photos without an embedded picture"
     )
     parser.add_argument(
         "--live-photos", action="store_true", help="a 3 MB .MOV beside each photo (Live Photos)"
@@ -44,8 +48,9 @@ def main() -> None:
     args = parser.parse_args()
     video = np.random.default_rng(0).integers(0, 256, 3_000_000, dtype=np.uint8).tobytes()
 
-    folder = args.workdir / ("camera" if args.format == "jpeg" else args.format)
-    originals = make_camera_folder(folder, args.count, args.format)
+    kind = f"{args.format}-bare" if args.no_thumbnail else args.format
+    folder = args.workdir / kind
+    originals = make_camera_folder(folder, args.count, kind)
     megabytes = sum(p.stat().st_size for p in originals) / 1e6
     classifier = SceneClassifier()
     classifier.load()
@@ -76,7 +81,8 @@ def main() -> None:
 
     print()
     print(
-        f"Sorting {args.count} camera photos (12 MP {args.format.upper()}, "
+        f"Sorting {args.count} camera photos (12 MP {args.format.upper()}"
+        f"{', no embedded picture' if args.no_thumbnail else ''}, "
         f"{megabytes / args.count:.1f} MB "
         f"each, {megabytes:.0f} MB in all)"
         f"{', each with a 3 MB Live Photo video' if args.live_photos else ''}, move mode, on "
@@ -102,7 +108,7 @@ def main() -> None:
             f"{args.count / elapsed:.1f}",
             f"{np.percentile(latencies, 50) * 1000:.0f}",
             f"{np.percentile(latencies, 95) * 1000:.0f}",
-            f"{cpu / args.count * 1000:.0f}",
+            f"{cpu / args.count * 1000:.1f}",
             f"{peak_mb:.0f}",
         )
         print("| " + " | ".join(cells) + " |")

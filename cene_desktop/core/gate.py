@@ -114,6 +114,27 @@ def boundary_band(threshold: float) -> tuple[float, float]:
     return low / (1.0 + low), high / (1.0 + high)
 
 
+def clear_verdict(
+    album: str,
+    confidence: float,
+    scene_probability: float | None,
+    threshold: float,
+    other_threshold: float | None,
+) -> bool:
+    """Whether a verdict is far from every line it could cross: a scene album at the model's
+    threshold or more and well clear of the gate's boundary band, or Other well below it.
+    Unsorted never is. A verdict from a photo's small embedded picture that is not clear is
+    made again from the whole photo."""
+    if album == UNSORTED:
+        return False
+    band = None if other_threshold is None else boundary_band(other_threshold)
+    if album == OTHER:
+        return band is not None and scene_probability is not None and scene_probability < band[0]
+    if confidence < threshold:
+        return False
+    return band is None or scene_probability is None or scene_probability > band[1]
+
+
 def describe(scene_probability: float) -> str:
     """What Cene says of a photo it sent to Other."""
     return f"not a scene ({scene_probability:.0%} likely to be one)"

@@ -354,10 +354,12 @@ class Sorter:
             daemon=True,
         )
         placer_thread.start()
+        second_looks = ThreadPoolExecutor(self.options.read_workers, "cene-second-look")
         try:
             for batch in self._read_batches(to_read, cancel, report):
-                self._classify(batch, jobs, cancel)
+                self._classify(batch, jobs, cancel, second_looks)
         finally:
+            second_looks.shutdown(cancel_futures=True)
             jobs.put(None)
             placer_thread.join()
         if failure:
@@ -449,11 +451,21 @@ class Sorter:
         batch: list[tuple[PreparedPhoto, float]],
         jobs: queue.Queue[_PlaceJob | None],
         cancel: threading.Event,
+        second_looks: ThreadPoolExecutor,
     ) -> None:
         pixels = np.stack([photo.pixels for photo, _ in batch])
         probabilities, version, features = self.classifier.classify_with_features(pixels)
         verdicts = self.classifier.verdicts(probabilities)
         scene = self.classifier.scene_probabilities(features)
+        again = self._second_look(batch, verdicts, scene, second_looks)
+        if again:
+            # Photos whose embedded picture left the verdict unclear, from the photo itself.
+            rows = [index for index, _ in again]
+            probabilities[rows], _, features[rows] = self.classifier.classify_with_features(
+                np.stack([whole for _, whole in again])
+            )
+            verdicts = self.classifier.verdicts(probabilities)
+            scene = self.classifier.scene_probabilities(features)
         for index, ((photo, started), verdict, vector) in enumerate(
             zip(batch, verdicts, features, strict=True)
         ):
@@ -474,6 +486,34 @@ class Sorter:
                     break
                 except queue.Full:
                     continue
+
+    def _second_look(
+        self,
+        batch: list[tuple[PreparedPhoto, float]],
+        verdicts: list[Verdict],
+        scene: np.ndarray | None,
+        pool: ThreadPoolExecutor,
+    ) -> list[tuple[int, np.ndarray]]:
+        """(row, the photo's own pixels) for each photo read from its embedded picture whose
+        verdict is not clear (``gate.clear_verdict``): it is judged again from the photo."""
+        unclear = []
+        for index, ((photo, _), verdict) in enumerate(zip(batch, verdicts, strict=True)):
+            probability = None if scene is None else float(scene[index])
+            album, _ = gate.decide_album(
+                verdict.predicted,
+                verdict.confidence,
+                verdict.runner_up,
+                probability,
+                self.threshold,
+                self.other_threshold,
+            )
+            if photo.embedded and not gate.clear_verdict(
+                album, verdict.confidence, probability, self.threshold, self.other_threshold
+            ):
+                unclear.append(index)
+        size = int(self.classifier.info.input_size)
+        wholes = pool.map(lambda i: scanner.whole_picture(batch[i][0], size), unclear)
+        return [(i, whole) for i, whole in zip(unclear, wholes, strict=True) if whole is not None]
 
     def _place_worker(
         self,

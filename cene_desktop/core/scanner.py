@@ -1,9 +1,11 @@
 """What counts as a photo, and reading one: content hash, EXIF orientation and date, pixels.
 
-A photo is read from disk once: the same bytes are hashed and decoded. JPEGs are decoded at a
-reduced scale (``Image.draft``), which is most of what makes sorting a 12 MP camera dump fast.
-HEIC/HEIF (phones) are read through pillow-heif, from the small picture phones embed in them
-when it is big enough (else whole); AVIF by Pillow itself, whole.
+A photo is read from disk once: the same bytes are hashed and decoded. A camera JPEG is
+classified from the small picture cameras embed in its EXIF (160 x 120 mostly, letterbox bars
+cut), which costs a fortieth of decoding the photo; one without a usable embedded picture is
+decoded at a reduced scale (``Image.draft``). HEIC/HEIF (phones) are read through pillow-heif,
+from the small picture phones embed in them when it is big enough (else whole); AVIF by Pillow
+itself, whole.
 
 Memory is bounded by what a file needs, not by what it claims: a file without an image's
 signature is refused from its first 64 KB, one larger than any photo by its size, and every
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from cene_desktop.core import completeness, fileops
 from cene_desktop.core.albums import ALBUMS
@@ -76,6 +78,25 @@ MEMORY_BUDGET = 224 * 2**20
 _HEAD_BYTES = 64 * 1024
 #: Reserved for decoding before the whole file has been read and its picture measured.
 _FIRST_GUESS_BYTES = 48 * 2**20
+#: A JPEG's embedded picture is used for the model when the photo has at least this many
+#: pixels (below, decoding the photo itself at a reduced scale is cheap already) ...
+EMBEDDED_PICTURE_FOR_PIXELS = 2_000_000
+#: ... and the embedded picture, bars cut, is at least this big on its shorter side.
+EMBEDDED_PICTURE_MIN_SIDE = 100
+#: An embedded picture shows the whole photo when its shape is the photo's within this share,
+#: once uniform letterbox bars are cut; any other (a crop edited later, a stale one) is not used.
+_SAME_SHAPE = 0.03
+#: A strip of an embedded picture is a letterbox bar when its values vary this little.
+_FLAT = 4.0
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 #: Bytes Pillow keeps per pixel for its modes; 4 for all the others (RGB is stored as RGBX).
 _PILLOW_PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 
@@ -111,6 +132,8 @@ class PreparedPhoto:
     width: int
     height: int
     taken_at: str | None
+    #: The pixels come from the small picture the camera embedded, not the photo itself.
+    embedded: bool = False
 
 
 def is_excluded_dir(path: Path, library: Path | None) -> bool:
@@ -506,43 +529,57 @@ def _decode_bytes(opened: Image.Image, data: bytes, width: int, height: int) -> 
     return len(data) + decoded + second + extra
 
 
-def decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str | None]:
-    """Pixels for the scene model: EXIF-upright, RGB, centre square, ``size`` x ``size``.
+def decode_for_model(
+    data: bytes, size: int, embedded: bool = True
+) -> tuple[np.ndarray, int, int, str | None]:
+    """Pixels for the scene model: EXIF-upright, RGB, centre square, ``size`` x ``size``; from
+    the picture a camera embeds in the JPEG where it is usable (``embedded=False``: never).
 
     Raises ValueError with a user-facing reason when the bytes are not a usable photo. Waits
     for its share of the memory budget when other threads hold much of it.
     """
+    pixels, width, height, taken_at, _ = _decode_picture(data, size, embedded)
+    return pixels, width, height, taken_at
+
+
+def _decode_picture(
+    data: bytes, size: int, embedded: bool
+) -> tuple[np.ndarray, int, int, str | None, bool]:
+    """:func:`decode_for_model`, and whether the pixels came from the embedded picture."""
     if _budget.held() is not None:
-        return _decode_for_model(data, size)
+        return _decode_for_model(data, size, embedded)
     try:
-        return _decode_for_model(data, size)
+        return _decode_for_model(data, size, embedded)
     except _NeedsMore as more:  # cannot happen without a reservation: kept for safety
         raise ValueError("image too large to decode in the memory available") from more
     finally:
         _budget.release()
 
 
-def _decode_for_model(data: bytes, size: int) -> tuple[np.ndarray, int, int, str | None]:
+def _decode_for_model(
+    data: bytes, size: int, embedded: bool = True
+) -> tuple[np.ndarray, int, int, str | None, bool]:
     if _looks_like_heif(data) and not enable_heif():
         raise ValueError(
             "HEIC photo, but this installation of Cene cannot read HEIC; left in place"
         )
     try:
-        image, width, height, taken_at = _open_upright(data, size)
+        image, width, height, taken_at, small = _open_upright(data, size, embedded)
     except ValueError:
+        small = False
         # Valid files Pillow refuses: BMP bit-field layouts it does not know (16-bit 4444,
         # 32-bit 11-11-10, …), and big-endian BigTIFF, whose header Pillow misreads.
         fallback = _bit_field_bmp(data) if data[:2] == b"BM" else None
         if fallback is not None:
             image, (width, height), taken_at = fallback, fallback.size, None
         elif data[:4] == _BIG_ENDIAN_BIGTIFF:
-            image, width, height, taken_at = _open_upright(_as_pillow_reads_it(data), size)
+            image, width, height, taken_at, _ = _open_upright(_as_pillow_reads_it(data), size)
         else:
             raise
     square = image.resize(
         (size, size), Image.Resampling.BILINEAR, box=centre_square(image.width, image.height)
     )
-    return np.asarray(square, dtype=np.uint8), width, height, taken_at
+    return np.asarray(square, dtype=np.uint8), width, height, taken_at, small
 
 
 def centre_square(width: int, height: int) -> tuple[float, float, float, float]:
@@ -553,8 +590,12 @@ def centre_square(width: int, height: int) -> tuple[float, float, float, float]:
     return left, top, left + side, top + side
 
 
-def _open_upright(data: bytes, size: int) -> tuple[Image.Image, int, int, str | None]:
-    """The photo decoded (at a reduced scale where the format allows it), EXIF-upright, RGB."""
+def _open_upright(
+    data: bytes, size: int, embedded: bool = False
+) -> tuple[Image.Image, int, int, str | None, bool]:
+    """The photo decoded (at a reduced scale where the format allows it, or its embedded picture
+    with ``embedded``), EXIF-upright, RGB; its size, date taken, and whether it is the embedded
+    picture."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -571,6 +612,9 @@ def _open_upright(data: bytes, size: int) -> tuple[Image.Image, int, int, str | 
             if opened.format == "PNG":  # its EXIF may follow the picture: reading it decodes
                 _afford(_decode_bytes(opened, data, width, height), width, height)
             taken_at = _taken_at(opened)
+            picture = _embedded_picture(opened) if embedded else None
+            if picture is not None:
+                return picture, width, height, taken_at, True
             opened.draft("RGB", (size, size))
             _afford(_decode_bytes(opened, data, width, height), width, height)
             # In place and only when needed: a copy of a large picture is what does not fit.
@@ -599,7 +643,88 @@ def _open_upright(data: bytes, size: int) -> tuple[Image.Image, int, int, str | 
         raise ValueError(
             f"damaged {kind}: its picture data cannot be decoded (the file is corrupt)"
         ) from error
-    return image, width, height, taken_at
+    return image, width, height, taken_at, False
+
+
+def _embedded_picture(opened: Image.Image) -> Image.Image | None:
+    """The picture a camera embeds in a large JPEG's EXIF (IFD1), upright, RGB, letterbox bars
+    cut, when it shows the whole photo at a size the model can use; else None."""
+    width, height = opened.size
+    raw = opened.info.get("exif")
+    if opened.format not in ("JPEG", "MPO") or width * height < EMBEDDED_PICTURE_FOR_PIXELS:
+        return None
+    if not isinstance(raw, bytes):
+        return None
+    try:
+        exif = opened.getexif()
+        ifd1 = exif.get_ifd(ExifTags.IFD.IFD1)
+        offset, length = ifd1.get(0x0201), ifd1.get(0x0202)  # JPEGInterchangeFormat(Length)
+        if not isinstance(offset, int) or not isinstance(length, int) or ifd1.get(0x0103, 6) != 6:
+            return None
+        start = offset + (6 if raw.startswith(b"Exif\x00\x00") else 0)
+        data = raw[start : start + length]
+        if len(data) != length or completeness.damaged_reason(data) is not None:
+            return None
+        with Image.open(io.BytesIO(data)) as small:
+            if small.format != "JPEG" or min(small.size) < EMBEDDED_PICTURE_MIN_SIDE:
+                return None
+            small.load()
+            decoded = small.convert("RGB")
+        orientation = exif.get(0x0112)
+    except Exception:  # noqa: BLE001 - a broken embedded picture: the photo itself is decoded
+        log.debug("Embedded picture unusable", exc_info=True)
+        return None
+    picture = _without_bars(decoded, width / height)
+    if picture is None or min(picture.size) < EMBEDDED_PICTURE_MIN_SIDE:
+        return None
+    if orientation in _ORIENTATION_TRANSPOSE:
+        picture = picture.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    return picture
+
+
+def _without_bars(picture: Image.Image, aspect: float) -> Image.Image | None:
+    """``picture`` with uniform bars on two sides cut so that it has the shape ``aspect``
+    (width / height) of the photo; None when it has another shape and no such bars."""
+    width, height = picture.size
+    if abs(width / height / aspect - 1) <= _SAME_SHAPE:
+        return None if _has_bars(picture) else picture
+    # JPEG's blocks smear the picture's edge into the bars: the rows (or columns) next to it
+    # are not looked at.
+    if aspect > width / height:  # a wider photo: bars above and below
+        inner = round(width / aspect)
+        cut = (height - inner) // 2
+        edge = 2 if cut > 2 else 0
+        box = (0, cut, width, cut + inner)
+        bars = [(0, 0, width, cut - edge), (0, cut + inner + edge, width, height)]
+    else:
+        inner = round(height * aspect)
+        cut = (width - inner) // 2
+        edge = 2 if cut > 2 else 0
+        box = (cut, 0, cut + inner, height)
+        bars = [(0, 0, cut - edge, height), (cut + inner + edge, 0, width, height)]
+    if cut < 1:
+        return None
+    for bar in bars:
+        values = np.asarray(picture.crop(bar), dtype=np.int16)
+        if values.size == 0 or values.std() > _FLAT:  # picture, not a bar: another crop
+            return None
+    inside = picture.crop(box)
+    return None if _has_bars(inside) else inside
+
+
+def _has_bars(picture: Image.Image) -> bool:
+    """Flat strips along two opposite edges: the picture shows one of another shape (a photo
+    turned or cropped after its embedded picture was made)."""
+    values = np.asarray(picture, dtype=np.int16)
+    height, width = values.shape[:2]
+    rows, columns = max(2, height // 20), max(2, width // 20)
+
+    def flat(strip: np.ndarray) -> bool:
+        return bool(strip.size) and float(strip.std()) <= _FLAT
+
+    return (flat(values[:rows]) and flat(values[-rows:])) or (
+        flat(values[:, :columns]) and flat(values[:, -columns:])
+    )
 
 
 _BIG_ENDIAN_BIGTIFF = b"MM\x00\x2b"
@@ -717,13 +842,32 @@ def _read_and_decode(
         return Skipped(path, damaged, retry=True)
     content_hash = fileops.content_hash_bytes(data)
     try:
-        pixels, width, height, taken_at = decode_for_model(data, size)
+        pixels, width, height, taken_at, embedded = _decode_picture(data, size, True)
     except ValueError as error:
         reason = str(error)
         # A damaged file may yet be one still arriving: while watching it is looked at again
         # once nothing has changed it for a while, and only then reported.
         return Skipped(path, reason, retry=not reason.startswith(("image too large", "not an")))
-    return PreparedPhoto(candidate, content_hash, pixels, width, height, taken_at)
+    return PreparedPhoto(candidate, content_hash, pixels, width, height, taken_at, embedded)
+
+
+def whole_picture(photo: PreparedPhoto, size: int) -> np.ndarray | None:
+    """The model's pixels of ``photo`` from the photo itself, not its embedded picture: for a
+    second look when the embedded picture's verdict is not clear. None when the file changed
+    since it was read, or cannot be decoded whole (the first verdict then stands)."""
+    candidate = photo.candidate
+    try:
+        with open(candidate.path, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if info.st_size != candidate.size or info.st_mtime_ns != candidate.mtime_ns:
+                return None
+            data = stream.read(info.st_size + 1)
+        if len(data) != candidate.size:
+            return None
+        return decode_for_model(data, size, embedded=False)[0]
+    except (OSError, ValueError) as error:
+        log.info("Second look at %s failed: %s", display_path(candidate.path), error)
+        return None
 
 
 def _refused_unread(candidate: Candidate, info: os.stat_result, head: bytes) -> Skipped | None:

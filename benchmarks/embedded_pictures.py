@@ -1,0 +1,181 @@
+"""Does classifying a JPEG from its embedded picture file photos where the whole photo would?
+
+    python -m benchmarks.embedded_pictures PHOTOS [PHOTOS ...] [--min-side 120]
+
+PHOTOS are folders laid out by benchmarks/lay_out_real_photos.py (PHOTOS/LABEL/photo). Each
+photo is classified by the shipped model (gate and threshold as shipped) from its decoded pixels
+(``decode_for_model(..., embedded=False)``, what Cene did before) and from an embedded picture:
+
+- *own*: the picture the camera embedded, for the photos that carry one and are large enough
+  for Cene to use it (>= ``EMBEDDED_PICTURE_FOR_PIXELS``);
+- *camera 160* and *camera 320*: every photo saved again as a camera saves it: the photo
+  (long side 1024) with a 160 x 120 or 320 x 240 picture in its EXIF, fitted with black
+  letterbox bars, JPEG quality 80.
+
+Prints, for each, how often the album is the same, and for the labelled scenes and the photos of
+no scene how the two ways file them. Nothing is written beside PHOTOS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.camera_photos import camera_exif, letterboxed  # noqa: E402
+from benchmarks.real_photos import RIGHT_ALBUMS  # noqa: E402
+from cene_desktop.core import gate, scanner  # noqa: E402
+from cene_desktop.core.albums import OTHER, SCENE_ALBUMS, UNSORTED  # noqa: E402
+from cene_desktop.core.classifier import SceneClassifier  # noqa: E402
+
+BATCH = 32
+
+
+def camera_copy(data: bytes, side: int) -> bytes | None:
+    """``data`` saved again as a camera saves a photo, with a ``side`` x 3/4 ``side`` picture
+    in its EXIF; None when it cannot be decoded."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.draft("RGB", (1024, 1024))
+            photo = scanner.ImageOps.exif_transpose(opened).convert("RGB")
+    except Exception:  # noqa: BLE001 - damaged files have no camera copy
+        return None
+    photo.thumbnail((1024, 1024))
+    small = io.BytesIO()
+    letterboxed(photo, (side, side * 3 // 4)).save(small, "JPEG", quality=80)
+    stream = io.BytesIO()
+    photo.save(stream, "JPEG", quality=85, exif=camera_exif(thumbnail=small.getvalue()))
+    return stream.getvalue()
+
+
+def verdicts_of(classifier: SceneClassifier, pixels: list[np.ndarray]) -> list[tuple[str, bool]]:
+    """(album, whether Cene takes it from this picture alone) for each picture."""
+    info = classifier.info
+    shipped = classifier.shipped_gate
+    other = None if shipped is None else shipped.threshold(gate.DEFAULT_SENSITIVITY)
+    out: list[tuple[str, bool]] = []
+    for start in range(0, len(pixels), BATCH):
+        batch = np.stack(pixels[start : start + BATCH])
+        probabilities, _, features = classifier.classify_with_features(batch)
+        scene = classifier.scene_probabilities(features)
+        for index, verdict in enumerate(classifier.verdicts(probabilities)):
+            probability = None if scene is None else float(scene[index])
+            album = gate.decide_album(
+                verdict.predicted,
+                verdict.confidence,
+                verdict.runner_up,
+                probability,
+                info.default_threshold,
+                other,
+            )[0]
+            clear = gate.clear_verdict(
+                album, verdict.confidence, probability, info.default_threshold, other
+            )
+            out.append((album, clear))
+    return out
+
+
+def filed(label: str, album: str) -> str:
+    if label in RIGHT_ALBUMS:
+        if album in RIGHT_ALBUMS[label]:
+            return "right"
+        return {UNSORTED: "Unsorted", OTHER: "Other"}.get(album, "wrong")
+    return "in a scene album" if album in SCENE_ALBUMS else "kept out"
+
+
+def compare(
+    name: str, classifier: SceneClassifier, rows: list[tuple[str, np.ndarray, np.ndarray]]
+) -> list[str]:
+    if not rows:
+        return [f"| {name} | 0 | | | | | |"]
+    whole = [album for album, _ in verdicts_of(classifier, [r[1] for r in rows])]
+    small = verdicts_of(classifier, [r[2] for r in rows])
+    # As Cene sorts: the embedded picture's album where it is clear, else the whole photo's.
+    cene = [album if clear else full for (album, clear), full in zip(small, whole, strict=True)]
+    looked_again = sum(not clear for _, clear in small)
+    scenes = sum(label in RIGHT_ALBUMS for label, *_ in rows)
+    others = len(rows) - scenes
+
+    def filing(albums: list[str]) -> Counter[str]:
+        return Counter(filed(label, a) for (label, *_), a in zip(rows, albums, strict=True))
+
+    def same(albums: list[str]) -> str:
+        return f"{sum(a == b for a, b in zip(whole, albums, strict=True)) / len(rows):.1%}"
+
+    before, alone, after = filing(whole), filing([a for a, _ in small]), filing(cene)
+
+    def shares(key: str, of: int) -> str:
+        if not of:
+            return "-"
+        return " / ".join(f"{counts[key] / of:.1%}" for counts in (before, alone, after))
+
+    return [
+        f"| {name} | {len(rows)} | {same([a for a, _ in small])} | {same(cene)} "
+        f"| {looked_again / len(rows):.1%} | {shares('right', scenes)} "
+        f"| {shares('wrong', scenes)} | {shares('in a scene album', others)} |"
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("photos", type=Path, nargs="+")
+    parser.add_argument("--min-side", type=int, default=scanner.EMBEDDED_PICTURE_MIN_SIDE)
+    args = parser.parse_args()
+    classifier = SceneClassifier()
+    classifier.load()
+    size = classifier.info.input_size
+    scanner.EMBEDDED_PICTURE_MIN_SIDE = args.min_side
+    files = sorted(p for folder in args.photos for p in folder.glob("*/*") if p.is_file())
+    own: list[tuple[str, np.ndarray, np.ndarray]] = []
+    cameras: dict[int, list[tuple[str, np.ndarray, np.ndarray]]] = {160: [], 320: []}
+    for path in files:
+        label = path.parent.name
+        data = path.read_bytes()
+        try:
+            whole = scanner.decode_for_model(data, size, embedded=False)[0]
+        except ValueError:
+            continue
+        embedded = scanner.decode_for_model(data, size)[0]
+        if not np.array_equal(embedded, whole):
+            own.append((label, whole, embedded))
+        for side, rows in cameras.items():
+            copy = camera_copy(data, side)
+            if copy is None:
+                continue
+            limit, scanner.EMBEDDED_PICTURE_FOR_PIXELS = scanner.EMBEDDED_PICTURE_FOR_PIXELS, 0
+            try:
+                rows.append((label, whole, scanner.decode_for_model(copy, size)[0]))
+            finally:
+                scanner.EMBEDDED_PICTURE_FOR_PIXELS = limit
+    print(
+        f"\n{len(files)} photos from {', '.join(str(p) for p in args.photos)}; model "
+        f"{classifier.info.version}; embedded pictures used from "
+        f"{scanner.EMBEDDED_PICTURE_MIN_SIDE} px on their shorter side\n"
+    )
+    print(
+        "| embedded picture | photos | same album, picture alone | same album, as Cene sorts "
+        "| whole photo decoded too | scenes right | scenes in a wrong album "
+        "| others in a scene album |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for line in compare("own (the camera's)", classifier, own):
+        print(line)
+    for side, rows in cameras.items():
+        for line in compare(f"camera {side} x {side * 3 // 4}", classifier, rows):
+            print(line)
+    print(
+        "\n(the last three: whole photo / embedded picture alone / as Cene sorts: the embedded "
+        "picture where its verdict is clear, else the whole photo)"
+    )
+
+
+if __name__ == "__main__":
+    main()

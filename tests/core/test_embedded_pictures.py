@@ -1,0 +1,170 @@
+"""Camera JPEGs are classified from the small picture in their EXIF, and only when it shows the
+whole photo: same album as the photo itself, letterbox bars cut, turned upright."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from benchmarks.camera_photos import camera_exif, letterboxed
+from cene_desktop.core import scanner
+from cene_desktop.core.pipeline import Sorter, SortOptions
+
+from ..conftest import sample_files
+
+SIZE = 224
+
+
+def camera_file(
+    photo: Image.Image,
+    embedded: Image.Image | None,
+    orientation: int = 1,
+    bars: bool = True,
+) -> bytes:
+    """``photo`` as a camera saves it, with ``embedded`` fitted into 160 x 120 in its EXIF:
+    with bars where its shape differs, or (``bars`` False) keeping its own shape."""
+    thumbnail = None
+    if embedded is not None:
+        small = io.BytesIO()
+        picture = letterboxed(embedded, (160, 120)) if bars else embedded.copy()
+        picture.thumbnail((160, 120))
+        picture.save(small, "JPEG", quality=85)
+        thumbnail = small.getvalue()
+    stream = io.BytesIO()
+    photo.save(
+        stream, "JPEG", quality=80, exif=camera_exif(orientation=orientation, thumbnail=thumbnail)
+    )
+    return stream.getvalue()
+
+
+def scene(size: tuple[int, int], colour: tuple[int, int, int]) -> Image.Image:
+    """A picture of ``colour`` in the middle, lighter towards one corner and darker towards the
+    other (no edge of it is flat, as in a photo)."""
+    x = np.linspace(-1, 1, size[0])[None, :, None]
+    y = np.linspace(-1, 1, size[1])[:, None, None]
+    values = np.asarray(colour, dtype=float)[None, None, :] + 15 * (x + y)
+    return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8))
+
+
+def test_the_embedded_picture_is_what_the_model_sees_of_a_large_camera_jpeg() -> None:
+    photo = scene((2000, 1500), (20, 40, 220))  # 3 MP: blue
+    data = camera_file(photo, scene((2000, 1500), (220, 40, 20)))  # embedded: red
+    pixels, width, height, taken = scanner.decode_for_model(data, SIZE)
+    assert (width, height) == (2000, 1500)  # the photo's own size is reported
+    assert taken == "2026-07-01T10:00:00"
+    assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (220, 40, 20)).max() <= 6
+    whole = scanner.decode_for_model(data, SIZE, embedded=False)[0]
+    assert np.abs(whole[SIZE // 2, SIZE // 2].astype(int) - (20, 40, 220)).max() <= 6
+
+
+def test_letterbox_bars_of_a_wide_photo_are_cut_and_the_picture_turned_upright() -> None:
+    # 3:2 photo, 160 x 107 inside a 160 x 120 picture: black bars above and below. Taken in
+    # portrait (orientation 6: turn 90 degrees clockwise), so its left half is the top when
+    # shown: green there, white below.
+    sideways = scene((2400, 1600), (225, 225, 225))
+    sideways.paste(scene((1200, 1600), (30, 200, 30)), (0, 0))
+    data = camera_file(sideways, sideways, orientation=6)
+    pixels = scanner.decode_for_model(data, SIZE)[0].astype(int)
+    whole = scanner.decode_for_model(data, SIZE, embedded=False)[0].astype(int)
+    # the centre square of the upright 1600 x 2400 photo: green above, white below, no black
+    assert pixels.mean(axis=(1, 2)).min() > 40, "a letterbox bar (black rows) reached the model"
+    assert pixels.mean(axis=(0, 2)).min() > 40, "a letterbox bar (black columns) reached it"
+    assert np.abs(pixels[20, SIZE // 2] - (30, 200, 30)).max() <= 12
+    assert np.abs(pixels[-20, SIZE // 2] - (225, 225, 225)).max() <= 12
+    assert np.abs(pixels - whole).mean() < 8
+
+
+@pytest.mark.parametrize(
+    ("embedded", "bars", "why"),
+    [
+        (scene((1000, 1000), (220, 40, 20)), False, "a square picture of a 4:3 photo"),
+        (scene((1500, 2000), (220, 40, 20)), True, "a portrait picture with bars, 4:3"),
+        (scene((3000, 1500), (220, 40, 20)), True, "a 2:1 picture with bars, 4:3"),
+        (None, True, "no embedded picture"),
+    ],
+)
+def test_an_embedded_picture_of_another_shape_is_not_used(
+    embedded: Image.Image | None, bars: bool, why: str
+) -> None:
+    """A picture that does not show the photo as it is (edited or cropped later) is ignored."""
+    photo = scene((2000, 1500), (20, 40, 220))
+    pixels = scanner.decode_for_model(camera_file(photo, embedded, bars=bars), SIZE)[0]
+    assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (20, 40, 220)).max() <= 6, why
+
+
+@pytest.mark.parametrize("damage", ["cut off", "not a JPEG"])
+def test_a_damaged_embedded_picture_falls_back_to_the_photo(damage: str) -> None:
+    photo = scene((2000, 1500), (20, 40, 220))
+    small = io.BytesIO()
+    scene((160, 120), (220, 40, 20)).save(small, "JPEG", quality=85)
+    embedded = small.getvalue()
+    embedded = embedded[: len(embedded) // 2] if damage == "cut off" else b"\xff\xd8" + bytes(900)
+    stream = io.BytesIO()
+    photo.save(stream, "JPEG", quality=80, exif=camera_exif(thumbnail=embedded))
+    pixels = scanner.decode_for_model(stream.getvalue(), SIZE)[0]
+    assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (20, 40, 220)).max() <= 6
+
+
+def test_a_small_photo_is_decoded_itself() -> None:
+    small = scene((1200, 900), (20, 40, 220))  # 1 MP: decoding it is cheap anyway
+    data = camera_file(small, scene((1200, 900), (220, 40, 20)))
+    pixels = scanner.decode_for_model(data, SIZE)[0]
+    assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (20, 40, 220)).max() <= 6
+
+
+def test_camera_photos_sorted_from_their_embedded_pictures_land_where_the_photos_would(
+    tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    """Through the real pipeline: the model says of each photo what it says of the whole."""
+    photos = tmp_path / "camera"
+    photos.mkdir()
+    whole: dict[str, str] = {}
+    for index, (_, path) in enumerate(sample_files(3)):
+        with Image.open(path) as opened:
+            big = opened.convert("RGB").resize((2400, 1800), Image.Resampling.BICUBIC)
+        data = camera_file(big, big)
+        name = f"DSC_{index:04d}.JPG"
+        (photos / name).write_bytes(data)
+        pixels = scanner.decode_for_model(data, SIZE, embedded=False)[0]
+        whole[name] = classifier.verdicts(classifier.predict(pixels[None]))[0].predicted
+    with Sorter(tmp_path / "library", photos, classifier, SortOptions(mode="copy")) as sorter:
+        summary = sorter.sort_folder()
+    said = {o.source.name: o.predicted for o in summary.outcomes if o.status == "placed"}
+    assert len(said) == len(whole) == 18
+    assert sum(said[name] == scene for name, scene in whole.items()) >= 17, (said, whole)
+
+
+def test_a_photo_whose_embedded_picture_leaves_the_model_unsure_is_judged_from_the_photo(
+    tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    """The embedded picture shows two scenes at once (the model is unsure); the photo itself is
+    a forest it is sure of: it goes to Forest, as it would without the embedded picture."""
+    photos = tmp_path / "camera"
+    photos.mkdir()
+    samples = sample_files(2)
+    with Image.open(dict(samples)["forest"]) as opened:
+        forest = opened.convert("RGB").resize((2400, 1800), Image.Resampling.BICUBIC)
+    whole = scanner.decode_for_model(camera_file(forest, None), SIZE, embedded=False)[0]
+    sure = classifier.verdicts(classifier.predict(whole[None]))[0]
+    assert (sure.predicted, sure.confidence > 0.97) == ("forest", True)
+    for (first, one), (second, other) in itertools.combinations(samples, 2):
+        if "forest" in (first, second) or first == second:
+            continue
+        with Image.open(one) as a, Image.open(other) as b:
+            both = Image.blend(a.convert("RGB"), b.convert("RGB").resize(a.size), 0.5)
+        data = camera_file(forest, both.resize((2400, 1800)))
+        small = scanner.decode_for_model(data, SIZE)[0]
+        if classifier.verdicts(classifier.predict(small[None]))[0].confidence < 0.8:
+            break  # two scenes the model cannot tell apart: Unsorted from this picture
+    else:
+        pytest.fail("no pair of sample scenes leaves the model unsure")
+    (photos / "DSC_0001.JPG").write_bytes(data)
+    with Sorter(tmp_path / "library", photos, classifier, SortOptions(mode="copy")) as sorter:
+        (outcome,) = sorter.sort_folder().outcomes
+    assert (outcome.album, outcome.predicted) == ("Forest", "forest"), outcome
+    assert outcome.confidence == pytest.approx(sure.confidence, abs=1e-4)
