@@ -109,3 +109,12 @@ def test_asking_for_int8_without_a_copy_is_a_clear_error(tmp_path) -> None:  # t
         SceneClassifier(folder, backend="litert", precision="int8").load()
     with pytest.raises(ValueError, match="unknown precision"):
         SceneClassifier(folder, precision="int4")
+
+
+def test_the_int8_figures_follow_the_shipping_rule() -> None:
+    """Int8 ships only at 94.0 % or more on seg_test and at most 0.3 points below fp32."""
+    figures = ModelInfo.load().int8
+    accuracy, fp32 = figures["seg_test_accuracy"], figures["seg_test_accuracy_fp32"]
+    assert figures["seg_test_photos"] == 3000
+    assert figures["ships"] == (accuracy >= 0.94 and fp32 - accuracy <= 0.003 + 1e-9)
+    assert figures["top_class_agreement"] >= 0.97 and figures["gate_agreement_normal"] >= 0.97
