@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cene_desktop.core import fileops
 from cene_desktop.core.albums import OTHER, UNSORTED, state_dir
 from cene_desktop.core.fileops import DiskFullError
 
@@ -131,6 +132,13 @@ MIGRATIONS: tuple[str, ...] = (
     # the gate existed: a re-check fills it in and offers to move non-scenes to Other).
     """
     ALTER TABLE photos ADD COLUMN scene_probability REAL;
+    """,
+    # 6: photos are named by BLAKE3 from now on. Those sorted before keep their SHA-256, which
+    # stays valid: a file of the same size as one of them is hashed that way too before it is
+    # taken for a new photo (the index finds those few).
+    """
+    ALTER TABLE photos ADD COLUMN hash_name TEXT NOT NULL DEFAULT 'sha256';
+    CREATE INDEX photos_legacy_size ON photos(size) WHERE hash_name = 'sha256';
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -620,6 +628,13 @@ class Catalog:
         rows = self._query("SELECT * FROM photos WHERE content_hash = ?", (content_hash,))
         return _photo(rows[0]) if rows else None
 
+    def has_legacy_photo_of_size(self, size: int) -> bool:
+        """Whether a photo named by the older hash (sorted before Cene 1.6) has this size."""
+        rows = self._query(
+            "SELECT 1 FROM photos WHERE hash_name = 'sha256' AND size = ? LIMIT 1", (size,)
+        )
+        return bool(rows)
+
     def photo(self, photo_id: int) -> PhotoRecord | None:
         rows = self._query("SELECT * FROM photos WHERE id = ?", (photo_id,))
         return _photo(rows[0]) if rows else None
@@ -666,8 +681,8 @@ class Catalog:
         try:
             with self.transaction() as db:
                 db.execute(
-                    "UPDATE photos SET content_hash = ?, size = ? WHERE id = ?",
-                    (content_hash, size, photo_id),
+                    "UPDATE photos SET content_hash = ?, size = ?, hash_name = ? WHERE id = ?",
+                    (content_hash, size, fileops.HASH_NAME, photo_id),
                 )
         except sqlite3.IntegrityError:
             return False
@@ -820,8 +835,8 @@ class Catalog:
             cursor = db.execute(
                 "INSERT INTO photos(content_hash, size, original_path, current_path, album, mode,"
                 " predicted, confidence, runner_up, probabilities, model_version, taken_at,"
-                " sorted_at, corrected, run_id, scene_probability)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                " sorted_at, corrected, run_id, scene_probability, hash_name)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
                 (
                     entry.content_hash,
                     entry.size,
@@ -838,6 +853,8 @@ class Catalog:
                     now_iso(),
                     entry.run_id,
                     payload.get("scene_probability"),
+                    # journalled by an older Cene (then upgraded): its hash is the older one
+                    payload.get("hash_name", fileops.LEGACY_HASH_NAME),
                 ),
             )
             photo_id = int(cursor.lastrowid or 0)

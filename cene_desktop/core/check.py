@@ -15,7 +15,7 @@ from pathlib import Path
 from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import ALBUMS, UntrustedPath, library_file
 from cene_desktop.core.catalog import Catalog, JournalEntry
-from cene_desktop.core.placement import Placer
+from cene_desktop.core.placement import Placer, known_photo
 
 
 @dataclass
@@ -94,12 +94,15 @@ def _check(library: Path, catalog: Catalog, repair: bool, verify_bytes: bool) ->
             report.misfiled.append(photo.current_path)
             if repair and filed_in in ALBUMS:
                 catalog.set_album(photo.id, filed_in)  # the file's folder is what the person sees
-        if verify_bytes and not path.is_symlink():
-            content_hash = fileops.content_hash_file(path)
-            if content_hash != photo.content_hash:
-                report.changed.append(photo.current_path)  # edited elsewhere: kept as it is
-                if repair:  # the person's edit is the photo now
-                    catalog.set_content(photo.id, content_hash, path.stat().st_size)
+        if (
+            verify_bytes
+            and not path.is_symlink()
+            and not fileops.has_content(path, photo.content_hash)
+        ):
+            report.changed.append(photo.current_path)  # edited elsewhere: kept as it is
+            if repair:  # the person's edit is the photo now
+                content_hash = fileops.content_hash_file(path)
+                catalog.set_content(photo.id, content_hash, path.stat().st_size)
     for companion in catalog.companions():  # files that go with a photo (Live Photo video, RAW)
         what = f"file {companion.id} going with a photo"
         companion_path = _trusted(library, companion.current_path, what, report)
@@ -144,10 +147,15 @@ def _trusted(library: Path, relative: str, what: str, report: CheckReport) -> Pa
 def _adopt(catalog: Catalog, library: Path, path: Path, album: str) -> None:
     """Record a file someone put into an album by hand, as a photo of that album."""
     content_hash = fileops.content_hash_file(path)
-    if catalog.photo_by_hash(content_hash) is not None:
-        return  # a second copy of a known photo: left as it is, reported again next time
     info = path.stat()
-    payload = {"original_path": str(path), "album": album, "mode": "move"}
+    if known_photo(catalog, content_hash, path, info.st_size) is not None:
+        return  # a second copy of a known photo: left as it is, reported again next time
+    payload = {
+        "original_path": str(path),
+        "album": album,
+        "mode": "move",
+        "hash_name": fileops.HASH_NAME,
+    }
     entry_id = catalog.journal_begin(None, "adopt", path, path, content_hash, info.st_size, payload)
     entry = JournalEntry(
         entry_id, None, "adopt", str(path), str(path), content_hash, info.st_size, payload, ""

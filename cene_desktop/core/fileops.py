@@ -17,7 +17,12 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-HASH_NAME = "sha256"
+import blake3
+
+#: What names a photo's bytes: BLAKE3 (0.5 ms for a 3 MB photo here, SHA-256 1.7 ms).
+HASH_NAME = "blake3"
+#: What libraries sorted before Cene 1.6 name their photos by; those hashes stay valid.
+LEGACY_HASH_NAME = "sha256"
 PARTIAL_PREFIX = ".cene-partial-"
 MAX_NAME_BYTES = 255
 _COPY_CHUNK = 1 << 20
@@ -55,12 +60,27 @@ class SourceNotRemovable(OSError):
 
 
 def content_hash_bytes(data: bytes) -> str:
-    return hashlib.new(HASH_NAME, data).hexdigest()
+    return blake3.blake3(data).hexdigest()
 
 
 def content_hash_file(path: Path) -> str:
+    digest = blake3.blake3()
     with open(path, "rb") as stream:
-        return hashlib.file_digest(stream, HASH_NAME).hexdigest()
+        while chunk := stream.read(_COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def legacy_hash_file(path: Path) -> str:
+    """The hash an older Cene named ``path``'s bytes by (SHA-256)."""
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, LEGACY_HASH_NAME).hexdigest()
+
+
+def has_content(path: Path, content_hash: str) -> bool:
+    """Whether ``path`` holds the bytes ``content_hash`` names, by either hash Cene has used
+    (a library sorted by an older Cene keeps its SHA-256 hashes)."""
+    return content_hash_file(path) == content_hash or legacy_hash_file(path) == content_hash
 
 
 def numbered_names(name: str) -> Iterator[str]:
@@ -145,7 +165,7 @@ def rename_noclobber(src: Path, dest: Path) -> None:
 
 def _copy_to_partial(src: Path, partial: Path) -> str:
     """Copy ``src`` into a new file ``partial`` (fsynced); returns the hash of what was written."""
-    digest = hashlib.new(HASH_NAME)
+    digest = blake3.blake3()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     descriptor = os.open(partial, flags, 0o644)
     try:
@@ -171,7 +191,10 @@ def copy_verified(src: Path, dest: Path, expected_hash: str, partial: Path) -> N
     """
     try:
         written_hash = _copy_to_partial(src, partial)
-        if written_hash != expected_hash or content_hash_file(partial) != expected_hash:
+        # What was read while copying, and what the disk gives back, both the expected bytes
+        # (by the older hash for a photo of an older library: read back from the disk).
+        whole = written_hash == expected_hash and content_hash_file(partial) == expected_hash
+        if not whole and legacy_hash_file(partial) != expected_hash:
             raise PlacementError(
                 f"The copy of {src} did not match the original (it changed while Cene was "
                 "copying it, or the disk returned different bytes). The original is untouched."

@@ -416,7 +416,12 @@ class Sorter:
                             busy=result.busy,
                         )
                     )
-                elif self.placer.duplicate_of(result.content_hash) is not None:
+                elif (
+                    self.placer.duplicate_of(
+                        result.content_hash, result.candidate.path, result.candidate.size
+                    )
+                    is not None
+                ):
                     self._report_duplicate(result, report)
                 else:
                     batch.append((result, submitted))

@@ -84,6 +84,23 @@ class UndoReport:
     problems: list[str] = field(default_factory=list)
 
 
+def known_photo(
+    catalog: Catalog, content_hash: str, source: Path | None, size: int | None
+) -> PhotoRecord | None:
+    """The catalog's photo with the bytes ``content_hash`` names; also, given the file and its
+    size, one an older Cene named by SHA-256 (looked for only where such a photo has that
+    size, so a library sorted by this Cene never pays for it)."""
+    existing = catalog.photo_by_hash(content_hash)
+    if existing is not None or source is None or size is None:
+        return existing
+    if not catalog.has_legacy_photo_of_size(size):
+        return None
+    try:
+        return catalog.photo_by_hash(fileops.legacy_hash_file(source))
+    except OSError:
+        return None
+
+
 def _lexists(path: Path) -> bool:
     return os.path.lexists(path)
 
@@ -233,7 +250,7 @@ class Placer:
         if entry.op in RENAMING_OPS:
             done = self._recover_rename(entry, src, dest)
         elif entry.op in ("copy", "adopt"):
-            done = _lexists(dest) and fileops.content_hash_file(dest) == entry.content_hash
+            done = _lexists(dest) and fileops.has_content(dest, entry.content_hash)
         elif entry.op == "symlink":
             done = dest.is_symlink() and Path(os.readlink(dest)) == src.resolve()
         elif entry.op == "remove":
@@ -264,10 +281,10 @@ class Placer:
             if (
                 not dest.is_symlink()
                 and not src.is_symlink()
-                and fileops.content_hash_file(dest) == entry.content_hash
+                and fileops.has_content(dest, entry.content_hash)
                 and os.stat(src).st_size == entry.size
                 and not completeness.being_written(src)
-                and fileops.content_hash_file(src) == entry.content_hash
+                and fileops.has_content(src, entry.content_hash)
             ):
                 os.unlink(src)
                 fileops.fsync_dir(src.parent)
@@ -275,7 +292,7 @@ class Placer:
             return False
         if dest.is_symlink():
             return True
-        return fileops.content_hash_file(dest) == entry.content_hash
+        return fileops.has_content(dest, entry.content_hash)
 
     def _complete(self, entry: JournalEntry, detail: str | None = None) -> int | None:
         dest = Path(entry.dest)
@@ -325,7 +342,7 @@ class Placer:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        if self.duplicate_of(content_hash) is not None:
+        if self.duplicate_of(content_hash, source, size) is not None:
             return self.record_duplicate(source, size, mtime_ns, content_hash)
         self._check_unchanged(source, size, mtime_ns)
         if completeness.being_written(source):
@@ -337,6 +354,7 @@ class Placer:
             "album": album,
             "mode": mode,
             "source_mtime_ns": mtime_ns,
+            "hash_name": fileops.HASH_NAME,
         }
         if self.dry_run:
             dest = self._free_name(dest_dir, source.name)
@@ -444,9 +462,12 @@ class Placer:
             return ("attached", dest) if dest is not None else ("waiting", None)
         return ("waiting", None) if beside is not None else ("alone", None)
 
-    def duplicate_of(self, content_hash: str) -> PhotoRecord | None:
-        """The library photo with these exact bytes, if it is still in the library."""
-        existing = self.catalog.photo_by_hash(content_hash)
+    def duplicate_of(
+        self, content_hash: str, source: Path | None = None, size: int | None = None
+    ) -> PhotoRecord | None:
+        """The library photo with these exact bytes, if it is still in the library. Given the
+        file and its size, a photo an older Cene named by SHA-256 is found too."""
+        existing = known_photo(self.catalog, content_hash, source, size)
         if existing is None:
             return None
         try:
@@ -458,11 +479,11 @@ class Placer:
         self, source: Path, size: int, mtime_ns: int, content_hash: str
     ) -> Placement:
         """Remember ``source`` as a copy of a library photo; the file itself stays where it is."""
-        existing = self.duplicate_of(content_hash)
+        existing = self.duplicate_of(content_hash, source, size)
         if existing is None:
             raise ValueError(f"{source} is not a duplicate of a library photo")
         if not self.dry_run:
-            self.catalog.remember_source(source, size, mtime_ns, content_hash, existing.id)
+            self.catalog.remember_source(source, size, mtime_ns, existing.content_hash, existing.id)
         return Placement(
             source,
             self._file(existing.current_path),
@@ -712,9 +733,7 @@ class Placer:
         it was, else the file itself goes back there (under a free name). Returns where the
         original is now."""
         original_intact = (
-            mode != "move"
-            and original.is_file()
-            and fileops.content_hash_file(original) == content_hash
+            mode != "move" and original.is_file() and fileops.has_content(original, content_hash)
         )
         if mode == "symlink" or original_intact:
             entry_id = self.catalog.journal_begin(

@@ -4,7 +4,6 @@ undo. Real files, the real catalog and the real model; the watcher for late arri
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -12,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import blake3
 import pytest
 
 from cene_desktop.core import scanner
@@ -26,12 +26,12 @@ from .test_pipeline import sort
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return blake3.blake3(path.read_bytes()).hexdigest()
 
 
 def shoot(folder: Path, stem: str, index: int, companions: tuple[str, ...]) -> dict[str, str]:
     """A photo (a real sample JPEG) named ``stem``.JPG with its companions, made up bytes each;
-    returns {file name: sha256}."""
+    returns {file name: BLAKE3}."""
     folder.mkdir(parents=True, exist_ok=True)
     _, sample = sample_files(10)[index]
     made = {f"{stem}.JPG": sample.read_bytes()}
@@ -39,11 +39,11 @@ def shoot(folder: Path, stem: str, index: int, companions: tuple[str, ...]) -> d
         made[stem + tail] = f"{stem}{tail} {index}".encode() * 5000
     for name, data in made.items():
         (folder / name).write_bytes(data)
-    return {name: hashlib.sha256(data).hexdigest() for name, data in made.items()}
+    return {name: blake3.blake3(data).hexdigest() for name, data in made.items()}
 
 
 def library_files(library: Path) -> dict[str, str]:
-    """{album/name: sha256} of every file in the albums."""
+    """{album/name: BLAKE3} of every file in the albums."""
     return {
         f"{path.parent.name}/{path.name}": digest(path)
         for path in sorted(library.glob("*/*"))

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from cene_desktop.config import load_settings
 from cene_desktop.core import gate, learning
 from cene_desktop.core.albums import OTHER, SCENE_ALBUMS, UNSORTED
-from cene_desktop.core.catalog import MIGRATIONS, Catalog
+from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.check import check_library
 from cene_desktop.core.library import Library
 from cene_desktop.core.pipeline import Sorter, SortOptions
@@ -171,8 +171,10 @@ def _old_library(mixed: tuple[Path, dict[str, str]], root: Path, classifier) -> 
     with Sorter(library, folder, classifier, SortOptions(mode="copy", other="off")) as sorter:
         sorter.sort_folder()
     db = sqlite3.connect(library / ".cene" / "catalog.db")
+    db.execute("DROP INDEX photos_legacy_size")  # schema 6: BLAKE3 (hashes kept as they are)
+    db.execute("ALTER TABLE photos DROP COLUMN hash_name")
     db.execute("ALTER TABLE photos DROP COLUMN scene_probability")
-    db.execute(f"PRAGMA user_version={len(MIGRATIONS) - 1}")
+    db.execute("PRAGMA user_version=4")
     db.commit()
     db.close()
     return library

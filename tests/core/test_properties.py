@@ -3,13 +3,13 @@ every photo ends up exactly once with its bytes intact, or stays where it was wi
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
 
+import blake3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,7 +39,7 @@ PHOTO = st.tuples(
 
 
 def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return blake3.blake3(data).hexdigest()
 
 
 def put(originals: dict[Path, bytes], path: Path, content: bytes) -> None:

@@ -8,6 +8,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import blake3
 import numpy as np
 import pytest
 from PIL import Image
@@ -156,9 +157,8 @@ def test_a_sample_photo_is_read_hashed_and_sized_for_the_model() -> None:
     prepared = scanner.prepare_photo(Candidate(path, info.st_size, info.st_mtime_ns), 224)
     assert isinstance(prepared, PreparedPhoto)
     assert prepared.pixels.shape == (224, 224, 3) and prepared.pixels.dtype == np.uint8
-    import hashlib
 
-    assert prepared.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert prepared.content_hash == blake3.blake3(path.read_bytes()).hexdigest()
 
 
 def test_a_file_still_growing_is_not_prepared(tmp_path: Path) -> None:
