@@ -277,6 +277,10 @@ class SceneClassifier:
         self._input: dict[str, Any] = {}
         self._outputs: list[int] = []
         self._batch = 0
+        #: Running the int8 copy; ``exact()`` then gives the fp32 one for second looks.
+        self.approximate = False
+        self._exact: SceneClassifier | None = None
+        self._exact_lock = threading.Lock()
         self.shipped_head = self.info.shipped_head()
         self.head = self.shipped_head
         self.shipped_gate = self.info.shipped_gate()
@@ -290,6 +294,23 @@ class SceneClassifier:
         if source is None:
             self.head = self.shipped_head
             self.gate = self.shipped_gate
+        if self._exact is not None:
+            self._exact.follow(source)
+
+    def exact(self) -> SceneClassifier:
+        """The classifier for second looks: this one, or where this runs the int8 copy, the
+        fp32 file with the same head and gate (loaded on first use)."""
+        if not self.approximate:
+            return self
+        with self._exact_lock:
+            if self._exact is None:
+                exact = SceneClassifier(
+                    self.info.folder, backend="litert", threads=self.threads, precision="fp32"
+                )
+                exact.follow(self._source)
+                exact.load()
+                self._exact = exact
+            return self._exact
 
     def current_gate(self) -> SceneGate | None:
         """The scene gate of the active version: its own where learning adapted one."""
@@ -384,6 +405,7 @@ class SceneClassifier:
         names = [n for n in ("pooled", "mid") if n in outputs] or sorted(outputs)[:1]
         self._outputs = [int(outputs[n]["index"]) for n in names]
         self._batch = 0
+        self.approximate = path != self.info.asset("tflite")
         self._run = self._run_litert
         self.device = f"CPU ({name}, {self.threads} threads)"
 

@@ -60,6 +60,11 @@ class Classifier(Protocol):
 
     def scene_probabilities(self, features: np.ndarray) -> np.ndarray | None: ...
 
+    #: It runs an approximate (int8) model: unclear verdicts are made again by ``exact()``.
+    approximate: bool
+
+    def exact(self) -> Classifier: ...
+
 
 @dataclass(frozen=True)
 class SortOptions:
@@ -464,9 +469,11 @@ class Sorter:
         scene = self.classifier.scene_probabilities(features)
         again = self._second_look(batch, verdicts, scene, second_looks)
         if again:
-            # Photos whose embedded picture left the verdict unclear, from the photo itself.
+            # Unclear verdicts, made again from the photo itself (not its embedded picture) by
+            # the full-precision model.
             rows = [index for index, _ in again]
-            probabilities[rows], _, features[rows] = self.classifier.classify_with_features(
+            exact = self.classifier.exact()
+            probabilities[rows], _, features[rows] = exact.classify_with_features(
                 np.stack([whole for _, whole in again])
             )
             verdicts = self.classifier.verdicts(probabilities)
@@ -499,8 +506,10 @@ class Sorter:
         scene: np.ndarray | None,
         pool: ThreadPoolExecutor,
     ) -> list[tuple[int, np.ndarray]]:
-        """(row, the photo's own pixels) for each photo read from its embedded picture whose
-        verdict is not clear (``gate.clear_verdict``): it is judged again from the photo."""
+        """(row, the photo's own pixels) for each photo whose verdict is not clear
+        (``gate.clear_verdict``) and came from its embedded picture or the int8 model: it is
+        judged again from the photo, by the fp32 model."""
+        approximate = self.classifier.approximate
         unclear = []
         for index, ((photo, _), verdict) in enumerate(zip(batch, verdicts, strict=True)):
             probability = None if scene is None else float(scene[index])
@@ -512,13 +521,20 @@ class Sorter:
                 self.threshold,
                 self.other_threshold,
             )
-            if photo.embedded and not gate.clear_verdict(
+            if (photo.embedded or approximate) and not gate.clear_verdict(
                 album, verdict.confidence, probability, self.threshold, self.other_threshold
             ):
                 unclear.append(index)
         size = int(self.classifier.info.input_size)
-        wholes = pool.map(lambda i: scanner.whole_picture(batch[i][0], size), unclear)
-        return [(i, whole) for i, whole in zip(unclear, wholes, strict=True) if whole is not None]
+
+        def whole(index: int) -> np.ndarray | None:
+            photo = batch[index][0]
+            return scanner.whole_picture(photo, size) if photo.embedded else photo.pixels
+
+        wholes = pool.map(whole, unclear)
+        return [
+            (i, pixels) for i, pixels in zip(unclear, wholes, strict=True) if pixels is not None
+        ]
 
     def _place_worker(
         self,
