@@ -778,22 +778,32 @@ class Catalog:
         payload: dict[str, Any],
     ) -> int:
         """Record the intent to do ``op``; durable once this returns."""
+        return self.journal_begin_many([(run_id, op, src, dest, content_hash, size, payload)])[0]
+
+    def journal_begin_many(
+        self, intents: Sequence[tuple[int | None, str, Path, Path, str, int, dict[str, Any]]]
+    ) -> list[int]:
+        """:meth:`journal_begin` for several operations (run id, op, src, dest, hash, size,
+        payload), in one transaction; their entry ids, in order."""
+        ids = []
         with self.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO journal(run_id, op, src, dest, content_hash, size, payload,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    op,
-                    str(src),
-                    str(dest),
-                    content_hash,
-                    size,
-                    json.dumps(payload),
-                    now_iso(),
-                ),
-            )
-            return int(cursor.lastrowid or 0)
+            for run_id, op, src, dest, content_hash, size, payload in intents:
+                cursor = db.execute(
+                    "INSERT INTO journal(run_id, op, src, dest, content_hash, size, payload,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        run_id,
+                        op,
+                        str(src),
+                        str(dest),
+                        content_hash,
+                        size,
+                        json.dumps(payload),
+                        now_iso(),
+                    ),
+                )
+                ids.append(int(cursor.lastrowid or 0))
+        return ids
 
     def journal_set_dest(self, entry_id: int, dest: Path) -> None:
         with self.transaction() as db:
@@ -829,46 +839,58 @@ class Catalog:
         self, entry: JournalEntry, current_path: str, detail: str | None = None
     ) -> int:
         """In one transaction: the photo row, its source, and the journal entry marked done."""
-        payload = entry.payload
+        return self.record_placed_many([(entry, current_path)], detail)[0]
+
+    def record_placed_many(
+        self, placed: Sequence[tuple[JournalEntry, str]], detail: str | None = None
+    ) -> list[int]:
+        """:meth:`record_placed` for several (entry, current path), in one transaction; the
+        photo ids, in order."""
         with self.transaction() as db:
-            db.execute("DELETE FROM photos WHERE content_hash = ?", (entry.content_hash,))
-            cursor = db.execute(
-                "INSERT INTO photos(content_hash, size, original_path, current_path, album, mode,"
-                " predicted, confidence, runner_up, probabilities, model_version, taken_at,"
-                " sorted_at, corrected, run_id, scene_probability, hash_name)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-                (
-                    entry.content_hash,
-                    entry.size,
-                    payload["original_path"],
-                    current_path,
-                    payload["album"],
-                    payload["mode"],
-                    payload.get("predicted"),
-                    payload.get("confidence"),
-                    payload.get("runner_up"),
-                    json.dumps(payload.get("probabilities", {})),
-                    payload.get("model_version"),
-                    payload.get("taken_at"),
-                    now_iso(),
-                    entry.run_id,
-                    payload.get("scene_probability"),
-                    # journalled by an older Cene (then upgraded): its hash is the older one
-                    payload.get("hash_name", fileops.LEGACY_HASH_NAME),
-                ),
+            return [self._insert_placed(db, entry, where, detail) for entry, where in placed]
+
+    def _insert_placed(
+        self, db: sqlite3.Connection, entry: JournalEntry, current_path: str, detail: str | None
+    ) -> int:
+        payload = entry.payload
+        db.execute("DELETE FROM photos WHERE content_hash = ?", (entry.content_hash,))
+        cursor = db.execute(
+            "INSERT INTO photos(content_hash, size, original_path, current_path, album, mode,"
+            " predicted, confidence, runner_up, probabilities, model_version, taken_at,"
+            " sorted_at, corrected, run_id, scene_probability, hash_name)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            (
+                entry.content_hash,
+                entry.size,
+                payload["original_path"],
+                current_path,
+                payload["album"],
+                payload["mode"],
+                payload.get("predicted"),
+                payload.get("confidence"),
+                payload.get("runner_up"),
+                json.dumps(payload.get("probabilities", {})),
+                payload.get("model_version"),
+                payload.get("taken_at"),
+                now_iso(),
+                entry.run_id,
+                payload.get("scene_probability"),
+                # journalled by an older Cene (then upgraded): its hash is the older one
+                payload.get("hash_name", fileops.LEGACY_HASH_NAME),
+            ),
+        )
+        photo_id = int(cursor.lastrowid or 0)
+        if payload.get("source_mtime_ns") is not None:
+            _upsert_source(
+                db,
+                payload["original_path"],
+                entry.size,
+                payload["source_mtime_ns"],
+                entry.content_hash,
+                photo_id,
             )
-            photo_id = int(cursor.lastrowid or 0)
-            if payload.get("source_mtime_ns") is not None:
-                _upsert_source(
-                    db,
-                    payload["original_path"],
-                    entry.size,
-                    payload["source_mtime_ns"],
-                    entry.content_hash,
-                    photo_id,
-                )
-            self.journal_close(entry.id, "done", detail, conn=db)
-            return photo_id
+        self.journal_close(entry.id, "done", detail, conn=db)
+        return photo_id
 
     def record_relocated(
         self,

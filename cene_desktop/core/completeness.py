@@ -107,6 +107,9 @@ def _jpeg(data: bytes) -> str | None:
             return "a segment of the file has an impossible length"
         end = pos + 2 + length
         _need(data, end)
+        wrong = _jpeg_header_wrong(data, marker, pos + 4, end)
+        if wrong:
+            return wrong
         if marker == 0xE2 and data[pos + 4 : pos + 8] == b"MPF\x00":
             _mpf_images_inside(data, pos + 8)
         if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
@@ -116,6 +119,38 @@ def _jpeg(data: bytes) -> str | None:
             pos = found.start()
         else:
             pos = end
+
+
+#: Start-of-frame markers (baseline, progressive, lossless, arithmetic): not DHT, JPG, DAC.
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg_header_wrong(data: bytes, marker: int, body: int, end: int) -> str | None:
+    """What is wrong with a frame, scan, Huffman or quantisation header whose length does not
+    match what it holds (libjpeg refuses such a file: "Bogus marker length"); None if nothing.
+    The picture cameras embed is checked apart, so a photo is never sorted by it alone."""
+    if marker in _SOF_MARKERS:
+        _need(data, body + 6)
+        if end - body != 6 + 3 * data[body + 5]:
+            return "its frame header has the wrong length (the file is corrupt)"
+    elif marker == 0xDA:
+        _need(data, body + 1)
+        if end - body != 4 + 2 * data[body]:
+            return "its scan header has the wrong length (the file is corrupt)"
+    elif marker == 0xC4:  # Huffman tables: class/id, 16 counts, then the values counted
+        pos = body
+        while pos < end:
+            _need(data, pos + 17)
+            pos += 17 + sum(data[pos + 1 : pos + 17])
+        if pos != end:
+            return "its Huffman table header has the wrong length (the file is corrupt)"
+    elif marker == 0xDB:  # quantisation tables: precision/id, then 64 values of 1 or 2 bytes
+        pos = body
+        while pos < end:
+            pos += 1 + 64 * (1 + (data[pos] >> 4))
+        if pos != end:
+            return "its quantisation table header has the wrong length (the file is corrupt)"
+    return None
 
 
 def _mpf_images_inside(data: bytes, tiff_start: int) -> None:

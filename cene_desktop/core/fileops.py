@@ -139,8 +139,9 @@ def _renameat2_noreplace(src: Path, dest: Path) -> bool:
     raise OSError(error, os.strerror(error), str(dest))
 
 
-def rename_noclobber(src: Path, dest: Path) -> None:
-    """Rename within one file system; FileExistsError if ``dest`` exists."""
+def rename_noclobber(src: Path, dest: Path, sync: bool = True) -> None:
+    """Rename within one file system; FileExistsError if ``dest`` exists. ``sync=False``
+    leaves the fsync of the two folders to the caller (one per folder for a batch)."""
     try:
         # follow_symlinks=False: renaming an album's symlink must move the link, not the photo.
         os.link(src, dest, follow_symlinks=False)
@@ -158,9 +159,10 @@ def rename_noclobber(src: Path, dest: Path) -> None:
         except OSError as error:
             os.unlink(dest)  # the second name of the same file: the photo stays as it was
             raise SourceNotRemovable(error.errno, error.strerror, str(src)) from error
-    fsync_dir(dest.parent)
-    if src.parent != dest.parent:
-        fsync_dir(src.parent)
+    if sync:
+        fsync_dir(dest.parent)
+        if src.parent != dest.parent:
+            fsync_dir(src.parent)
 
 
 def _copy_to_partial(src: Path, partial: Path) -> str:

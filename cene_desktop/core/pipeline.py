@@ -29,7 +29,7 @@ from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.classifier import Verdict
 from cene_desktop.core.fileops import DiskFullError, PlacementError
 from cene_desktop.core.models import ModelStore
-from cene_desktop.core.placement import Placer, RecoveryReport, SourceChanged
+from cene_desktop.core.placement import Placer, PlaceRequest, RecoveryReport, SourceChanged
 from cene_desktop.core.scanner import Candidate, PreparedPhoto, Skipped
 from cene_desktop.core.watcher import FolderWatcher, LeftForNow
 
@@ -544,17 +544,38 @@ class Sorter:
         cancel: threading.Event,
         failure: list[BaseException],
     ) -> None:
-        while (job := jobs.get()) is not None:
+        """Place what the model has judged, as many at once as are waiting (up to a batch):
+        one journal transaction and one fsync per folder for them all."""
+        finished = False
+        while not finished:
+            job = jobs.get()
+            if job is None:
+                break
+            batch = [job]
+            while len(batch) < self.options.batch_size:
+                try:
+                    waiting = jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if waiting is None:
+                    finished = True
+                    break
+                batch.append(waiting)
             if cancel.is_set():
                 continue
             try:
-                report(self._place(job, run_id))
+                outcomes, full = self._place(batch, run_id)
+                for outcome in outcomes:
+                    report(outcome)
+                if full is not None:
+                    raise full
             except DiskFullError as error:
                 log.error("%s", error)
                 failure.append(error)
                 cancel.set()
             except BaseException as error:  # noqa: BLE001 - reported, and the run stops cleanly
-                log.exception("Unexpected error while placing %s", job.photo.candidate.path)
+                names = ", ".join(str(j.photo.candidate.path) for j in batch)
+                log.exception("Unexpected error while placing %s", names)
                 failure.append(error)
                 cancel.set()
 
@@ -568,60 +589,79 @@ class Sorter:
             self.other_threshold,
         )
 
-    def _place(self, job: _PlaceJob, run_id: int | None) -> Outcome:
-        photo = job.photo
-        candidate = photo.candidate
-        album, why = self._album_for(job)
-        try:
-            placement = self.placer.place(
-                candidate.path,
-                size=candidate.size,
-                mtime_ns=candidate.mtime_ns,
-                content_hash=photo.content_hash,
-                album=album,
-                mode=self.options.mode,
-                run_id=run_id,
-                details={
+    def _place(
+        self, batch: list[_PlaceJob], run_id: int | None
+    ) -> tuple[list[Outcome], DiskFullError | None]:
+        """Place a batch of judged photos: the outcomes of those placed or left, and the full
+        disk that stopped the others, if one did."""
+        decided = [self._album_for(job) for job in batch]
+        requests = [
+            PlaceRequest(
+                job.photo.candidate.path,
+                job.photo.candidate.size,
+                job.photo.candidate.mtime_ns,
+                job.photo.content_hash,
+                album,
+                self.options.mode,
+                {
                     "predicted": job.predicted,
                     "runner_up": job.runner_up,
                     "confidence": round(job.confidence, 5),
                     "probabilities": job.probabilities,
                     "model_version": job.model_version,
-                    "taken_at": photo.taken_at,
+                    "taken_at": job.photo.taken_at,
                     "scene_probability": job.scene_probability,
                 },
             )
-        except SourceChanged as error:
-            return Outcome(candidate.path, "skipped", reason=str(error), retry=True, busy=True)
-        except DiskFullError:
-            raise
-        except PlacementError as error:
-            return Outcome(candidate.path, "skipped", reason=str(error))
-        status = (
-            "duplicate"
-            if placement.duplicate
-            else ("planned" if self.options.dry_run else "placed")
-        )
-        if status == "placed" and job.features:
+            for job, (album, _) in zip(batch, decided, strict=True)
+        ]
+        results = self.placer.place_many(requests, run_id)
+        outcomes: list[Outcome] = []
+        full: DiskFullError | None = None
+        features: dict[str, bytes] = {}
+        for job, (_, why), result in zip(batch, decided, results, strict=True):
+            candidate = job.photo.candidate
+            if isinstance(result, DiskFullError):
+                full = full or result
+                continue
+            if isinstance(result, SourceChanged):
+                outcomes.append(
+                    Outcome(candidate.path, "skipped", reason=str(result), retry=True, busy=True)
+                )
+                continue
+            if isinstance(result, PlacementError):
+                outcomes.append(Outcome(candidate.path, "skipped", reason=str(result)))
+                continue
+            if isinstance(result, Exception):
+                raise result
+            status = (
+                "duplicate"
+                if result.duplicate
+                else ("planned" if self.options.dry_run else "placed")
+            )
+            if status == "placed" and job.features:
+                features[job.photo.content_hash] = job.features
+            outcomes.append(
+                Outcome(
+                    candidate.path,
+                    status,
+                    album=result.album,
+                    dest=result.dest,
+                    predicted=job.predicted,
+                    confidence=round(job.confidence, 5),
+                    reason=_duplicate_reason(result.dest) if result.duplicate else why,
+                    scene_probability=job.scene_probability,
+                    seconds=time.perf_counter() - job.started,
+                    companions=result.companions,
+                )
+            )
+        if features:
             # 2.5 KB a photo: learning from it or re-checking it later needs no decoding.
             try:
-                self.catalog.store_features(
-                    {photo.content_hash: job.features}, self.classifier.info.version
-                )
+                self.catalog.store_features(features, self.classifier.info.version)
             except DiskFullError:
-                log.info("Features of %s not kept: the disk is full", placement.dest)
-        return Outcome(
-            candidate.path,
-            status,
-            album=placement.album,
-            dest=placement.dest,
-            predicted=job.predicted,
-            confidence=round(job.confidence, 5),
-            reason=_duplicate_reason(placement.dest) if placement.duplicate else why,
-            scene_probability=job.scene_probability,
-            seconds=time.perf_counter() - job.started,
-            companions=placement.companions,
-        )
+                log.info("Features of %d photos not kept: the disk is full", len(features))
+        return outcomes, full
 
 
 def _duplicate_reason(dest: Path) -> str:
