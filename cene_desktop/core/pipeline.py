@@ -809,6 +809,7 @@ def watch_folder(
                 if rescan:
                     rescan = False
                     sort(scanner.find_photos(sorter.photos_dir, sorter.library))
+                watcher.stable.arrived.clear()  # what arrives from now on wakes the next look
                 ready = watcher.stable.ready()
                 if ready:
                     waiting.forget(ready)
@@ -836,7 +837,8 @@ def watch_folder(
                 if sorter.library.is_dir():
                     raise
                 continue  # the library went away mid-sort: said and handled at the top
-            cancel.wait(tick)
+            # Until the next look: a file closed after writing wakes it at once.
+            watcher.stable.arrived.wait(tick)
     finally:
         watcher.stop()
         if not sorter.options.dry_run:

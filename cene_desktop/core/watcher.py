@@ -125,6 +125,8 @@ class StableFiles:
         # path -> (size, mtime_ns, time the current size/mtime was first seen)
         self._pending: dict[Path, tuple[int, int, float]] = {}
         self._closed: set[Path] = set()
+        #: Set when a file was closed or renamed into place: ``ready()`` has it now.
+        self.arrived = threading.Event()
 
     def touch(self, path: Path) -> None:
         with self._lock:
@@ -137,6 +139,7 @@ class StableFiles:
         with self._lock:
             self._closed.add(path)
             self._pending.setdefault(path, (-1, -1, time.monotonic()))
+        self.arrived.set()
 
     def __len__(self) -> int:
         with self._lock:
