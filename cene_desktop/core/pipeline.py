@@ -471,11 +471,12 @@ class Sorter:
         if again:
             # Unclear verdicts, made again from the photo itself (not its embedded picture) by
             # the full-precision model.
-            rows = [index for index, _ in again]
             exact = self.classifier.exact()
-            probabilities[rows], _, features[rows] = exact.classify_with_features(
-                np.stack([whole for _, whole in again])
-            )
+            for row, whole in again:
+                # One at a time: the fp32 model's memory for a batch of 32 is 230 MB, for
+                # one 8 MB, and it costs no more CPU per photo.
+                probability, _, feature = exact.classify_with_features(whole[None])
+                probabilities[row], features[row] = probability[0], feature[0]
             verdicts = self.classifier.verdicts(probabilities)
             scene = self.classifier.scene_probabilities(features)
         for index, ((photo, started), verdict, vector) in enumerate(
