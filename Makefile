@@ -41,7 +41,7 @@ run: $(APP_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check cene_desktop model_training tests benchmarks
 	$(BIN)/ruff format --check cene_desktop model_training tests benchmarks
-	$(BIN)/mypy cene_desktop/core
+	$(BIN)/mypy cene_desktop
 
 # The end-to-end window test drives a real X server: Xvfb and xdotool (Debian packages).
 system-deps:

@@ -308,7 +308,7 @@ class PhotoGridModel(QAbstractListModel):
     def mimeTypes(self) -> list[str]:  # noqa: N802
         return [PHOTO_MIME, "text/uri-list"]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
         """The photos' ids (dropped on an album: they move there) and their files (dropped on
         another program: a mail, an editor, a file manager gets them)."""
         rows = sorted({index.row() for index in indexes if index.isValid()})

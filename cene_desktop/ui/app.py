@@ -47,12 +47,13 @@ def install_crash_dialog(app: QApplication) -> None:
 def run_app(argv: list[str], settings_file: Path | None = None) -> int:
     started = time.perf_counter()
     setup_logging(console=False)
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName("Cene")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("cene")
     app.setWindowIcon(QIcon(str(asset_path("icons", "cene.png"))))
-    install_crash_dialog(app)  # type: ignore[arg-type]
+    install_crash_dialog(app)
     settings = load_settings(settings_file)
     window = MainWindow(settings, settings_file)
     window.show()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QSize, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
         self.learning = False  # a learning or re-checking job is running
         self._learning_asked = False  # the person asked (show the outcome in a dialog)
         self._put_back_run: int | None = None  # put back once watching has stopped
-        self._threads: list = []  # type: ignore[type-arg]
+        self._threads: list[QThread] = []
         try:
             self.model_info: ModelInfo | None = ModelInfo.load()
         except ModelError as error:

@@ -15,7 +15,9 @@ import os
 import shutil
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage
@@ -23,8 +25,15 @@ from PySide6.QtGui import QImage
 from cene_desktop.config import Settings
 from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import STATE_DIR_NAME
-from cene_desktop.core.library import Library
+from cene_desktop.core.library import ActionResult, Library
 from cene_desktop.core.pipeline import Progress, Sorter, SortOptions, keep_watching
+
+if TYPE_CHECKING:  # loaded on first use: the window opens before the model does
+    from PIL import Image
+
+    from cene_desktop.core.catalog import Catalog
+    from cene_desktop.core.classifier import SceneClassifier
+    from cene_desktop.core.learning import Learner
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +52,25 @@ class SortWorker(QObject):
     paused = Signal(str)  # why sorting waits (a full disk); "" when it carries on
     plan_ready = Signal(object)  # SortSummary of a dry run
 
-    def __init__(self, settings: Settings, classifier_factory: object | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        classifier_factory: Callable[[], SceneClassifier] | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self._cancel = threading.Event()
-        self._classifier = None
+        self._classifier: SceneClassifier | None = None
         self._classifier_factory = classifier_factory
         self._classifier_lock = threading.Lock()
         self._device = ""
 
-    def classifier(self):  # type: ignore[no-untyped-def]
+    def classifier(self) -> SceneClassifier:
         """The scene model, made on first use (shared with the learning worker)."""
         with self._classifier_lock:
             if self._classifier is None:
                 if self._classifier_factory is not None:
-                    self._classifier = self._classifier_factory()  # type: ignore[operator]
+                    self._classifier = self._classifier_factory()
                 else:
                     from cene_desktop.core.classifier import SceneClassifier
 
@@ -163,7 +176,7 @@ class LibraryWorker(QObject):
             self._library = Library(self.library_dir, photos_dir=self.photos_dir)
         return self._library
 
-    def _run(self, action, *args) -> None:  # type: ignore[no-untyped-def]
+    def _run(self, action: Callable[..., ActionResult], *args: object) -> None:
         try:
             result = action(*args)
         except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
@@ -246,17 +259,21 @@ class LearnWorker(QObject):
     failed = Signal(str)
 
     def __init__(
-        self, library_dir: Path, classifier_provider, threshold: float | None, other: str = "normal"
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        library_dir: Path,
+        classifier_provider: Callable[[], SceneClassifier],
+        threshold: float | None,
+        other: str = "normal",
+    ) -> None:
         super().__init__()
         self.library_dir = library_dir
         self.threshold = threshold
         self.other = other  # the Other album's setting: "off" or the gate's sensitivity
         self._classifier_provider = classifier_provider
-        self._catalog = None
+        self._catalog: Catalog | None = None
         self._cancel = threading.Event()
 
-    def _learner(self):  # type: ignore[no-untyped-def]
+    def _learner(self) -> Learner:
         from cene_desktop.core.catalog import Catalog
         from cene_desktop.core.learning import Learner
 
@@ -328,7 +345,7 @@ class _ThumbnailJob(QRunnable):
         self.loader.ready.emit(self.key, image)
 
 
-def make_thumbnail(source: Path, size: int = THUMBNAIL_SIZE):  # type: ignore[no-untyped-def]
+def make_thumbnail(source: Path, size: int = THUMBNAIL_SIZE) -> Image.Image:
     """The photo, upright, fitted into ``size`` × ``size`` (a Pillow RGB image)."""
     from PIL import Image, ImageOps
 
@@ -344,7 +361,7 @@ def make_thumbnail(source: Path, size: int = THUMBNAIL_SIZE):  # type: ignore[no
     return upright
 
 
-def save_thumbnail(thumbnail, cache: Path) -> None:  # type: ignore[no-untyped-def]
+def save_thumbnail(thumbnail: Image.Image, cache: Path) -> None:
     cache.parent.mkdir(parents=True, exist_ok=True)
     partial = cache.with_suffix(f".{threading.get_ident()}.tmp")  # two jobs, one photo
     try:
