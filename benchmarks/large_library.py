@@ -220,7 +220,7 @@ def show(album):
 def drag_scroll_bar(frames=30):
     # the scroll thumb dragged from top to bottom, one repaint per frame, then let go
     bar = grid.verticalScrollBar()
-    jobs = window.thumbnails.jobs_started
+    jobs = window.browsing.thumbnails.jobs_started
     started = time.perf_counter()
     for frame in range(1, frames + 1):
         bar.setValue(bar.maximum() * frame // frames)
@@ -228,12 +228,12 @@ def drag_scroll_bar(frames=30):
     dragged = time.perf_counter() - started
     seconds, _ = settle()
     return {"drag_s": dragged, "last_screen_s": seconds,
-            "jobs": window.thumbnails.jobs_started - jobs}
+            "jobs": window.browsing.thumbnails.jobs_started - jobs}
 
 def page_through():
     bar = grid.verticalScrollBar()
     bar.setValue(0)
-    jobs = window.thumbnails.jobs_started
+    jobs = window.browsing.thumbnails.jobs_started
     pages = 0
     while True:
         settle()
@@ -241,7 +241,7 @@ def page_through():
         if bar.value() >= bar.maximum():
             break
         bar.setValue(bar.value() + bar.pageStep())
-    return {"pages": pages, "page_jobs": window.thumbnails.jobs_started - jobs,
+    return {"pages": pages, "page_jobs": window.browsing.thumbnails.jobs_started - jobs,
             "kept": len(model._thumbnails)}
 
 result = {"album": show(largest)}

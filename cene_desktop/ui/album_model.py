@@ -20,9 +20,9 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 
 from cene_desktop.core.albums import ALBUMS, OTHER, UNSORTED, library_file_to_read
 from cene_desktop.core.catalog import PhotoRecord
+from cene_desktop.core.pages import REVIEW
 
 PHOTO_MIME = "application/x-cene-photo-ids"
-REVIEW = "Review"
 PhotoRole = Qt.ItemDataRole.UserRole + 1
 AlbumRole = Qt.ItemDataRole.UserRole + 2
 CountRole = Qt.ItemDataRole.UserRole + 3

@@ -146,7 +146,7 @@ def test_photo_names_sit_below_every_thumbnail_whatever_the_first_photo_looks_li
     from PySide6.QtGui import QColor, QImage
     from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
-    from cene_desktop.ui.main_window import PhotoGrid
+    from cene_desktop.ui.panes.photo_grid import PhotoGrid
 
     grid = PhotoGridModel(tmp_path)
     grid.set_photos([record(1), record(2), record(3)])

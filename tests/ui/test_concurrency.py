@@ -52,8 +52,8 @@ def test_arrivals_drags_and_undos_at_once_leave_catalog_and_disk_in_agreement(
     qtbot.addWidget(window)
     window.show()
     window.start()
-    window.set_watching(True)
-    qtbot.waitUntil(lambda: window.watching, timeout=30_000)
+    window.sorting.set_watching(True)
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=30_000)
 
     def feed() -> None:
         # One photo every 100 ms, every one named clash.jpg: each lands on a taken name.

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from cene_desktop.config import Settings
 from cene_desktop.core.albums import REVIEW_BELOW
-from cene_desktop.ui.settings_dialog import SettingsDialog, WelcomeDialog
+from cene_desktop.ui.dialogs.settings import SettingsDialog, WelcomeDialog
 from cene_desktop.ui.worker import LibraryWorker, start_in_thread
 
 from ..conftest import sample_files

@@ -49,7 +49,7 @@ while window.preview.image.pixmap().isNull() and time.monotonic() < deadline:
 preview = window.preview.image.pixmap()
 print(json.dumps({
     "ratio": window.devicePixelRatioF(),
-    "loader": window.thumbnails.size,
+    "loader": window.browsing.thumbnails.size,
     "pixels": [pixmap.width(), pixmap.height()],
     "layout": [pixmap.deviceIndependentSize().width(), pixmap.deviceIndependentSize().height()],
     "preview_ratio": preview.devicePixelRatio(),

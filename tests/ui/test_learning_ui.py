@@ -57,15 +57,15 @@ def confirm_first_review_photo(window, qtbot) -> None:  # type: ignore[no-untype
 
 
 def test_enough_corrections_start_learning_and_offer_a_recheck(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    assert window.model_label.text().startswith("Model 1.")
+    assert window.status.model_label.text().startswith("Model 1.")
     with qtbot.waitSignal(window.learning_finished, timeout=60_000) as improved:
         confirm_first_review_photo(window, qtbot)  # 136 labelled photos now: time to learn
     report = improved.args[0]
     assert report.adopted, report.message
-    qtbot.waitUntil(lambda: window.model_label.text().startswith("Model v1"), timeout=10_000)
-    assert "of your photos" in window.model_label.text()
-    assert "Better on your photos" in window.model_label.toolTip()
-    offer = window.recheck_offer
+    qtbot.waitUntil(lambda: window.status.model_label.text().startswith("Model v1"), timeout=10_000)
+    assert "of your photos" in window.status.model_label.text()
+    assert "Better on your photos" in window.status.model_label.toolTip()
+    offer = window.learner.recheck_offer
     qtbot.waitUntil(offer.isVisible)
 
     # Re-check: the adapted model's suggestions appear under Review → Suggestions.
@@ -75,16 +75,16 @@ def test_enough_corrections_start_learning_and_offer_a_recheck(window, qtbot) ->
     result = rechecked.args[0]
     assert result.checked == 44
     show(window, qtbot, REVIEW)
-    button = next(b for b in window.review_filters.buttons() if b.text() == "Suggestions")
+    button = next(b for b in window.review_bar.filters.buttons() if b.text() == "Suggestions")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert window.grid_model.rowCount() == result.suggested
-    assert window.accept_button.isVisible()
+    assert window.review_bar.accept_button.isVisible()
     if result.suggested:
         photo = window.grid_model.photo(0)
         window.grid.setCurrentIndex(window.grid_model.index(0))
         assert f"now suggests <b>{photo.suggested}</b>" in window.preview.verdict.text()
         with qtbot.waitSignal(window.action_finished, timeout=10_000):
-            window.accept_button.click()
+            window.review_bar.accept_button.click()
         catalog = Catalog.open(Path(window.settings.library_dir))
         moved = catalog.photo(photo.id)
         catalog.close()
@@ -95,11 +95,11 @@ def test_enough_corrections_start_learning_and_offer_a_recheck(window, qtbot) ->
 
 def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(window.learning_finished, timeout=60_000):
-        window.improve_model()
+        window.learner.improve()
     store = ModelStore(Path(window.settings.library_dir))
     assert store.active_name() == "v1"
     with qtbot.waitSignal(window.learning_finished, timeout=60_000):
-        window._start_learning(recheck=True)  # what "Re-check albums" in the offer does
+        window.learner.start_learning(recheck=True)  # what "Re-check albums" in the offer does
     with Catalog.open(Path(window.settings.library_dir)) as catalog:
         assert {p.model_version for p in catalog.photos() if not p.corrected} == {
             f"{window.model_info.version}+v1"
@@ -121,7 +121,7 @@ def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) ->
         assert unreviewed and {p.model_version for p in unreviewed} == {
             window.model_info.version
         }  # what the shipped model says again, not v1
-    assert window.model_label.text().startswith("Model 1.")
+    assert window.status.model_label.text().startswith("Model 1.")
     shipped_row = panel.tree.topLevelItem(0)
     assert shipped_row.text(4) == "● in use"
     dialog.close()
@@ -133,7 +133,7 @@ def test_no_automatic_learning_when_switched_off(
     window = open_window(qtbot, replace(warm_settings, learn_after=0), tmp_path)
     try:
         confirm_first_review_photo(window, qtbot)
-        assert not window.learning
+        assert not window.learner.busy
         assert ModelStore(Path(warm_settings.library_dir)).versions() == []
     finally:
         window.close()

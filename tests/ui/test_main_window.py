@@ -99,7 +99,9 @@ def test_review_lists_the_least_sure_first_and_filters_confusions(window, qtbot)
     show(window, qtbot, REVIEW)
     confidences = [p.confidence for p in shown(window)]
     assert confidences == sorted(confidences) and len(confidences) == 18
-    button = next(b for b in window.review_filters.buttons() if b.text() == "Mountain or glacier?")
+    button = next(
+        b for b in window.review_bar.filters.buttons() if b.text() == "Mountain or glacier?"
+    )
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     for photo in shown(window):
         assert {photo.predicted, photo.runner_up} == {"mountain", "glacier"}
@@ -197,10 +199,10 @@ def test_a_catalog_that_stops_answering_is_opened_afresh(window, qtbot) -> None:
     assert "cannot read the library's catalog" in window.statusBar().currentMessage()
     assert window.albums.counts[REVIEW] == 18
     # And the editing worker's connection: the action fails with a message, the next works.
-    library = window.library_worker.library()
+    library = window.editing.worker.library()
     library.catalog._db.close()
     failures = Recorder()
-    window.library_worker.failed.connect(failures.record)
+    window.editing.worker.failed.connect(failures.record)
     show(window, qtbot, "Forest")
     data = window.grid_model.mimeData([window.grid_model.index(0)])
     glacier = window.albums.index(window.albums.row_of("Glacier"))
@@ -208,7 +210,7 @@ def test_a_catalog_that_stops_answering_is_opened_afresh(window, qtbot) -> None:
     qtbot.waitUntil(lambda: bool(failures.calls), timeout=10_000)
     with qtbot.waitSignal(window.action_finished, timeout=10_000):
         window.albums.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, glacier)
-    assert window.library_worker.library() is not library  # opened afresh, and it worked
+    assert window.editing.worker.library() is not library  # opened afresh, and it worked
     assert window.albums.counts["Glacier"] >= 1
 
 
@@ -218,33 +220,33 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
     photos = Path(window.settings.photos_dir)
     originals = {f"{name}-{path.name}": path.read_bytes() for name, path in sample_files(3)}
     assert not any(photos.iterdir())  # the fixture's sort moved them all into the albums
-    window.set_watching(True)
-    qtbot.waitUntil(lambda: window.watching, timeout=20_000)
+    window.sorting.set_watching(True)
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
 
-    window.offer_put_back()
-    box = window.put_back_offer
+    window.editing.offer_put_back()
+    box = window.editing.put_back_offer
     words = "photos (and 1 RAW, video or sidecar file that goes with them) Cene sorted since"
     assert f"Put the {len(originals)} {words}" in box.text()
     assert str(photos) in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
-    assert not any(photos.iterdir()) and window.watching  # cancelled: nothing happened
+    assert not any(photos.iterdir()) and window.sorting.watching  # cancelled: nothing happened
 
-    window.offer_put_back()
-    put_back = next(b for b in window.put_back_offer.buttons() if b.text() == "Put back")
+    window.editing.offer_put_back()
+    put_back = next(b for b in window.editing.put_back_offer.buttons() if b.text() == "Put back")
     progress = Recorder()
-    window.library_worker.progress.connect(progress.record)
+    window.editing.worker.progress.connect(progress.record)
     with qtbot.waitSignal(window.action_finished, timeout=30_000):
         put_back.click()
     steps = [call[:2] for call in progress.calls]
     assert steps[-1] == (len(originals), len(originals)) and steps == sorted(steps)
-    assert not window.progress.isVisible()  # shown while it ran, gone once done
-    assert not window.watching and not window.settings.watching  # so they stay there
+    assert not window.status.progress.isVisible()  # shown while it ran, gone once done
+    assert not window.sorting.watching and not window.settings.watching  # so they stay there
     back = {p.name: p.read_bytes() for p in photos.iterdir()}
     (video,) = [name for name in back if name.endswith(".MOV")]  # a Live Photo's, back with it
     assert {name: data for name, data in back.items() if name != video} == originals
     qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in ALBUMS) == 0)
     assert f"Put {len(originals)} photos back into {photos}" in window.statusBar().currentMessage()
-    window.offer_put_back()  # the same sorting cannot be put back twice
+    window.editing.offer_put_back()  # the same sorting cannot be put back twice
     assert window.statusBar().currentMessage().startswith("Nothing to put back")
 
 
@@ -254,8 +256,8 @@ def test_photos_that_cannot_go_back_stay_and_can_be_put_back_later(window, qtbot
     photos.write_text("a file where the photo folder was")  # the way back is blocked
 
     def put_back() -> None:
-        window.offer_put_back()
-        button = next(b for b in window.put_back_offer.buttons() if b.text() == "Put back")
+        window.editing.offer_put_back()
+        button = next(b for b in window.editing.put_back_offer.buttons() if b.text() == "Put back")
         with qtbot.waitSignal(window.action_finished, timeout=30_000):
             button.click()
 
@@ -329,7 +331,7 @@ def test_not_a_scene_review_lists_photos_near_the_gate_either_side(window, qtbot
     assert len(near) >= 2
     catalog.close()
     show(window, qtbot, REVIEW)
-    button = next(b for b in window.review_filters.buttons() if b.text() == "Not a scene?")
+    button = next(b for b in window.review_bar.filters.buttons() if b.text() == "Not a scene?")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(near))
     assert {p.id for p in shown(window)} == {p.id for p in near}
@@ -354,7 +356,7 @@ def test_an_old_library_is_offered_a_recheck_for_its_photos_of_no_scene(
     qtbot.addWidget(window)
     window.show()
     window.start()
-    offer = window.other_offer
+    offer = window.learner.other_offer
     assert offer.isVisible() and f"{len(truth)} photos" in offer.text()
     rechecked = Recorder()
     window.learning_finished.connect(rechecked.record)

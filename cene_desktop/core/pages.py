@@ -1,0 +1,82 @@
+"""What the window shows of a library, without Qt: the albums' counts, and which photos a page
+lists (an album, or the review pane with its filter) with its heading in words. Read from the
+catalog in one go, so the window can ask for a page from any thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cene_desktop.core import gate
+from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.library import CONFUSABLE_PAIRS
+
+#: The review pane (not an album: photos of every album that are worth a look).
+REVIEW = "Review"
+#: Review filters beside the confusable pairs ("mountain or glacier?").
+SUGGESTIONS = "suggestions"
+NOT_A_SCENE = "not a scene"
+
+
+@dataclass(frozen=True)
+class Page:
+    counts: dict[str, int]  # photos in each album, and in Review
+    ids: list[int]  # the photos listed, in order
+    heading: str
+
+
+def read_page(
+    catalog: Catalog,
+    album: str,
+    review_filter: str | None,
+    review_below: float,
+    other_centre: float | None,
+) -> Page:
+    """The page of ``album`` (or REVIEW with ``review_filter``: a confusable pair,
+    SUGGESTIONS, NOT_A_SCENE or None for all). ``other_centre``: the gate's threshold the "Not a
+    scene?" filter lists photos around (None: no gate)."""
+    counts = catalog.album_counts()
+    counts[REVIEW] = catalog.review_count(review_below)
+    if album != REVIEW:
+        ids = catalog.photo_ids(album)
+        return Page(counts, ids, f"{album}: {len(ids)} photos")
+    if review_filter == SUGGESTIONS:
+        ids = catalog.suggestion_ids()
+        return Page(counts, ids, f"Review: {len(ids)} photos Cene would now place in another album")
+    if review_filter == NOT_A_SCENE:
+        ids = []
+        if other_centre is not None:
+            low, high = gate.boundary_band(other_centre)
+            ids = catalog.boundary_ids(low, high, other_centre)
+        heading = (
+            f"Review: {len(ids)} photos near the line between a scene and Other"
+            if ids
+            else "Review: no photo is near the line between a scene and Other."
+        )
+        return Page(counts, ids, heading)
+    pair = review_filter or ""  # a confusable pair here, never the suggestions
+    ids = catalog.review_ids(CONFUSABLE_PAIRS.get(pair), below=review_below)
+    unreviewed = None if counts[REVIEW] else catalog.review_count()
+    return Page(
+        counts, ids, review_heading(len(ids), counts[REVIEW], review_below, pair, unreviewed)
+    )
+
+
+def review_heading(
+    shown: int, total: int, below: float, pair: str = "", unreviewed: int | None = None
+) -> str:
+    """What the review pane shows, in words: ``shown`` photos listed (of the ``pair`` filter,
+    e.g. "Mountain or glacier?", when one is on) out of ``total`` waiting for a look;
+    ``unreviewed``: photos nobody has looked at, sure or not (asked only when ``total`` is 0)."""
+    which = "photos" if below >= 1.0 else f"photos the model was less than {below:.0%} sure of"
+    if not total:
+        if below >= 1.0 or not unreviewed:
+            return "Review: you have looked at every photo."
+        return (
+            f"Review: nothing to check. Cene was at least {below:.0%} sure of every photo you "
+            "have not looked at; drag any photo onto another album to correct it."
+        )
+    if pair:
+        could_be = pair.rstrip("?").lower()
+        return f"Review: {shown:,} of the {total:,} {which} could be {could_be}"
+    more = f" (the first {shown:,} shown)" if shown < total else ""
+    return f"Review: {total:,} {which}, least sure first{more}"

@@ -1,0 +1,81 @@
+"""Looking at photos: thumbnails for the grid, the selected photo in the preview pane, opening
+it in another program, showing it in its folder."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices, QImage
+
+from cene_desktop.ui.album_model import PhotoGridModel
+from cene_desktop.ui.panes.preview import PREVIEW_SIZE
+from cene_desktop.ui.worker import ThumbnailLoader
+
+if TYPE_CHECKING:
+    from cene_desktop.ui.main_window import MainWindow
+
+
+class BrowsingController(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.grid_model = window.grid_model
+        self.thumbnails: ThumbnailLoader | None = None
+        self.previews: ThumbnailLoader | None = None
+        window.grid.selectionModel().selectionChanged.connect(self.selection_changed)
+        window.grid.doubleClicked.connect(lambda _: self.open_selected())
+        window.preview.open_button.clicked.connect(self.open_selected)
+        window.preview.folder_button.clicked.connect(self.show_in_folder)
+
+    def start(self, library: Path) -> None:
+        ratio = self.window.devicePixelRatioF()  # 2 on HiDPI: thumbnails twice the pixels
+        model = self.grid_model
+        model.library, model.pixel_ratio = library.resolve(), ratio
+        thumbnails = ThumbnailLoader(library, size=round(PhotoGridModel.CELL * ratio))
+        thumbnails.ready.connect(model.thumbnail_ready)
+        model.thumbnail_wanted.connect(thumbnails.request)
+        model.reset_rows.connect(thumbnails.cancel_pending)
+        self.previews = ThumbnailLoader(library, size=round(PREVIEW_SIZE * ratio))
+        self.previews.ready.connect(self._preview_ready)
+        self.thumbnails = thumbnails
+
+    def wait(self) -> None:
+        """Until the thumbnails being made are done (before the library closes)."""
+        for loader in (self.thumbnails, self.previews):
+            if loader is not None:
+                loader.wait()
+
+    def selection_changed(self, *_: object) -> None:
+        photos = self.window.selected_photos()
+        photo = photos[0] if len(photos) == 1 else None
+        with_it: list[str] = []
+        catalog = self.window.catalog
+        if photo is not None and catalog is not None:
+            with contextlib.suppress(sqlite3.Error):  # the library's drive may be gone
+                with_it = [Path(c.current_path).name for c in catalog.companions(photo.id)]
+        self.window.preview.show_photo(photo, with_it)
+        if photo is not None and self.grid_model.library is not None and self.previews:
+            self.previews.request(photo.content_hash, self.grid_model.path_of(photo))
+
+    def _preview_ready(self, content_hash: str, image: QImage) -> None:
+        photos = self.window.selected_photos()
+        if len(photos) == 1 and photos[0].content_hash == content_hash:
+            self.window.preview.set_image(image)
+
+    def open_selected(self) -> None:
+        for photo in self.window.selected_photos()[:10]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.grid_model.path_of(photo))))
+
+    def show_in_folder(self) -> None:
+        photos = self.window.selected_photos()
+        if photos:
+            folder = self.grid_model.path_of(photos[0]).parent
+        elif self.grid_model.library is not None:
+            folder = self.grid_model.library / self.window.current_album
+        else:
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

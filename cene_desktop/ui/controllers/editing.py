@@ -1,0 +1,121 @@
+"""A person's edits: relabel (keys, drags), confirm, undo, import dropped files, put back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from cene_desktop.core.catalog import PhotoRecord, local_time
+from cene_desktop.core.pages import REVIEW
+from cene_desktop.ui.dialogs.questions import ask_put_back
+from cene_desktop.ui.worker import LibraryWorker, start_in_thread
+
+if TYPE_CHECKING:
+    from cene_desktop.ui.main_window import MainWindow
+
+
+class EditingController(QObject):
+    """Sends a person's edits to the library worker, and asks before putting photos back."""
+
+    request_relabel = Signal(list, str)
+    request_confirm = Signal(list)
+    request_undo = Signal()
+    request_put_back = Signal(int)  # run id
+    request_import = Signal(list, str)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.status = window.status
+        self.worker: LibraryWorker | None = None
+        self.put_back_offer: QMessageBox | None = None
+        self._put_back_run: int | None = None  # put back once watching has stopped
+        window.sorting.watching_changed.connect(self._watching_changed)
+
+    def start(self, library: Path) -> LibraryWorker:
+        photos = Path(self.window.settings.photos_dir) if self.window.settings.photos_dir else None
+        worker = self.worker = LibraryWorker(library, photos)
+        self.window.threads.append(start_in_thread(worker, "cene-library"))
+        self.request_relabel.connect(worker.relabel)
+        self.request_confirm.connect(worker.confirm)
+        self.request_undo.connect(worker.undo)
+        self.request_put_back.connect(worker.put_back)
+        self.request_import.connect(worker.import_files)
+        worker.progress.connect(self.status.show_progress)
+        worker.done.connect(self._done)
+        worker.failed.connect(self.window.show_error)
+        worker.changed.connect(self.window.library_changed)
+        return worker
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+
+    # Slots for worker signals are methods of QObjects: Qt then runs them in the GUI thread.
+    def _done(self, message: str) -> None:
+        self.status.message(message, 5000)
+
+    def relabel(self, photo_ids: list[int], album: str) -> None:
+        if photo_ids and album != REVIEW:
+            self.request_relabel.emit(photo_ids, album)
+
+    def confirm(self, photo_ids: list[int]) -> None:
+        if photo_ids:
+            self.request_confirm.emit(photo_ids)
+
+    def undo(self) -> None:
+        self.request_undo.emit()
+
+    def accept_suggestions(self, photos: list[PhotoRecord]) -> None:
+        """Move these photos to the albums suggested for them (the person's choice)."""
+        by_album: dict[str, list[int]] = {}
+        for photo in photos:
+            if photo.suggested:
+                by_album.setdefault(photo.suggested, []).append(photo.id)
+        for album, ids in by_album.items():
+            self.request_relabel.emit(ids, album)
+
+    def import_files(self, paths: list[str]) -> None:
+        if not self.window.settings.photos_dir:
+            self.window.show_error("Choose a photo folder first (Settings).")
+            return
+        self.request_import.emit(paths, self.window.settings.photos_dir)
+
+    def offer_put_back(self) -> None:
+        """Ask before undoing the last sorting run; watching pauses so the photos stay put."""
+        catalog = self.window.catalog
+        if catalog is None:
+            return
+        run = catalog.last_undoable_run()
+        if run is None:
+            self.status.message("Nothing to put back: Cene has not sorted photos here yet.", 10000)
+            return
+        self.put_back_offer = ask_put_back(
+            self.window,
+            catalog.run_photo_count(run.id),
+            catalog.run_companion_count(run.id),
+            local_time(run.started_at),
+            run.photos_dir or "the folders they came from",
+            lambda: self._confirm_put_back(run.id),
+        )
+
+    def _confirm_put_back(self, run_id: int) -> None:
+        self._put_back_run = run_id
+        if self.window.sorting.watching:
+            self.status.message("Stopping watching, then putting the photos back…")
+            self.window.sorting.set_watching(False)  # goes on once watching has stopped
+        else:
+            self._put_back()
+
+    def _watching_changed(self, on: bool) -> None:
+        if not on and self._put_back_run is not None:
+            self._put_back()
+
+    def _put_back(self) -> None:
+        run_id, self._put_back_run = self._put_back_run, None
+        if run_id is not None:
+            self.status.message("Putting the photos back…")
+            self.request_put_back.emit(run_id)

@@ -1,0 +1,172 @@
+"""Learning from corrections: improving the model, re-checking the albums, model versions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from cene_desktop.core import gate
+from cene_desktop.core.learning import (
+    LearningReport,
+    RecheckReport,
+    describe_version,
+    switch_version,
+)
+from cene_desktop.core.models import ModelStore
+from cene_desktop.ui.dialogs.questions import offer_recheck, tell
+from cene_desktop.ui.worker import LearnWorker, start_in_thread
+
+if TYPE_CHECKING:
+    from cene_desktop.core.classifier import SceneClassifier
+    from cene_desktop.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class LearningController(QObject):
+    """Runs learning and re-checking in the learn worker, one job at a time, and offers what
+    follows from them (a re-check after a new version, Other for an older library)."""
+
+    request_improve = Signal()
+    request_recheck = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.status = window.status
+        self.worker: LearnWorker | None = None
+        self.model_store: ModelStore | None = None
+        self.busy = False  # a learning or re-checking job is running
+        self._asked = False  # the person asked (show the outcome in a dialog)
+        self.recheck_offer: QMessageBox | None = None
+        self.other_offer: QMessageBox | None = None
+
+    def start(self, library: Path, classifier: Callable[[], SceneClassifier]) -> None:
+        settings = self.window.settings
+        self.model_store = ModelStore(library)
+        worker = self.worker = LearnWorker(library, classifier, settings.threshold, settings.other)
+        self.window.threads.append(start_in_thread(worker, "cene-learn"))
+        self.request_improve.connect(worker.improve)
+        self.request_recheck.connect(worker.recheck)
+        worker.progress.connect(self._progress)
+        worker.improved.connect(self._improved)
+        worker.rechecked.connect(self._rechecked)
+        worker.failed.connect(self._failed)
+        self.show_model_version()
+        self.offer_other_recheck()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+        self.busy = False
+
+    def show_model_version(self) -> None:
+        info = self.window.model_info
+        if self.model_store is None or info is None:
+            return
+        self.status.show_model(*describe_version(self.model_store, info.version))
+
+    def improve(self) -> None:
+        """Learn from the corrections now (the person asked)."""
+        self._asked = True
+        self.start_learning()
+
+    def maybe_improve(self) -> None:
+        """Learn by itself once enough new corrections have come in (Settings: learn_after)."""
+        every = self.window.settings.learn_after
+        catalog = self.window.catalog
+        if every <= 0 or catalog is None or self.model_store is None:
+            return
+        versions = self.model_store.versions()
+        seen = versions[-1].labelled_total if versions else 0
+        if catalog.labelled_count() - seen >= every:
+            self.start_learning()
+
+    def start_learning(self, recheck: bool = False) -> None:
+        if self.worker is None or self.busy:
+            return
+        self.busy = True
+        self.window.toolbar.improve_action.setEnabled(False)
+        self.status.show_learning("Re-checking the albums…" if recheck else "Learning…")
+        (self.request_recheck if recheck else self.request_improve).emit()
+
+    def activate_version(self, name: str) -> None:
+        """Use another model version (rollback included); from the settings dialog."""
+        catalog = self.window.catalog
+        if self.model_store is None or catalog is None:
+            return
+        switch_version(self.model_store, catalog, name)
+        self.show_model_version()
+        self.window.refresh()
+        self.start_learning(recheck=True)  # suggestions and the review pane follow it
+
+    def offer_other_recheck(self) -> None:
+        """A library sorted before Cene had an Other album: offer to look for its photos of
+        no scene (suggestions only; nothing moves unless the person accepts them)."""
+        catalog = self.window.catalog
+        if catalog is None or self.window.settings.other == gate.OFF:
+            return
+        unjudged = catalog.unjudged_by_gate()
+        if not unjudged:
+            return
+        self.other_offer = offer_recheck(
+            self.window,
+            "Cene has an Other album",
+            f"{unjudged:,} photos in this library were sorted before Cene had an Other album for "
+            "photos of no scene (people, documents, pets, food).",
+            "Re-check them? Cene will list the ones that belong in Other under Review → "
+            "Suggestions. Nothing is moved without you.",
+            lambda: self.start_learning(recheck=True),
+        )
+
+    def _done(self) -> None:
+        self.busy = False
+        self.window.toolbar.improve_action.setEnabled(True)
+        self.status.show_learning("")
+
+    def _progress(self, done: int, total: int, what: str) -> None:
+        self.status.show_learning(f"{what}… {done}/{total}" if total > 1 else f"{what}…")
+
+    def _failed(self, message: str) -> None:
+        self._done()
+        self._asked = False
+        self.window.show_error(message)
+        self.window.learning_finished.emit(None)
+
+    def _improved(self, report: LearningReport) -> None:
+        self._done()
+        asked, self._asked = self._asked, False
+        self.show_model_version()
+        self.status.message(report.message, 15000)
+        for problem in report.problems or []:
+            log.info("%s", problem)
+        if report.adopted:
+            if self.recheck_offer is not None:
+                self.recheck_offer.close()  # an offer for an older version is moot
+            self.recheck_offer = offer_recheck(
+                self.window,
+                "Cene learnt from your photos",
+                report.message,
+                "Re-check the photos already in your albums? Cene will list the ones it would "
+                "now place elsewhere under Review → Suggestions. Nothing is moved without you.",
+                lambda: self.start_learning(recheck=True),
+            )
+        elif asked:
+            tell(self.window, report.message)
+        self.window.learning_finished.emit(report)
+
+    def _rechecked(self, report: RecheckReport) -> None:
+        self._done()
+        self.status.message(report.message, 15000)
+        self.window.refresh()
+        self.window.learning_finished.emit(report)

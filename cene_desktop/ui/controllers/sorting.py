@@ -1,0 +1,111 @@
+"""Sorting and watching: the sort worker, what it says in the status bar, the welcome's plan."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from cene_desktop.config import Settings
+from cene_desktop.core.pipeline import Outcome, SortSummary
+from cene_desktop.ui.dialogs.plan import show_plan
+from cene_desktop.ui.worker import SortWorker, start_in_thread
+
+if TYPE_CHECKING:
+    from cene_desktop.ui.main_window import MainWindow
+
+
+class SortingController(QObject):
+    """Starts, pauses and resumes watching, and shows what the sort worker reports."""
+
+    request_watch = Signal()
+    request_preview = Signal()
+    #: Watching started (True) or stopped (False), in the GUI thread.
+    watching_changed = Signal(bool)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.status = window.status
+        self.worker: SortWorker | None = None
+        self.watching = False
+
+    def start(self) -> SortWorker:
+        worker = self.worker = SortWorker(self.window.settings)
+        self.window.threads.append(start_in_thread(worker, "cene-sort"))
+        self.request_watch.connect(worker.watch)
+        self.request_preview.connect(worker.preview)
+        worker.outcome.connect(self._outcome)
+        worker.progress.connect(self.status.show_progress)
+        worker.notice.connect(self._notice)
+        worker.error.connect(self.window.show_error)
+        worker.device.connect(self.status.show_device)
+        worker.watching.connect(self._watching_changed)
+        worker.paused.connect(self._paused)
+        return worker
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+    def set_watching(self, on: bool) -> None:
+        if self.worker is None:
+            return
+        if on and not self.watching:
+            self.status.show_state("Starting…")
+            self.request_watch.emit()
+        elif not on:
+            self.worker.stop()
+        self.window.settings = replace(self.window.settings, watching=on)
+        self.window.save_settings()
+
+    def toggle_watching(self) -> None:
+        self.set_watching(not self.watching)
+
+    # Slots for worker signals are methods: Qt then runs them in the GUI thread (queued).
+    def _watching_changed(self, on: bool) -> None:
+        self.watching = on
+        self.status.show_watching(on, self.window.settings.photos_dir)
+        self.window.toolbar.show_watching(on)
+        self.watching_changed.emit(on)
+
+    def _paused(self, message: str) -> None:
+        """A full disk pauses sorting (the worker waits for space); "" when it carries on."""
+        if message:
+            self.status.show_state("⏸ Sorting paused: the library's disk is full")
+            self.status.hide_progress()  # the queue is scanned again once sorting resumes
+            self.window.show_error(message)
+        else:
+            self._watching_changed(self.watching)
+            self.status.message("There is space on the disk again: sorting carries on.", 15000)
+
+    def _outcome(self, outcome: Outcome) -> None:
+        if outcome.status == "skipped" and not outcome.retry:
+            self.status.message(f"Skipped {outcome.source.name}: {outcome.reason}", 8000)
+        self.window.schedule_refresh()
+
+    def _notice(self, message: str) -> None:
+        self.status.message(message, 15000)
+        if "gone" in message or "cannot" in message:
+            self.status.show_state(message)
+        elif " is back." in message:
+            self._watching_changed(self.watching)
+            if "library folder" in message and self.window.grid_model.library is not None:
+                self.window.reopen_catalog()  # the old connection may point at the vanished disk
+                self.window.refresh()
+
+    def preview_plan(self, settings: Settings) -> None:
+        """Run a dry run in a worker of its own and show the plan when it is ready."""
+        worker = SortWorker(settings)
+        self.window.threads.append(start_in_thread(worker, "cene-preview"))
+        worker.plan_ready.connect(self._show_plan)
+        worker.error.connect(self.window.show_error)
+        worker.device.connect(self.status.show_device)
+        self.request_preview.connect(worker.preview)
+        self.request_preview.emit()
+        self.request_preview.disconnect(worker.preview)
+        self.status.message("Working out where each photo would go…")
+
+    def _show_plan(self, summary: SortSummary) -> None:
+        show_plan(self.window, summary)

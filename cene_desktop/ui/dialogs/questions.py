@@ -1,0 +1,62 @@
+"""What the window asks or tells a person in a box of its own, never blocking the window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def tell(parent: QWidget, message: str, warning: bool = False) -> QMessageBox:
+    """A message in a box of its own (the window stays usable), shown."""
+    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
+    box = QMessageBox(icon, "Cene", message, parent=parent)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.show()
+    return box
+
+
+def offer_recheck(
+    parent: QWidget, title: str, text: str, question: str, recheck: Callable[[], None]
+) -> QMessageBox:
+    """A non-modal offer to re-check the albums ("Re-check albums" / "Not now"), shown."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, "", parent=parent)
+    box.setText(text)
+    box.setInformativeText(question)
+    accept = box.addButton("Re-check albums", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.buttonClicked.connect(lambda button: recheck() if button is accept else None)
+    box.show()
+    return box
+
+
+def ask_put_back(
+    parent: QWidget,
+    photos: int,
+    companions: int,
+    since: str,
+    source: str,
+    put_back: Callable[[], None],
+) -> QMessageBox:
+    """Ask before undoing a sorting run ("Put back" / Cancel), shown."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Put photos back", "", parent=parent)
+    with_them = ""
+    if companions:
+        files = "file that goes" if companions == 1 else "files that go"
+        with_them = f" (and {companions} RAW, video or sidecar {files} with them)"
+    box.setText(
+        f"Put the {photos} photos{with_them} Cene sorted since {since} back into\n{source}?"
+    )
+    box.setInformativeText(
+        "Photos Cene moved go back where they were; copies and links it made in the albums "
+        "are removed (the originals never left). Nothing is overwritten. Watching pauses so "
+        "they stay there: resume it to sort them again."
+    )
+    accept = box.addButton("Put back", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.buttonClicked.connect(lambda button: put_back() if button is accept else None)
+    box.show()
+    return box

@@ -1,0 +1,54 @@
+"""The review bar: what the review pane lists, in words, and its filters."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+
+from cene_desktop.core.library import CONFUSABLE_PAIRS
+from cene_desktop.core.pages import NOT_A_SCENE, SUGGESTIONS
+
+NOT_A_SCENE_LABEL = "Not a scene?"
+
+
+class ReviewBar(QWidget):
+    """Above the review pane: its filters (all, a confusable pair, not a scene?, suggestions),
+    the button that accepts suggestions, and a hint of the keys."""
+
+    #: The filter chosen: a confusable pair ("mountain or glacier?"), SUGGESTIONS,
+    #: NOT_A_SCENE, or "" for all.
+    filter_chosen = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.filters = QButtonGroup(self)
+        labels = ("All", *[name.capitalize() for name in CONFUSABLE_PAIRS], NOT_A_SCENE_LABEL)
+        for label in (*labels, "Suggestions"):
+            button = QPushButton(label)
+            button.setCheckable(True)
+            button.setChecked(label == "All")
+            self.filters.addButton(button)
+            layout.addWidget(button)
+        self.accept_button = QPushButton("Move to suggested albums")
+        self.accept_button.setToolTip("Move the selected photos where Cene now suggests")
+        self.accept_button.setVisible(False)
+        layout.addWidget(self.accept_button)
+        hint = QLabel("  Keys 1–6, 0 = Other, Enter = looks right; or drag onto an album")
+        hint.setToolTip(
+            "Drag photos onto an album, or press 1–6 (Buildings … Street) or 0 (Other); "
+            "Enter says the album is right."
+        )
+        hint.setStyleSheet("color: #666;")
+        # The hint gives way (cut short) rather than squeezing the album list.
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(hint, 1)
+        self.filters.buttonClicked.connect(self._clicked)
+        self.setVisible(False)
+
+    def _clicked(self, button: QPushButton) -> None:
+        text = NOT_A_SCENE if button.text() == NOT_A_SCENE_LABEL else button.text().lower()
+        known = text in CONFUSABLE_PAIRS or text in (SUGGESTIONS, NOT_A_SCENE)
+        self.filter_chosen.emit(text if known else "")
