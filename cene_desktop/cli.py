@@ -282,17 +282,19 @@ def sort_exit_code(summary: SortSummary, signal_number: int = 0) -> int:
 
 
 def run_watch(args: argparse.Namespace) -> int:
+    from cene_desktop.core.events import Event
     from cene_desktop.core.pipeline import keep_watching
     from cene_desktop.core.watcher import FolderWatcher
 
     cancel = _cancel_on_signals()
 
-    def notice(message: str) -> None:
-        log.info("%s", message)
+    def notice(event: Event) -> None:
+        """What watching tells (a folder gone or back, polling, a full disk), printed."""
+        log.info("%s", event.message)
         if args.json:
-            print(json.dumps({"notice": message}), flush=True)
+            print(json.dumps({"notice": event.message, "event": type(event).__name__}), flush=True)
         else:
-            print(message, flush=True)
+            print(event.message, flush=True)
 
     def on_outcome(outcome: Outcome) -> None:
         if args.json:
@@ -312,7 +314,7 @@ def run_watch(args: argparse.Namespace) -> int:
             print(f"{display_path(outcome.source.name)}: {outcome.reason}", flush=True)
 
     def open_watcher(sorter: Sorter) -> FolderWatcher:
-        notice(f"Watching {sorter.photos_dir} (Ctrl+C to stop); albums in {sorter.library}.")
+        notice(Event(f"Watching {sorter.photos_dir} (Ctrl+C to stop); albums in {sorter.library}."))
         return FolderWatcher(
             sorter.photos_dir,
             sorter.library,

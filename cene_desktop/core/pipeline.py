@@ -27,6 +27,16 @@ from cene_desktop.core import gate, scanner
 from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.classifier import Verdict
+from cene_desktop.core.events import (
+    DiskFull,
+    Event,
+    LibraryBack,
+    LibraryGone,
+    Notice,
+    PhotoFolderBack,
+    PhotoFolderGone,
+    SpaceAgain,
+)
 from cene_desktop.core.fileops import DiskFullError, PlacementError
 from cene_desktop.core.models import ModelStore
 from cene_desktop.core.placement import Placer, PlaceRequest, RecoveryReport, SourceChanged
@@ -700,16 +710,20 @@ def wait_for_space(folder: Path, needed: int, cancel: threading.Event, every: fl
     return False
 
 
+def _log_event(event: Event) -> None:
+    log.warning("%s", event.message)
+
+
 def keep_watching(
     open_sorter: Callable[[], Sorter],
     open_watcher: Callable[[Sorter], FolderWatcher],
     cancel: threading.Event,
-    notice: Callable[[str], None] | None = None,
+    notice: Notice | None = None,
     **callbacks: Any,
 ) -> SortSummary:
     """:func:`watch_folder`, started again on a fresh catalog connection whenever the library
     folder comes back after going away (an external drive unplugged and plugged in again)."""
-    tell = notice or (lambda message: log.warning("%s", message))
+    tell = notice or _log_event
     while True:
         with open_sorter() as sorter:
             summary = watch_folder(sorter, open_watcher(sorter), cancel, notice=tell, **callbacks)
@@ -719,7 +733,12 @@ def keep_watching(
             pass
         if cancel.is_set():
             return summary
-        tell(f"The library folder {summary.library} is back. Sorting carries on.")
+        tell(
+            LibraryBack(
+                f"The library folder {summary.library} is back. Sorting carries on.",
+                summary.library,
+            )
+        )
 
 
 def watch_folder(
@@ -727,7 +746,7 @@ def watch_folder(
     watcher: FolderWatcher,
     cancel: threading.Event,
     on_outcome: Callable[[Outcome], None] | None = None,
-    notice: Callable[[str], None] | None = None,
+    notice: Notice | None = None,
     tick: float = 0.1,
     on_progress: ProgressCallback | None = None,
     verify_every: float = 30.0,
@@ -743,7 +762,7 @@ def watch_folder(
     pauses sorting (``on_pause`` gets the message) until space comes back (``on_pause(None)``),
     then the folder is scanned again in full.
     """
-    tell = notice or (lambda message: log.warning("%s", message))
+    tell = notice or _log_event
     summary = sorter._summary()
     summary.run_id = run_id = sorter.start_run("watch")
     # A Live Photo's video may still be arriving when its photo is placed: it follows later.
@@ -783,21 +802,33 @@ def watch_folder(
             try:
                 if not sorter.library.is_dir():
                     tell(
-                        f"The library folder {sorter.library} is gone (drive unplugged?). "
-                        f"Sorting waits for it; new photos stay in {sorter.photos_dir}."
+                        LibraryGone(
+                            f"The library folder {sorter.library} is gone (drive unplugged?). "
+                            f"Sorting waits for it; new photos stay in {sorter.photos_dir}.",
+                            sorter.library,
+                        )
                     )
                     summary.library_gone = True
                     break
                 if not sorter.photos_dir.is_dir():
                     tell(
-                        f"The photo folder {sorter.photos_dir} is gone (drive unplugged?). Waiting."
+                        PhotoFolderGone(
+                            f"The photo folder {sorter.photos_dir} is gone (drive unplugged?). "
+                            "Waiting.",
+                            sorter.photos_dir,
+                        )
                     )
                     watcher.stop()
                     while not cancel.is_set() and not sorter.photos_dir.is_dir():
                         cancel.wait(1.0)
                     if cancel.is_set():
                         break
-                    tell(f"The photo folder {sorter.photos_dir} is back. Watching it again.")
+                    tell(
+                        PhotoFolderBack(
+                            f"The photo folder {sorter.photos_dir} is back. Watching it again.",
+                            sorter.photos_dir,
+                        )
+                    )
                 if not watcher.running:
                     watcher.start()
                     rescan, verified = True, time.monotonic()
@@ -824,12 +855,12 @@ def watch_folder(
                     f"{error} Until then sorting is paused; photos not sorted yet stay where "
                     "they are."
                 )
-                tell(message)
+                tell(DiskFull(message))
                 if on_pause is not None:
                     on_pause(message)
                 if not wait_for_space(error.folder or sorter.library, error.needed, cancel):
                     break
-                tell("There is space on the disk again: sorting carries on.")
+                tell(SpaceAgain("There is space on the disk again: sorting carries on."))
                 if on_pause is not None:
                     on_pause(None)
                 rescan = True  # what failed and what arrived meanwhile

@@ -16,7 +16,6 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 from watchdog.events import (
@@ -34,6 +33,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from cene_desktop.core import scanner
+from cene_desktop.core.events import Notice, PollingInstead
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ NETWORK_FILE_SYSTEMS = frozenset(
     | {"glusterfs", "fuse.glusterfs", "davfs", "fuse.davfs2", "fuse.rclone", "virtiofs"}
 )
 
-Notice = Callable[[str], None]
 
 # What a photo arriving looks like. Reads (ours when hashing, a viewer's, os.walk's) are left
 # out: with thousands of folders they would flood the kernel's inotify queue.
@@ -249,7 +248,7 @@ class FolderWatcher:
         # Polling a share stats every file in it over the network: every 10 s a photo still
         # shows up within seconds, and the NAS is left alone most of the time.
         self.network_poll_interval = network_poll_interval
-        self.notice = notice or (lambda message: log.warning("%s", message))
+        self.notice = notice or (lambda event: log.warning("%s", event.message))
         self.force_polling = polling
         self.polling = polling
         self._observer: BaseObserver | None = None
@@ -290,8 +289,11 @@ class FolderWatcher:
         if not self.force_polling and is_network_path(self.root):
             self.poll_interval = max(self.poll_interval, self.network_poll_interval)
             self.notice(
-                f"{self.root} is on a network drive, which sends no change events: "
-                f"checking it for new photos every {self.poll_interval:g} s instead."
+                PollingInstead(
+                    f"{self.root} is on a network drive, which sends no change events: "
+                    f"checking it for new photos every {self.poll_interval:g} s instead.",
+                    self.root,
+                )
             )
             self.polling = True
         if not self.polling:
@@ -300,9 +302,12 @@ class FolderWatcher:
                 return
             except OSError as error:
                 self.notice(
-                    f"Cene cannot watch {self.root} for changes ({error.strerror or error}; "
-                    "often: too many folders for the system's inotify limit). Checking it "
-                    f"every {self.poll_interval:g} s instead."
+                    PollingInstead(
+                        f"Cene cannot watch {self.root} for changes ({error.strerror or error}; "
+                        "often: too many folders for the system's inotify limit). Checking it "
+                        f"every {self.poll_interval:g} s instead.",
+                        self.root,
+                    )
                 )
                 self.polling = True
         self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
@@ -341,9 +346,12 @@ class FolderWatcher:
             if attempt == 0:
                 time.sleep(1.0)
         self.notice(
-            f"Cene can no longer watch every folder in {self.root} for changes ({watched} of "
-            f"{folders}: the system's inotify limit is reached). Checking it every "
-            f"{self.poll_interval:g} s instead."
+            PollingInstead(
+                f"Cene can no longer watch every folder in {self.root} for changes ({watched} "
+                f"of {folders}: the system's inotify limit is reached). Checking it every "
+                f"{self.poll_interval:g} s instead.",
+                self.root,
+            )
         )
         self.stop()
         self.polling = True

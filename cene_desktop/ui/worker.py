@@ -45,7 +45,7 @@ class SortWorker(QObject):
 
     outcome = Signal(object)  # core.pipeline.Outcome
     progress = Signal(int, int, float)  # done, total, eta seconds (-1: unknown)
-    notice = Signal(str)
+    notice = Signal(object)  # core.events.Event: what watching tells the person
     error = Signal(str)
     device = Signal(str)
     watching = Signal(bool)

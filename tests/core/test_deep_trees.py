@@ -45,7 +45,9 @@ def wait_for_ready(watcher: FolderWatcher, path: Path, timeout: float = 30.0) ->
 def test_ten_thousand_sub_folders_are_all_watched_with_inotify(tmp_path: Path) -> None:
     last = make_tree(tmp_path, 10_000)
     notices: list[str] = []
-    watcher = FolderWatcher(tmp_path, settle_seconds=0.2, notice=notices.append)
+    watcher = FolderWatcher(
+        tmp_path, settle_seconds=0.2, notice=lambda event: notices.append(event.message)
+    )
     watcher.start()
     try:
         assert not watcher.polling and notices == []
@@ -82,7 +84,7 @@ result = {}
 last = make_tree(root / "big", 10_000)
 notices = []
 watcher = FolderWatcher(root / "big", settle_seconds=0.2, poll_interval=0.5,
-                        notice=notices.append)
+                        notice=lambda event: notices.append(event.message))
 watcher.start()
 shutil.copyfile(PHOTO, last / "deep.jpg")
 wait_for_ready(watcher, last / "deep.jpg")
@@ -93,7 +95,7 @@ watcher.stop()
 (root / "growing").mkdir()
 notices = []
 watcher = FolderWatcher(root / "growing", settle_seconds=0.2, poll_interval=0.5,
-                        notice=notices.append)
+                        notice=lambda event: notices.append(event.message))
 watcher.start()
 result["small"] = {"polling": watcher.polling, "verify": watcher.verify()}
 last = make_tree(root / "growing", 3_000)

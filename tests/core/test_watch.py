@@ -14,6 +14,14 @@ import pytest
 
 from cene_desktop.core import watcher as watcher_module
 from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.events import (
+    Event,
+    LibraryBack,
+    LibraryGone,
+    PhotoFolderBack,
+    PhotoFolderGone,
+    PollingInstead,
+)
 from cene_desktop.core.pipeline import Outcome, Sorter, SortOptions, SortSummary, watch_folder
 from cene_desktop.core.watcher import FolderWatcher, StableFiles
 
@@ -25,7 +33,7 @@ class Watching:
     photos: Path
     library: Path
     outcomes: list[Outcome] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
+    notices: list[Event] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
     summary: SortSummary | None = None
 
@@ -44,9 +52,9 @@ class Watching:
             self.outcomes.append(outcome)
             self.changed.notify_all()
 
-    def notice(self, message: str) -> None:
+    def notice(self, event: Event) -> None:
         with self.changed:
-            self.notices.append(message)
+            self.notices.append(event)
             self.changed.notify_all()
 
     def placed(self) -> dict[str, Outcome]:
@@ -119,10 +127,10 @@ def test_the_watched_folder_vanishing_is_waited_out(watching: Watching) -> None:
     watching.wait_for(lambda: "before.jpg" in watching.placed())
     away = watching.photos.with_name("photos-unplugged")
     watching.photos.rename(away)  # the drive goes away
-    watching.wait_for(lambda: any("gone" in n for n in watching.notices))
+    watching.wait_for(lambda: any(isinstance(n, PhotoFolderGone) for n in watching.notices))
     shutil.copyfile(sample_files(2)[1][1], away / "while-away.jpg")
     away.rename(watching.photos)  # and comes back, with a photo added elsewhere meanwhile
-    watching.wait_for(lambda: any("back" in n for n in watching.notices))
+    watching.wait_for(lambda: any(isinstance(n, PhotoFolderBack) for n in watching.notices))
     watching.wait_for(lambda: "while-away.jpg" in watching.placed())
     assert (watching.library / watching.placed()["before.jpg"].album / "before.jpg").exists()
     assert watching.summary is None  # still watching
@@ -142,12 +150,13 @@ def test_when_inotify_cannot_watch_cene_falls_back_to_polling(tmp_path: Path, mo
             raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
     monkeypatch.setattr(watcher_module, "Observer", NoWatchesLeft)
-    notices: list[str] = []
+    notices: list[Event] = []
     folder_watcher = FolderWatcher(tmp_path, notice=notices.append, poll_interval=0.1)
     folder_watcher.start()
     try:
         assert folder_watcher.polling and folder_watcher.running
-        assert "inotify" in notices[0] and "every 0.1 s" in notices[0]
+        assert isinstance(notices[0], PollingInstead) and notices[0].folder == tmp_path
+        assert "inotify" in notices[0].message and "every 0.1 s" in notices[0].message
         (tmp_path / "new.jpg").write_bytes(b"x")
         deadline = time.monotonic() + 10
         while not len(folder_watcher.stable) and time.monotonic() < deadline:
@@ -194,15 +203,18 @@ def test_a_folder_on_a_network_drive_is_polled_every_ten_seconds(
     mounts.write_text(f"nas:/photos {tmp_path} nfs4 rw 0 0\n")
     real = watcher_module.is_network_path
     monkeypatch.setattr(watcher_module, "is_network_path", lambda path: real(path, mounts))
-    notices: list[str] = []
+    notices: list[Event] = []
     folder_watcher = FolderWatcher(tmp_path, notice=notices.append)
     folder_watcher.start()
     try:
         assert folder_watcher.polling and folder_watcher.running
         assert isinstance(folder_watcher._observer, watcher_module.PollingObserver)
         assert notices == [
-            f"{tmp_path} is on a network drive, which sends no change events: "
-            "checking it for new photos every 10 s instead."
+            PollingInstead(
+                f"{tmp_path} is on a network drive, which sends no change events: "
+                "checking it for new photos every 10 s instead.",
+                tmp_path,
+            )
         ]
     finally:
         folder_watcher.stop()
@@ -241,13 +253,13 @@ def test_the_library_going_away_is_waited_out_and_sorting_carries_on(
         state.wait_for(lambda: "before.jpg" in state.placed())
         away = library.parent.with_name("drive-unplugged")
         library.parent.rename(away)  # the external drive with the albums goes away
-        state.wait_for(lambda: any("library folder" in n and "gone" in n for n in state.notices))
+        state.wait_for(lambda: any(isinstance(n, LibraryGone) for n in state.notices))
         shutil.copyfile(samples[1], photos / "while-away.jpg")
         time.sleep(1.0)
         assert (photos / "while-away.jpg").exists()  # waits in the photo folder, untouched
         away.rename(library.parent)  # plugged in again
         state.wait_for(lambda: "while-away.jpg" in state.placed())
-        assert any("library folder" in n and "is back" in n for n in state.notices)
+        assert any(isinstance(n, LibraryBack) for n in state.notices)
         assert len(opened) == 2  # a fresh catalog connection after the drive came back
         placed = state.placed()["while-away.jpg"]
         assert placed.dest is not None and placed.dest.read_bytes() == samples[1].read_bytes()

@@ -8,6 +8,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from cene_desktop.config import Settings
+from cene_desktop.core.events import (
+    Event,
+    LibraryBack,
+    LibraryGone,
+    PhotoFolderBack,
+    PhotoFolderGone,
+    PollingInstead,
+)
 from cene_desktop.core.pipeline import Outcome, SortSummary
 from cene_desktop.ui.dialogs.plan import show_plan
 from cene_desktop.ui.worker import SortWorker, start_in_thread
@@ -85,13 +93,13 @@ class SortingController(QObject):
             self.status.message(f"Skipped {outcome.source.name}: {outcome.reason}", 8000)
         self.window.schedule_refresh()
 
-    def _notice(self, message: str) -> None:
-        self.status.message(message, 15000)
-        if "gone" in message or "cannot" in message:
-            self.status.show_state(message)
-        elif " is back." in message:
+    def _notice(self, event: Event) -> None:
+        self.status.message(event.message, 15000)
+        if isinstance(event, LibraryGone | PhotoFolderGone | PollingInstead):
+            self.status.show_state(event.message)
+        elif isinstance(event, LibraryBack | PhotoFolderBack):
             self._watching_changed(self.watching)
-            if "library folder" in message and self.window.grid_model.library is not None:
+            if isinstance(event, LibraryBack) and self.window.grid_model.library is not None:
                 self.window.reopen_catalog()  # the old connection may point at the vanished disk
                 self.window.refresh()
 
