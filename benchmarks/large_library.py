@@ -168,7 +168,7 @@ from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from cene_desktop.config import Settings
 from cene_desktop.ui.main_window import MainWindow
-from cene_desktop.ui.album_model import REVIEW
+from cene_desktop.core.pages import REVIEW
 library, largest = sys.argv[1], sys.argv[2]
 settings = Settings(photos_dir=library + "-inbox", library_dir=library, watching=False)
 window = MainWindow(settings, settings_file=None)

@@ -24,9 +24,9 @@ sys.path.insert(0, str(REPO))
 
 from cene_desktop.config import Settings  # noqa: E402
 from cene_desktop.core.albums import ALBUMS  # noqa: E402
-from cene_desktop.ui.album_model import REVIEW  # noqa: E402
+from cene_desktop.core.pages import REVIEW  # noqa: E402
 from cene_desktop.ui.main_window import MainWindow  # noqa: E402
-from cene_desktop.ui.settings_dialog import WelcomeDialog  # noqa: E402
+from cene_desktop.ui.dialogs.settings import WelcomeDialog  # noqa: E402
 
 SAMPLE = REPO / "tests" / "data" / "intel-sample"
 OUT = Path(__file__).resolve().parent
@@ -81,13 +81,13 @@ def learn(app: QApplication, window: MainWindow) -> None:
     for photo in window.catalog.photos():
         truth = classes[Path(photo.original_path).name.split("_")[1]].capitalize()
         if photo.album == truth:
-            window.request_confirm.emit([photo.id])
+            window.editing.request_confirm.emit([photo.id])
         else:
-            window.request_relabel.emit([photo.id], truth)
+            window.editing.request_relabel.emit([photo.id], truth)
     pump(app, 5)
     reports: list[object] = []
     window.learning_finished.connect(reports.append)
-    window.improve_model()
+    window.learner.improve()
     deadline = time.monotonic() + 60
     while not reports and time.monotonic() < deadline:
         pump(app, 0.2)
@@ -159,7 +159,7 @@ def disk_full(app: QApplication, workdir: Path) -> None:
         photos = camera_folder(workdir / "Card", 20)
         window = open_window(photos, small / "Albums", workdir / "settings-small.json")
         deadline = time.monotonic() + 120
-        while "paused" not in window.watch_label.text() and time.monotonic() < deadline:
+        while "paused" not in window.status.watch_label.text() and time.monotonic() < deadline:
             pump(app, 0.2)
         show_album(app, window, "Buildings")
         for box in window.findChildren(QMessageBox):
@@ -262,7 +262,7 @@ def main() -> None:
     show_album(app, window, "Mountain", 2)
     snap(app, "main-window.png")
     show_album(app, window, REVIEW)
-    button = next(b for b in window.review_filters.buttons() if "glacier" in b.text())
+    button = next(b for b in window.review_bar.filters.buttons() if "glacier" in b.text())
     button.click()
     pump(app, 0.5)
     if window.grid_model.rowCount():
@@ -271,10 +271,10 @@ def main() -> None:
     learn(app, window)
     for box in window.findChildren(QMessageBox):
         box.close()
-    window.offer_put_back()
-    window.put_back_offer.move(400, 320)
+    window.editing.offer_put_back()
+    window.editing.put_back_offer.move(400, 320)
     snap(app, "put-back.png")
-    window.put_back_offer.close()
+    window.editing.put_back_offer.close()
     window.close()
     phone_photos(app, workdir)
     mixed_folder(app, workdir)
