@@ -21,6 +21,7 @@ from cene_desktop.core.albums import MODES
 from cene_desktop.core.catalog import Catalog, CatalogError, local_time
 from cene_desktop.core.classifier import ModelError, SceneClassifier
 from cene_desktop.core.gate import DEFAULT_SENSITIVITY, OFF, SENSITIVITIES
+from cene_desktop.core.library import Library
 from cene_desktop.core.pipeline import (
     Outcome,
     Progress,
@@ -29,7 +30,6 @@ from cene_desktop.core.pipeline import (
     SortSummary,
     format_eta,
 )
-from cene_desktop.core.placement import Placer
 from cene_desktop.core.scanner import display_path
 
 log = logging.getLogger(__name__)
@@ -376,34 +376,31 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_undo(args: argparse.Namespace) -> int:
-    library = args.library.resolve()
-    catalog = Catalog.open(library)
+    library = Library(args.library)  # as the window's "Put back": the same code
     try:
-        placer = Placer(library, catalog)
-        placer.recover()
-        run = catalog.last_undoable_run()
+        run = library.catalog.last_undoable_run()
         if run is None:
-            message = f"Nothing to undo in {library}."
+            message = f"Nothing to undo in {library.root}."
             print(json.dumps({"undone": None, "message": message}) if args.json else message)
             return 0
-        report = placer.undo_run(run.id)
+        result = library.put_back_last_run(expected=run.id)
     finally:
-        catalog.close()
+        library.close()
     if args.json:
         data = {
             "undone": run.id,
-            "restored": [str(p) for p in report.restored],
-            "problems": report.problems,
+            "restored": [str(p) for p in result.moved],
+            "problems": result.problems,
         }
         print(json.dumps(data, indent=2))
     else:
         print(
-            f"Undid the {run.kind} run of {run.started_at}: {len(report.restored)} photos "
+            f"Undid the {run.kind} run of {run.started_at}: {len(result.moved)} photos "
             "put back where they came from."
         )
-        for problem in report.problems:
+        for problem in result.problems:
             print(f"  could not undo: {problem}")
-    return 1 if report.problems else 0
+    return 1 if result.problems else 0
 
 
 def run_model(args: argparse.Namespace) -> int:

@@ -458,9 +458,7 @@ class Learner:
 
     def new_examples(self) -> int:
         """Labelled photos added since the last version was made (adopted or not)."""
-        versions = self.store.versions()
-        seen = versions[-1].labelled_total if versions else 0
-        return max(0, self.catalog.labelled_count() - seen)
+        return new_examples(self.catalog, self.store)
 
     # -- features ------------------------------------------------------------------------
 
@@ -728,3 +726,16 @@ class Learner:
             cancelled=cancelled,
             problems=len(photos) - len(readable) if not cancelled else 0,
         )
+
+
+def new_examples(catalog: Catalog, store: ModelStore) -> int:
+    """Labelled photos added since the last version was made (adopted or not)."""
+    versions = store.versions()
+    seen = versions[-1].labelled_total if versions else 0
+    return max(0, catalog.labelled_count() - seen)
+
+
+def improvement_due(catalog: Catalog, store: ModelStore, every: int) -> bool:
+    """Whether to learn by itself now: ``every`` new corrections or more since the last
+    version (Settings: "Improve the model after"; 0: only when asked)."""
+    return every > 0 and new_examples(catalog, store) >= every

@@ -1,4 +1,6 @@
-"""A person's own decisions about their library: relabel photos, confirm them, undo.
+"""A person's own decisions about their library: relabel photos, confirm them, undo, put a
+sorting run back, import dropped files. The one entry point for them: the window and the
+command line both come here.
 
 Relabelling moves the file through the journaled ``Placer`` and records a ``Correction``; each
 user action (one drag, one key press) is one run, so that undo reverses it as a whole.
@@ -7,10 +9,13 @@ user action (one drag, one key press) is one run, so that undo reverses it as a 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS, library_file_to_read
 from cene_desktop.core.catalog import Catalog, PhotoRecord
 from cene_desktop.core.fileops import PlacementError
@@ -140,6 +145,32 @@ class Library:
             else "Undid the last confirmation."
         )
         return result
+
+    def import_files(self, paths: list[Path], photos_dir: Path) -> ActionResult:
+        """Copy files dropped on the window into the watched photo folder, where watching
+        sorts them like any arrival; the originals stay where they are. A name already taken
+        there gets a number: nothing is overwritten."""
+        copied, problems = 0, []
+        for source in paths:
+            if not source.is_file() or scanner.classify_name(source) is not None:
+                problems.append(f"{source.name}: not a photo Cene can sort")
+                continue
+            for candidate in fileops.numbered_names(source.name):
+                dest = photos_dir / candidate
+                try:
+                    with open(source, "rb") as reader, open(dest, "xb") as writer:
+                        shutil.copyfileobj(reader, writer)
+                        writer.flush()
+                        os.fsync(writer.fileno())
+                    copied += 1
+                    break
+                except FileExistsError:
+                    continue
+                except OSError as error:
+                    problems.append(fileops.describe_os_error(error, source))
+                    break
+        message = f"Copied {copied} photos into {photos_dir.name} for sorting."
+        return ActionResult(message, problems=problems)
 
     def album_counts(self) -> dict[str, int]:
         counts = self.catalog.album_counts()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slo
 from PySide6.QtGui import QImage
 
 from cene_desktop.config import Settings
-from cene_desktop.core import fileops, scanner
+from cene_desktop.core import scanner
 from cene_desktop.core.albums import STATE_DIR_NAME
 from cene_desktop.core.library import ActionResult, Library
 from cene_desktop.core.pipeline import Progress, Sorter, SortOptions, keep_watching
@@ -218,30 +217,8 @@ class LibraryWorker(QObject):
     @Slot(list, str)
     def import_files(self, paths: list[str], photos_dir: str) -> None:
         """Copy dropped files into the watched folder; the originals stay where they are."""
-        target = Path(photos_dir)
-        copied, problems = 0, []
-        for name in paths:
-            source = Path(name)
-            if not source.is_file() or scanner.classify_name(source) is not None:
-                problems.append(f"{source.name}: not a photo Cene can sort")
-                continue
-            for candidate in fileops.numbered_names(source.name):
-                dest = target / candidate
-                try:
-                    with open(source, "rb") as reader, open(dest, "xb") as writer:
-                        shutil.copyfileobj(reader, writer)
-                        writer.flush()
-                        os.fsync(writer.fileno())
-                    copied += 1
-                    break
-                except FileExistsError:
-                    continue
-                except OSError as error:
-                    problems.append(fileops.describe_os_error(error, source))
-                    break
-        for problem in problems:
-            self.failed.emit(problem)
-        self.done.emit(f"Copied {copied} photos into {target.name} for sorting.")
+        files = [Path(name) for name in paths]
+        self._run(lambda: self.library().import_files(files, Path(photos_dir)))
 
     def close(self) -> None:
         library, self._library = self._library, None

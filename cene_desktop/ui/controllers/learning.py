@@ -15,6 +15,7 @@ from cene_desktop.core.learning import (
     LearningReport,
     RecheckReport,
     describe_version,
+    improvement_due,
     switch_version,
 )
 from cene_desktop.core.models import ModelStore
@@ -83,13 +84,10 @@ class LearningController(QObject):
 
     def maybe_improve(self) -> None:
         """Learn by itself once enough new corrections have come in (Settings: learn_after)."""
-        every = self.window.settings.learn_after
-        catalog = self.window.catalog
-        if every <= 0 or catalog is None or self.model_store is None:
+        catalog, store = self.window.catalog, self.model_store
+        if catalog is None or store is None:
             return
-        versions = self.model_store.versions()
-        seen = versions[-1].labelled_total if versions else 0
-        if catalog.labelled_count() - seen >= every:
+        if improvement_due(catalog, store, self.window.settings.learn_after):
             self.start_learning()
 
     def start_learning(self, recheck: bool = False) -> None:
