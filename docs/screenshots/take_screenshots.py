@@ -25,8 +25,8 @@ sys.path.insert(0, str(REPO))
 from cene_desktop.config import Settings  # noqa: E402
 from cene_desktop.core.albums import ALBUMS  # noqa: E402
 from cene_desktop.core.pages import REVIEW  # noqa: E402
-from cene_desktop.ui.main_window import MainWindow  # noqa: E402
 from cene_desktop.ui.dialogs.settings import WelcomeDialog  # noqa: E402
+from cene_desktop.ui.main_window import MainWindow  # noqa: E402
 
 SAMPLE = REPO / "tests" / "data" / "intel-sample"
 OUT = Path(__file__).resolve().parent

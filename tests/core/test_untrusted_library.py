@@ -248,7 +248,7 @@ def test_a_copy_never_gets_wider_permissions_than_the_umask(tmp_path: Path) -> N
 def test_a_runaway_catalog_query_stops_once_the_process_is_asked_to_stop(tmp_path: Path) -> None:
     """SIGINT/SIGTERM set ``stop_requested``; a statement still running past the grace time is
     interrupted rather than spinning on, deaf to the signal (only SIGKILL stopped it)."""
-    from cene_desktop.core import catalog as catalog_module
+    from cene_desktop.core.catalog import connection as catalog_module
 
     with contextlib.closing(Catalog.open(tmp_path / "lib")) as catalog:
         catalog_module.stop_requested.set()
