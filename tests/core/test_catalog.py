@@ -84,3 +84,26 @@ def test_times_are_shown_on_the_persons_clock(monkeypatch) -> None:  # type: ign
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_an_older_catalog_is_copied_whole_before_it_is_migrated(tmp_path: Path) -> None:
+    """The copy keeps the library's history as the older Cene wrote it (its schema, its rows),
+    beside the catalog; a catalog already at the current schema is not copied."""
+    catalog = Catalog.open(tmp_path)
+    run_id = catalog.start_run("sort", tmp_path, "move", "1.5.0")
+    catalog.close()
+    assert not list((tmp_path / ".cene").glob("catalog-schema-*.db"))
+    db = sqlite3.connect(tmp_path / ".cene" / "catalog.db")
+    db.execute("DROP INDEX photos_legacy_size")  # back to schema 5, as Cene 1.5 left it
+    db.execute("ALTER TABLE photos DROP COLUMN hash_name")
+    db.execute("PRAGMA user_version=5")
+    db.commit()
+    db.close()
+    with Catalog.open(tmp_path) as upgraded:
+        assert upgraded.schema_version == SCHEMA_VERSION
+    copy = sqlite3.connect(tmp_path / ".cene" / "catalog-schema-5.db")
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert copy.execute("SELECT id FROM runs").fetchall() == [(run_id,)]
+    columns = {row[1] for row in copy.execute("PRAGMA table_info(photos)")}
+    assert "hash_name" not in columns and "scene_probability" in columns
+    copy.close()

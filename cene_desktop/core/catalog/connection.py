@@ -3,6 +3,7 @@ file), the schema checked and migrated (a backup copy kept first), transactions.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
+from cene_desktop.core import fileops
 from cene_desktop.core.albums import state_dir
 from cene_desktop.core.catalog.records import CatalogError, LibraryInUse
 from cene_desktop.core.catalog.schema import MIGRATIONS, SCHEMA_VERSION
@@ -157,12 +159,41 @@ class CatalogBase:
         catalog.library_lock = lock
         try:
             catalog._refuse_foreign_objects(folder / CATALOG_FILE_NAME)
+            catalog._keep_a_copy_before_migrating(folder)
             catalog._migrate()
             catalog._check_schema(folder / CATALOG_FILE_NAME)
         except BaseException:
             catalog.close()
             raise
         return catalog
+
+    def _keep_a_copy_before_migrating(self, folder: Path) -> None:
+        """A catalog of an older schema is copied whole (``catalog-schema-N.db`` beside it)
+        before it is migrated: a newer Cene that goes wrong, or a person going back to the
+        older one, leaves the library's history intact. No copy, no migration."""
+        with self._lock:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if not 0 < version < SCHEMA_VERSION:
+            return
+        target = folder / f"catalog-schema-{version}.db"
+        partial = target.with_suffix(".partial")
+        try:
+            with contextlib.closing(sqlite3.connect(partial)) as copy:
+                with self._lock:
+                    self._db.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+            with open(partial, "rb+") as stream:
+                os.fsync(stream.fileno())
+            os.replace(partial, target)
+            fileops.fsync_dir(folder)
+        except (OSError, sqlite3.Error) as error:
+            with contextlib.suppress(OSError):
+                partial.unlink()
+            raise CatalogError(
+                f"Cene must upgrade this library's catalog (schema {version}) and keeps a copy "
+                f"of it first, but cannot write {target}: {error}. Free some space on that "
+                "disk, then open the library again; nothing has been changed."
+            ) from error
 
     def _objects(self) -> set[tuple[str, str, str]]:
         rows = self._db.execute(
