@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import ALBUMS, UntrustedPath, library_file
-from cene_desktop.core.catalog import Catalog, JournalEntry
+from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.placement import Placer, known_photo
 
 
@@ -156,8 +156,5 @@ def _adopt(catalog: Catalog, library: Path, path: Path, album: str) -> None:
         "mode": "move",
         "hash_name": fileops.HASH_NAME,
     }
-    entry_id = catalog.journal_begin(None, "adopt", path, path, content_hash, info.st_size, payload)
-    entry = JournalEntry(
-        entry_id, None, "adopt", str(path), str(path), content_hash, info.st_size, payload, ""
-    )
+    entry = catalog.journal_begin(None, "adopt", path, path, content_hash, info.st_size, payload)
     catalog.record_placed(entry, str(path.relative_to(library)), "adopted by cene check")

@@ -450,7 +450,7 @@ class Placer:
             for item in planned
             if item[1] == "move" and self._renames(requests[item[0]].source, item[2])
         ]
-        ids = self.catalog.journal_begin_many(
+        entries = self.catalog.journal_begin_many(
             [
                 (
                     run_id,
@@ -464,11 +464,10 @@ class Placer:
                 for i, op, dest, payload in renames
             ]
         )
-        begun = list(zip(renames, ids, strict=True))
         unsynced: set[Path] = set()
         done: list[tuple[int, JournalEntry]] = []
-        for item, entry_id in begun:
-            entry = self._try(requests, item, run_id, entry_id, results, unsynced)
+        for item, begun in zip(renames, entries, strict=True):
+            entry = self._try(requests[item[0]], begun, item[0], results, unsynced)
             if entry is not None:
                 done.append((item[0], entry))
         for folder in unsynced:
@@ -486,10 +485,10 @@ class Placer:
             if full is not None:
                 results[index] = full  # not begun: the photo is untouched
                 continue
-            entry_id = self.catalog.journal_begin(
+            begun = self.catalog.journal_begin(
                 run_id, op, request.source, dest, request.content_hash, request.size, payload
             )
-            entry = self._try(requests, item, run_id, entry_id, results, None)
+            entry = self._try(request, begun, index, results, None)
             if entry is None:
                 error = results[index]
                 if isinstance(error, fileops.DiskFullError):
@@ -512,35 +511,22 @@ class Placer:
 
     def _try(
         self,
-        requests: Sequence[PlaceRequest],
-        item: tuple[int, str, Path, dict[str, Any]],
-        run_id: int | None,
-        entry_id: int,
+        request: PlaceRequest,
+        entry: JournalEntry,
+        index: int,
         results: list[Placement | Exception | None],
         unsynced: set[Path] | None,
     ) -> JournalEntry | None:
         """Carry out one begun entry: the entry with the name it got, or None with the error
-        in ``results``."""
-        index, op, dest, payload = item
-        request = requests[index]
+        in ``results[index]``."""
         try:
             dest = self._carry_out(
-                op, request.source, dest, request.content_hash, entry_id, unsynced
+                entry.op, request.source, Path(entry.dest), request.content_hash, entry.id, unsynced
             )
         except fileops.PlacementError as error:  # DiskFullError among them
             results[index] = error
             return None
-        return JournalEntry(
-            entry_id,
-            run_id,
-            op,
-            str(request.source),
-            str(dest),
-            request.content_hash,
-            request.size,
-            payload,
-            "pending",
-        )
+        return replace(entry, dest=str(dest))
 
     def _attach(
         self, companion: Path, photo_source: Path, photo: Placement, mode: str, run_id: int | None
@@ -679,11 +665,9 @@ class Placer:
         album: str | None,
     ) -> Placement:
         dest = self._free_name(dest_dir, name)
-        entry_id = self.catalog.journal_begin(run_id, op, source, dest, content_hash, size, payload)
-        dest = self._carry_out(op, source, dest, content_hash, entry_id)
-        entry = JournalEntry(
-            entry_id, run_id, op, str(source), str(dest), content_hash, size, payload, "pending"
-        )
+        entry = self.catalog.journal_begin(run_id, op, source, dest, content_hash, size, payload)
+        dest = self._carry_out(op, source, dest, content_hash, entry.id)
+        entry = replace(entry, dest=str(dest))
         photo_id = self._complete(entry)
         return Placement(source, dest, album or "", photo_id=photo_id)
 
@@ -925,23 +909,11 @@ class Placer:
             mode != "move" and original.is_file() and fileops.has_content(original, content_hash)
         )
         if mode == "symlink" or original_intact:
-            entry_id = self.catalog.journal_begin(
+            entry = self.catalog.journal_begin(
                 None, "remove", current, current, content_hash, size, payload
             )
-            self._perform("remove", current, current, content_hash, entry_id)
-            self._complete(
-                JournalEntry(
-                    entry_id,
-                    None,
-                    "remove",
-                    str(current),
-                    str(current),
-                    content_hash,
-                    size,
-                    payload,
-                    "pending",
-                )
-            )
+            self._perform("remove", current, current, content_hash, entry.id)
+            self._complete(entry)
             return original
         # The library holds the only copy: put it back where it came from. The catalog says
         # where that is, so it must at least be a plain full path; a folder that has gone is

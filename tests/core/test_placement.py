@@ -143,7 +143,8 @@ def test_move_across_file_systems_copies_verifies_then_deletes(
 
 
 def _pending(catalog: Catalog, placer: Placer, op: str, src: Path, dest: Path) -> int:
-    return catalog.journal_begin(
+    """A pending journal entry for ``op``; its id."""
+    entry = catalog.journal_begin(
         catalog.start_run("sort", src.parent, "move", "test"),
         op,
         src,
@@ -157,6 +158,7 @@ def _pending(catalog: Catalog, placer: Placer, op: str, src: Path, dest: Path) -
             "source_mtime_ns": 0,
         },
     )
+    return entry.id
 
 
 def test_recovery_finishes_a_move_killed_between_link_and_unlink(tmp_path: Path, library) -> None:  # type: ignore[no-untyped-def]

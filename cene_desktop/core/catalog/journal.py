@@ -33,16 +33,16 @@ class JournalMixin(CatalogBase):
         content_hash: str,
         size: int,
         payload: dict[str, Any],
-    ) -> int:
-        """Record the intent to do ``op``; durable once this returns."""
+    ) -> JournalEntry:
+        """Record the intent to do ``op``; durable once this returns. The pending entry."""
         return self.journal_begin_many([(run_id, op, src, dest, content_hash, size, payload)])[0]
 
     def journal_begin_many(
         self, intents: Sequence[tuple[int | None, str, Path, Path, str, int, dict[str, Any]]]
-    ) -> list[int]:
+    ) -> list[JournalEntry]:
         """:meth:`journal_begin` for several operations (run id, op, src, dest, hash, size,
-        payload), in one transaction; their entry ids, in order."""
-        ids = []
+        payload), in one transaction; their pending entries, in order."""
+        entries = []
         with self.transaction() as db:
             for run_id, op, src, dest, content_hash, size, payload in intents:
                 cursor = db.execute(
@@ -59,8 +59,21 @@ class JournalMixin(CatalogBase):
                         now_iso(),
                     ),
                 )
-                ids.append(int(cursor.lastrowid or 0))
-        return ids
+                entry_id = int(cursor.lastrowid or 0)
+                entries.append(
+                    JournalEntry(
+                        entry_id,
+                        run_id,
+                        op,
+                        str(src),
+                        str(dest),
+                        content_hash,
+                        size,
+                        payload,
+                        "pending",
+                    )
+                )
+        return entries
 
     def journal_set_dest(self, entry_id: int, dest: Path) -> None:
         with self.transaction() as db:
