@@ -141,12 +141,12 @@ def _user_message(error: OSError, path: Path) -> str:
 def _one_at_a_time(
     method: Callable[Concatenate[Placer, P], R],
 ) -> Callable[Concatenate[Placer, P], R]:
-    """Run a Placer operation holding the library's file-op lock (re-entrant: an undo that
-    relocates takes it once more)."""
+    """Run a Placer operation in the library's file-operation lane (``core.lane``; re-entrant:
+    an undo that relocates takes it once more)."""
 
     @functools.wraps(method)
     def holding_the_lock(placer: Placer, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with placer._file_ops:
+        with placer.lane.lock:
             return method(placer, *args, **kwargs)
 
     return holding_the_lock
@@ -155,9 +155,9 @@ def _one_at_a_time(
 class Placer:
     """Performs journaled file operations on one library.
 
-    Every operation holds the library's file-op lock while it runs, so operations asked for by
-    different threads (the sorting worker placing arrivals, the editing worker moving a photo a
-    person dragged) happen one after the other, never interleaved.
+    Every operation runs in the library's file-operation lane (``core.lane``), so operations
+    asked for by different threads (the sorting worker placing arrivals, the editing worker
+    moving a photo a person dragged) happen one after the other, never interleaved.
     """
 
     def __init__(
@@ -175,7 +175,7 @@ class Placer:
         self.catalog = catalog
         self.dry_run = dry_run
         self._claimed: set[Path] = set()  # dry run: names a real run would have taken
-        self._file_ops = catalog.file_ops_lock()
+        self.lane = catalog.lane
         #: Companions changed more recently than this are left for later: while watching
         #: without close events (polling), a Live Photo's video may still be being copied when
         #: its photo is placed. (One open for writing is always left for later.)
@@ -238,7 +238,7 @@ class Placer:
         belong to another thread of this process and be in flight right now.
         """
         report = RecoveryReport()
-        if not self.catalog.claim_recovery():
+        if not self.lane.claim_recovery():
             return report
         for entry in self.catalog.open_journal():
             why = self.untrusted(entry)

@@ -241,7 +241,7 @@ def test_file_operations_asked_for_by_two_threads_take_turns(tmp_path: Path) -> 
         editor.relocate(photo, "Forest")
         moved.set()
 
-    with sorter._file_ops:  # the sorting worker is in the middle of an operation
+    with sorter.lane.lock:  # the sorting worker is in the middle of an operation
         person = threading.Thread(target=drag_to_forest)
         person.start()
         assert not moved.wait(0.3), "an edit ran in the middle of another file operation"
@@ -268,7 +268,7 @@ def test_recovery_finishes_a_companion_s_moves_cut_short(tmp_path: Path, library
     video_hash = fileops.content_hash_file(video)
     catalog.journal_begin(None, "move", video, went, video_hash, 5, payload | {"mode": "move"})
     os.link(video, went)  # killed between link and unlink
-    catalog.library_lock.recovered = False  # the next process recovers
+    catalog.lane.forget_recovery()  # the next process recovers
     assert Placer(lib, catalog, photos_dir=tmp_path / "in").recover().finished
     assert not video.exists() and went.read_bytes() == b"video"
     (companion,) = catalog.companions()
@@ -278,7 +278,7 @@ def test_recovery_finishes_a_companion_s_moves_cut_short(tmp_path: Path, library
     following = {"companion_id": companion.id}
     catalog.journal_begin(None, "relocate", went, target, video_hash, 5, following)
     os.rename(went, target)  # killed after the rename, before the catalog heard of it
-    catalog.library_lock.recovered = False
+    catalog.lane.forget_recovery()
     assert Placer(lib, catalog).recover().finished
     (companion,) = catalog.companions()
     assert companion.current_path == "Forest/IMG_1.MOV" and catalog.open_journal() == []

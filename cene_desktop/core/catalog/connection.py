@@ -18,6 +18,7 @@ from cene_desktop.core.albums import state_dir
 from cene_desktop.core.catalog.records import CatalogError, LibraryInUse
 from cene_desktop.core.catalog.schema import MIGRATIONS, SCHEMA_VERSION
 from cene_desktop.core.fileops import DiskFullError
+from cene_desktop.core.lane import FileOpLane
 
 CATALOG_FILE_NAME = "catalog.db"
 
@@ -36,10 +37,8 @@ class _LibraryLock:
     def __init__(self, folder: Path) -> None:
         self.path = folder / "lock"
         self.users = 0
-        # One file operation at a time in this process, whichever thread (sorting, a person's
-        # edits) asks: the library's single file-op lane (see placement.Placer).
-        self.file_ops = threading.RLock()
-        self.recovered = False  # journal recovery runs once per process, before any new work
+        # One file operation at a time in this process, whichever thread asks (core.lane).
+        self.lane = FileOpLane()
         self._file = open(self.path, "a+")  # noqa: SIM115 - held open while the lock is held
         try:
             import fcntl
@@ -118,7 +117,7 @@ class CatalogBase:
         self._lock = threading.RLock()
         self.library = library
         self.library_lock: _LibraryLock | None = None
-        self._private_file_ops = threading.RLock()  # an in-memory catalog has no library lock
+        self._private_lane = FileOpLane()  # an in-memory catalog has no library lock
 
     # -- opening -------------------------------------------------------------------------
 
@@ -288,20 +287,11 @@ class CatalogBase:
                     self.library_lock.release()
                     self.library_lock = None
 
-    def file_ops_lock(self) -> threading.RLock:
-        """The lock every journaled file operation on this library holds while it runs."""
+    @property
+    def lane(self) -> FileOpLane:
+        """The library's file-operation lane in this process (core.lane)."""
         lock = self.library_lock
-        return lock.file_ops if lock is not None else self._private_file_ops
-
-    def claim_recovery(self) -> bool:
-        """True the first time in this process: only then may the journal be recovered, since
-        later another thread of this process may have operations in flight."""
-        lock = self.library_lock
-        if lock is None:
-            return True
-        with _LibraryLock._guard:
-            first, lock.recovered = not lock.recovered, True
-            return first
+        return lock.lane if lock is not None else self._private_lane
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
