@@ -22,7 +22,7 @@ class SettingsController:
         """The first start: where the photos are and where the albums go. False: cancelled."""
         window = self.window
         dialog = WelcomeDialog(window.settings, window)
-        dialog.preview_requested.connect(window.sorting.preview_plan)
+        dialog.preview_requested.connect(lambda chosen: window.sorting.preview_plan(chosen, dialog))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         window.settings = replace(dialog.settings, watching=True)

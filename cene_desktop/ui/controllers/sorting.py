@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from cene_desktop.config import Settings
 from cene_desktop.core.events import (
@@ -16,8 +17,8 @@ from cene_desktop.core.events import (
     PhotoFolderGone,
     PollingInstead,
 )
-from cene_desktop.core.pipeline import Outcome, SortSummary
-from cene_desktop.ui.dialogs.plan import show_plan
+from cene_desktop.core.pipeline import Outcome
+from cene_desktop.ui.dialogs.plan import PlanDialog
 from cene_desktop.ui.worker import SortWorker, start_in_thread
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class SortingController(QObject):
         self.status = window.status
         self.worker: SortWorker | None = None
         self.watching = False
+        self._previews: list[SortWorker] = []
 
     def start(self) -> SortWorker:
         worker = self.worker = SortWorker(self.window.settings)
@@ -54,8 +56,12 @@ class SortingController(QObject):
         return worker
 
     def stop(self) -> None:
+        """Stop the worker for good (the window closes, or restarts after Settings → OK)."""
         if self.worker is not None:
             self.worker.stop()
+        # Not watching from now on: a worker started next (after Settings) starts watching
+        # again, and what this one still says of its run is not taken for the new one's.
+        self.watching = False
 
     def set_watching(self, on: bool) -> None:
         if self.worker is None:
@@ -73,6 +79,9 @@ class SortingController(QObject):
 
     # Slots for worker signals are methods: Qt then runs them in the GUI thread (queued).
     def _watching_changed(self, on: bool) -> None:
+        sender = self.sender()
+        if isinstance(sender, SortWorker) and sender is not self.worker:
+            return  # a worker stopped before the settings changed, saying so late
         self.watching = on
         self.status.show_watching(on, self.window.settings.photos_dir)
         self.window.toolbar.show_watching(on)
@@ -103,17 +112,19 @@ class SortingController(QObject):
                 self.window.reopen_catalog()  # the old connection may point at the vanished disk
                 self.window.refresh()
 
-    def preview_plan(self, settings: Settings) -> None:
-        """Run a dry run in a worker of its own and show the plan when it is ready."""
+    def preview_plan(self, settings: Settings, parent: QWidget | None = None) -> PlanDialog:
+        """Run a dry run in a worker of its own; its plan shows in a dialog on top of
+        ``parent`` (the welcome that asked), at once, filled in when the dry run is done."""
+        dialog = PlanDialog(parent or self.window)
         worker = SortWorker(settings)
+        self._previews.append(worker)  # kept: a worker nobody holds is collected, never runs
         self.window.threads.append(start_in_thread(worker, "cene-preview"))
-        worker.plan_ready.connect(self._show_plan)
+        worker.plan_ready.connect(dialog.show_summary)
         worker.error.connect(self.window.show_error)
         worker.device.connect(self.status.show_device)
         self.request_preview.connect(worker.preview)
         self.request_preview.emit()
         self.request_preview.disconnect(worker.preview)
         self.status.message("Working out where each photo would go…")
-
-    def _show_plan(self, summary: SortSummary) -> None:
-        show_plan(self.window, summary)
+        dialog.show()
+        return dialog

@@ -1,0 +1,79 @@
+"""What a new user meets in the first hour: the welcome's preview shows the plan on top, and
+Settings → OK leaves watching on, with photos dropped afterwards still sorted."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from cene_desktop.config import Settings
+from cene_desktop.core.albums import ALBUMS
+from cene_desktop.ui.dialogs.plan import PlanDialog
+from cene_desktop.ui.dialogs.settings import SettingsDialog, WelcomeDialog
+
+from ..conftest import sample_files
+from .conftest import sorted_library
+
+
+def test_the_welcome_preview_shows_the_plan_on_top_of_the_welcome(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.main_window import MainWindow
+
+    photos = tmp_path / "Camera"
+    photos.mkdir()
+    for index, (_, path) in enumerate(sample_files(2)):
+        shutil.copyfile(path, photos / f"IMG_{index:04d}.jpg")
+    (photos / "empty.jpg").write_bytes(b"")  # left where it is, with its reason
+    settings = Settings(photos_dir=str(photos), library_dir=str(tmp_path / "Albums"))
+    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    welcome = WelcomeDialog(settings, window)
+    qtbot.addWidget(welcome)
+    plan = window.sorting.preview_plan(settings, welcome)  # what Preview… in the welcome does
+    assert isinstance(plan, PlanDialog) and plan.parent() is welcome and plan.isVisible()
+    qtbot.waitUntil(lambda: "would be sorted" in plan.text.toPlainText(), timeout=60_000)
+    text = plan.text.toPlainText()
+    assert "12 photos would be sorted" in text
+    assert "empty.jpg: empty file" in text and "Nothing has been moved yet." in text
+    assert sorted(p.name for p in photos.iterdir())[0] == "IMG_0000.jpg"  # nothing moved
+    assert not (tmp_path / "Albums" / ".cene").exists() or not list(
+        (tmp_path / "Albums").glob("*/*.jpg")
+    )
+    window.close()
+
+
+def test_settings_ok_keeps_watching_and_photos_arriving_afterwards_are_sorted(
+    qtbot, tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.main_window import MainWindow
+
+    settings = replace(sorted_library(tmp_path, classifier, per_class=1), watching=True)
+    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
+    sorted_before = sum(window.albums.counts[album] for album in ALBUMS)
+
+    def press_ok() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SettingsDialog)
+        buttons = dialog.findChild(QDialogButtonBox)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(300, press_ok)
+    window.preferences.open()  # Settings…, nothing changed, OK
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
+    qtbot.wait(1000)  # what the stopped worker still had to say has arrived by now
+    assert window.sorting.watching and window.settings.watching
+    assert window.status.watch_label.text().startswith("● Watching")
+    _, sample = sample_files(3)[2]
+    shutil.copyfile(sample, Path(settings.photos_dir) / "after-settings.jpg")
+    qtbot.waitUntil(
+        lambda: sum(window.albums.counts[album] for album in ALBUMS) == sorted_before + 1,
+        timeout=30_000,
+    )
+    window.close()
