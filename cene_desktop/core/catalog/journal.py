@@ -45,33 +45,14 @@ class JournalMixin(CatalogBase):
         entries = []
         with self.transaction() as db:
             for run_id, op, src, dest, content_hash, size, payload in intents:
+                fields = (run_id, op, str(src), str(dest), content_hash, size)
                 cursor = db.execute(
                     "INSERT INTO journal(run_id, op, src, dest, content_hash, size, payload,"
                     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        run_id,
-                        op,
-                        str(src),
-                        str(dest),
-                        content_hash,
-                        size,
-                        json.dumps(payload),
-                        now_iso(),
-                    ),
+                    (*fields, json.dumps(payload), now_iso()),
                 )
-                entry_id = int(cursor.lastrowid or 0)
                 entries.append(
-                    JournalEntry(
-                        entry_id,
-                        run_id,
-                        op,
-                        str(src),
-                        str(dest),
-                        content_hash,
-                        size,
-                        payload,
-                        "pending",
-                    )
+                    JournalEntry(int(cursor.lastrowid or 0), *fields, payload, "pending")
                 )
         return entries
 

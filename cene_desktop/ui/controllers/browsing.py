@@ -8,10 +8,11 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QImage
 
 from cene_desktop.ui.album_model import PhotoGridModel
+from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.panes.preview import PREVIEW_SIZE
 from cene_desktop.ui.worker import ThumbnailLoader
 
@@ -19,10 +20,9 @@ if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
 
 
-class BrowsingController(QObject):
+class BrowsingController(Controller):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.window = window
         self.grid_model = window.grid_model
         self.thumbnails: ThumbnailLoader | None = None
         self.previews: ThumbnailLoader | None = None

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox
 
 from cene_desktop.core.catalog import PhotoRecord, local_time
 from cene_desktop.core.pages import REVIEW
+from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.dialogs.questions import ask_put_back
 from cene_desktop.ui.worker import LibraryWorker, start_in_thread
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
 
 
-class EditingController(QObject):
+class EditingController(Controller):
     """Sends a person's edits to the library worker, and asks before putting photos back."""
 
     request_relabel = Signal(list, str)
@@ -28,8 +29,6 @@ class EditingController(QObject):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.window = window
-        self.status = window.status
         self.worker: LibraryWorker | None = None
         self.put_back_offer: QMessageBox | None = None
         self._put_back_run: int | None = None  # put back once watching has stopped

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox
 
 from cene_desktop.core import gate
@@ -19,6 +19,7 @@ from cene_desktop.core.learning import (
     switch_version,
 )
 from cene_desktop.core.models import ModelStore
+from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.dialogs.questions import offer_recheck, tell
 from cene_desktop.ui.worker import LearnWorker, start_in_thread
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class LearningController(QObject):
+class LearningController(Controller):
     """Runs learning and re-checking in the learn worker, one job at a time, and offers what
     follows from them (a re-check after a new version, Other for an older library)."""
 
@@ -38,8 +39,6 @@ class LearningController(QObject):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.window = window
-        self.status = window.status
         self.worker: LearnWorker | None = None
         self.model_store: ModelStore | None = None
         self.busy = False  # a learning or re-checking job is running

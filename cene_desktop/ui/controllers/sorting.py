@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from cene_desktop.config import Settings
@@ -18,6 +18,7 @@ from cene_desktop.core.events import (
     PollingInstead,
 )
 from cene_desktop.core.pipeline import Outcome
+from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.dialogs.plan import PlanDialog
 from cene_desktop.ui.worker import SortWorker, start_in_thread
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
 
 
-class SortingController(QObject):
+class SortingController(Controller):
     """Starts, pauses and resumes watching, and shows what the sort worker reports."""
 
     request_watch = Signal()
@@ -35,8 +36,6 @@ class SortingController(QObject):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.window = window
-        self.status = window.status
         self.worker: SortWorker | None = None
         self.watching = False
         self._previews: list[SortWorker] = []
