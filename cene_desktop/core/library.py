@@ -20,6 +20,7 @@ from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS, library_file_t
 from cene_desktop.core.catalog import Catalog, PhotoRecord
 from cene_desktop.core.fileops import PlacementError
 from cene_desktop.core.placement import Placer
+from cene_desktop.core.words import count_of
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class Library:
                 except OSError as error:
                     problems.append(fileops.describe_os_error(error, source))
                     break
-        message = f"Copied {copied} photos into {photos_dir.name} for sorting."
+        message = f"Copied {count_of(copied)} into {photos_dir.name} for sorting."
         return ActionResult(message, problems=problems)
 
     def album_counts(self) -> dict[str, int]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from cene_desktop.core import gate
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.library import CONFUSABLE_PAIRS
+from cene_desktop.core.words import count_of
 
 #: The review pane (not an album: photos of every album that are worth a look).
 REVIEW = "Review"
@@ -38,17 +39,18 @@ def read_page(
     counts[REVIEW] = catalog.review_count(review_below)
     if album != REVIEW:
         ids = catalog.photo_ids(album)
-        return Page(counts, ids, f"{album}: {len(ids)} photos")
+        return Page(counts, ids, f"{album}: {count_of(len(ids))}")
     if review_filter == SUGGESTIONS:
         ids = catalog.suggestion_ids()
-        return Page(counts, ids, f"Review: {len(ids)} photos Cene would now place in another album")
+        heading = f"Review: {count_of(len(ids))} Cene would now place in another album"
+        return Page(counts, ids, heading)
     if review_filter == NOT_A_SCENE:
         ids = []
         if other_centre is not None:
             low, high = gate.boundary_band(other_centre)
             ids = catalog.boundary_ids(low, high, other_centre)
         heading = (
-            f"Review: {len(ids)} photos near the line between a scene and Other"
+            f"Review: {count_of(len(ids))} near the line between a scene and Other"
             if ids
             else "Review: no photo is near the line between a scene and Other."
         )

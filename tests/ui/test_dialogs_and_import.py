@@ -102,4 +102,4 @@ def test_dropped_files_are_copied_into_the_watched_folder_never_moved(
     assert (photos / "beach (2).jpg").read_bytes() == path.read_bytes()
     assert (photos / "beach.jpg").read_bytes() == b"a different photo with the same name"
     assert any("notes.txt" in str(args[0]) for args in failed.calls)
-    assert "Copied 1 photos" in str(done.calls[0][0])
+    assert "Copied 1 photo into" in str(done.calls[0][0])

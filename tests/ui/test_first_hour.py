@@ -77,3 +77,47 @@ def test_settings_ok_keeps_watching_and_photos_arriving_afterwards_are_sorted(
         timeout=30_000,
     )
     window.close()
+
+
+def test_the_watching_button_says_what_it_will_do_and_waits_for_a_folder(
+    qtbot, tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.main_window import MainWindow
+
+    settings = sorted_library(tmp_path, classifier, per_class=1)  # not watching
+    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    window.show()
+    button = window.toolbar.pause_action
+    assert (button.text(), button.isEnabled()) == ("Start watching", False)  # no library yet
+    window.start()
+    assert (button.text(), button.isEnabled()) == ("Start watching", True)
+    button.trigger()
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
+    assert button.text() == "Pause watching"
+    button.trigger()
+    qtbot.waitUntil(lambda: not window.sorting.watching, timeout=20_000)
+    assert button.text() == "Start watching"
+    window.close()
+
+    unset = MainWindow(replace(settings, photos_dir=""), settings_file=tmp_path / "other.json")
+    qtbot.addWidget(unset)
+    unset.show()
+    unset.start()
+    assert not unset.toolbar.pause_action.isEnabled()  # nothing to watch: no photo folder
+    unset.close()
+
+
+def test_an_album_of_one_photo_says_1_photo(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.core.catalog import Catalog
+    from cene_desktop.core.pages import read_page
+    from cene_desktop.core.pipeline import Sorter, SortOptions
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copyfile(sample_files(1)[0][1], photos / "one.jpg")
+    with Sorter(tmp_path / "lib", photos, classifier, SortOptions(threshold=0.0)) as sorter:
+        (outcome,) = sorter.sort_folder().outcomes
+    with Catalog.open(tmp_path / "lib") as catalog:
+        page = read_page(catalog, str(outcome.album), None, 1.0, None)
+    assert page.heading == f"{outcome.album}: 1 photo"

@@ -19,6 +19,7 @@ from cene_desktop.core.learning import (
     switch_version,
 )
 from cene_desktop.core.models import ModelStore
+from cene_desktop.core.words import count_of
 from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.dialogs.questions import offer_recheck, tell
 from cene_desktop.ui.worker import LearnWorker, start_in_thread
@@ -119,7 +120,7 @@ class LearningController(Controller):
         self.other_offer = offer_recheck(
             self.window,
             "Cene has an Other album",
-            f"{unjudged:,} photos in this library were sorted before Cene had an Other album for "
+            f"{count_of(unjudged)} in this library were sorted before Cene had an Other album for "
             "photos of no scene (people, documents, pets, food).",
             "Re-check them? Cene will list the ones that belong in Other under Review → "
             "Suggestions. Nothing is moved without you.",

@@ -41,6 +41,7 @@ class SortingController(Controller):
         self._previews: list[SortWorker] = []
 
     def start(self) -> SortWorker:
+        self.window.toolbar.pause_action.setEnabled(bool(self.window.settings.photos_dir))
         worker = self.worker = SortWorker(self.window.settings)
         self.window.threads.append(start_in_thread(worker, "cene-sort"))
         self.request_watch.connect(worker.watch)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from cene_desktop.core.words import count_of
+
 
 def tell(parent: QWidget, message: str, warning: bool = False) -> QMessageBox:
     """A message in a box of its own (the window stays usable), shown."""
@@ -44,10 +46,14 @@ def ask_put_back(
     box = QMessageBox(QMessageBox.Icon.Question, "Put photos back", "", parent=parent)
     with_them = ""
     if companions:
-        files = "file that goes" if companions == 1 else "files that go"
-        with_them = f" (and {companions} RAW, video or sidecar {files} with them)"
+        files = count_of(
+            companions,
+            "RAW, video or sidecar file that goes",
+            "RAW, video or sidecar files that go",
+        )
+        with_them = f" (and {files} with them)"
     box.setText(
-        f"Put the {photos} photos{with_them} Cene sorted since {since} back into\n{source}?"
+        f"Put the {count_of(photos)}{with_them} Cene sorted since {since} back into\n{source}?"
     )
     box.setInformativeText(
         "Photos Cene moved go back where they were; copies and links it made in the albums "

@@ -17,7 +17,9 @@ class Toolbar(QToolBar):
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         icon = parent.style().standardIcon
         pixmap = QStyle.StandardPixmap
-        self.pause_action = QAction(icon(pixmap.SP_MediaPause), "Pause watching", parent)
+        # Says what it will do; nothing to watch until there is a photo folder (set up).
+        self.pause_action = QAction(icon(pixmap.SP_MediaPlay), "Start watching", parent)
+        self.pause_action.setEnabled(False)
         self.undo_action = QAction(icon(pixmap.SP_ArrowBack), "Undo", parent)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.setToolTip("Undo the last correction (Ctrl+Z)")
@@ -47,11 +49,11 @@ class Toolbar(QToolBar):
         self.addAction(self.settings_action)
 
     def show_watching(self, on: bool) -> None:
-        """What the watching button does next: pause, or resume."""
+        """What the watching button does next: pause, or start."""
         icon = self._style.standardIcon
         if on:
             self.pause_action.setText("Pause watching")
             self.pause_action.setIcon(icon(QStyle.StandardPixmap.SP_MediaPause))
         else:
-            self.pause_action.setText("Resume watching")
+            self.pause_action.setText("Start watching")
             self.pause_action.setIcon(icon(QStyle.StandardPixmap.SP_MediaPlay))
