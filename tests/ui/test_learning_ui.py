@@ -79,9 +79,11 @@ def test_enough_corrections_start_learning_and_offer_a_recheck(window, qtbot) ->
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert window.grid_model.rowCount() == result.suggested
     assert window.review_bar.accept_button.isVisible()
+    assert not window.review_bar.accept_button.isEnabled()  # nothing selected: nothing to move
     if result.suggested:
         photo = window.grid_model.photo(0)
         window.grid.setCurrentIndex(window.grid_model.index(0))
+        assert window.review_bar.accept_button.isEnabled()
         assert f"now suggests <b>{photo.suggested}</b>" in window.preview.verdict.text()
         with qtbot.waitSignal(window.action_finished, timeout=10_000):
             window.review_bar.accept_button.click()

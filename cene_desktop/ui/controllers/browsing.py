@@ -51,6 +51,9 @@ class BrowsingController(Controller):
 
     def selection_changed(self, *_: object) -> None:
         photos = self.window.selected_photos()
+        # "Move to suggested albums" moves the selected photos that have a suggestion: none
+        # selected, nothing to do.
+        self.window.review_bar.accept_button.setEnabled(any(p.suggested for p in photos))
         photo = photos[0] if len(photos) == 1 else None
         with_it: list[str] = []
         catalog = self.window.catalog
