@@ -431,14 +431,7 @@ class Sorter:
                             busy=result.busy,
                         )
                     )
-                elif (
-                    self.placer.duplicate_of(
-                        result.content_hash, result.candidate.path, result.candidate.size
-                    )
-                    is not None
-                ):
-                    self._report_duplicate(result, report)
-                else:
+                elif not self._reported_as_duplicate(result, report):
                     batch.append((result, submitted))
                 # Classify what is ready instead of waiting for a full batch when reading stalls.
                 if len(batch) >= self.options.batch_size or (
@@ -453,9 +446,15 @@ class Sorter:
             if batch and not cancel.is_set():
                 yield batch
 
-    def _report_duplicate(self, photo: PreparedPhoto, report: Callable[[Outcome], None]) -> None:
+    def _reported_as_duplicate(
+        self, photo: PreparedPhoto, report: Callable[[Outcome], None]
+    ) -> bool:
+        """Report ``photo`` as a copy of a library photo, if it is one (checked and recorded in
+        the file-operation lane: a photo moved meanwhile cannot come between)."""
         c = photo.candidate
-        placement = self.placer.record_duplicate(c.path, c.size, c.mtime_ns, photo.content_hash)
+        placement = self.placer.record_if_duplicate(c.path, c.size, c.mtime_ns, photo.content_hash)
+        if placement is None:
+            return False
         report(
             Outcome(
                 c.path,
@@ -465,6 +464,7 @@ class Sorter:
                 reason=_duplicate_reason(placement.dest),
             )
         )
+        return True
 
     def _classify(
         self,

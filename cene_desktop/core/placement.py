@@ -620,6 +620,17 @@ class Placer:
         except fileops.PlacementError:
             return None
 
+    @_one_at_a_time
+    def record_if_duplicate(
+        self, source: Path, size: int, mtime_ns: int, content_hash: str
+    ) -> Placement | None:
+        """:meth:`record_duplicate` if ``source`` is a copy of a library photo, else None;
+        in the file-operation lane, so that a photo being moved (a drag, an undo) is never
+        found by the check and missed by the record."""
+        if self.duplicate_of(content_hash, source, size) is None:
+            return None
+        return self.record_duplicate(source, size, mtime_ns, content_hash)
+
     def record_duplicate(
         self, source: Path, size: int, mtime_ns: int, content_hash: str
     ) -> Placement:
