@@ -77,7 +77,7 @@ def verdicts_of(classifier: SceneClassifier, pixels: list[np.ndarray]) -> list[t
                 other,
             )[0]
             clear = gate.clear_verdict(
-                album, verdict.confidence, probability, info.default_threshold, other
+                verdict.confidence, probability, info.default_threshold, other
             )
             out.append((album, clear))
     return out

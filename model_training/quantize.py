@@ -163,14 +163,6 @@ def build(
         scene = gate.scene_probability(features) if gate is not None else np.ones(len(test))
         clear = [
             scene_gate.clear_verdict(
-                scene_gate.decide_album(
-                    info.classes[int(row.argmax())],
-                    float(row.max()),
-                    None,
-                    float(probability),
-                    info.default_threshold,
-                    normal if gate is not None else None,
-                )[0],
                 float(row.max()),
                 float(probability),
                 info.default_threshold,

@@ -115,22 +115,21 @@ def boundary_band(threshold: float) -> tuple[float, float]:
 
 
 def clear_verdict(
-    album: str,
     confidence: float,
     scene_probability: float | None,
     threshold: float,
     other_threshold: float | None,
 ) -> bool:
-    """Whether a verdict is far from every line it could cross: a scene album at the model's
-    threshold or more and well clear of the gate's boundary band, or Other well below it.
-    Unsorted never is. A verdict from a photo's small embedded picture that is not clear is
-    made again from the whole photo."""
-    if album == UNSORTED:
-        return False
+    """Whether a verdict (as :func:`decide_album` files it) is far from every line it could
+    cross: Other well below the gate's boundary band, or a scene album at the model's
+    threshold or more and well clear of that band. Unsorted never is. A verdict from a photo's
+    small embedded picture, or from the int8 model, that is not clear is made again from the
+    whole photo by the fp32 model."""
     band = None if other_threshold is None else boundary_band(other_threshold)
-    if album == OTHER:
-        return band is not None and scene_probability is not None and scene_probability < band[0]
-    if confidence < threshold:
+    if is_other(scene_probability, other_threshold):
+        assert band is not None and scene_probability is not None
+        return scene_probability < band[0]
+    if confidence < threshold:  # Unsorted
         return False
     return band is None or scene_probability is None or scene_probability > band[1]
 

@@ -524,16 +524,8 @@ class Sorter:
         unclear = []
         for index, ((photo, _), verdict) in enumerate(zip(batch, verdicts, strict=True)):
             probability = None if scene is None else float(scene[index])
-            album, _ = gate.decide_album(
-                verdict.predicted,
-                verdict.confidence,
-                verdict.runner_up,
-                probability,
-                self.threshold,
-                self.other_threshold,
-            )
             if (photo.embedded or approximate) and not gate.clear_verdict(
-                album, verdict.confidence, probability, self.threshold, self.other_threshold
+                verdict.confidence, probability, self.threshold, self.other_threshold
             ):
                 unclear.append(index)
         size = int(self.classifier.info.input_size)

@@ -688,27 +688,27 @@ def _without_bars(picture: Image.Image, aspect: float) -> Image.Image | None:
     width, height = picture.size
     if abs(width / height / aspect - 1) <= _SAME_SHAPE:
         return None if _has_bars(picture) else picture
-    # JPEG's blocks smear the picture's edge into the bars: the rows (or columns) next to it
-    # are not looked at.
     if aspect > width / height:  # a wider photo: bars above and below
-        inner = round(width / aspect)
-        cut = (height - inner) // 2
-        edge = 2 if cut > 2 else 0
-        box = (0, cut, width, cut + inner)
-        bars = [(0, 0, width, cut - edge), (0, cut + inner + edge, width, height)]
-    else:
-        inner = round(height * aspect)
-        cut = (width - inner) // 2
-        edge = 2 if cut > 2 else 0
-        box = (cut, 0, cut + inner, height)
-        bars = [(0, 0, cut - edge, height), (cut + inner + edge, 0, width, height)]
+        return _without_bars_above_and_below(picture, aspect)
+    # A taller photo: bars left and right, which are bars above and below of the picture turned.
+    turned = _without_bars_above_and_below(picture.transpose(Image.Transpose.TRANSPOSE), 1 / aspect)
+    return None if turned is None else turned.transpose(Image.Transpose.TRANSPOSE)
+
+
+def _without_bars_above_and_below(picture: Image.Image, aspect: float) -> Image.Image | None:
+    width, height = picture.size
+    inner = round(width / aspect)
+    cut = (height - inner) // 2
     if cut < 1:
         return None
-    for bar in bars:
+    # JPEG's blocks smear the picture's edge into the bars: the rows next to it are not looked
+    # at.
+    edge = 2 if cut > 2 else 0
+    for bar in ((0, 0, width, cut - edge), (0, cut + inner + edge, width, height)):
         values = np.asarray(picture.crop(bar), dtype=np.int16)
         if values.size == 0 or values.std() > _FLAT:  # picture, not a bar: another crop
             return None
-    inside = picture.crop(box)
+    inside = picture.crop((0, cut, width, cut + inner))
     return None if _has_bars(inside) else inside
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cene_desktop.core.classifier import ModelError, ModelInfo, SceneClassifier, Verdict
-from cene_desktop.core.gate import clear_verdict, decide_album
+from cene_desktop.core.gate import clear_verdict
 from cene_desktop.core.pipeline import Sorter, SortOptions
 from cene_desktop.core.scanner import decode_for_model
 
@@ -150,8 +150,7 @@ def test_verdicts_the_int8_model_is_unsure_of_are_made_by_the_fp32_model(
         scene = model.scene_probabilities(features)
         out = {}
         for name, verdict, p in zip(names, model.verdicts(probabilities), scene, strict=True):
-            album = decide_album(verdict.predicted, verdict.confidence, None, p, threshold, other)
-            out[name] = (verdict, clear_verdict(album[0], verdict.confidence, p, threshold, other))
+            out[name] = (verdict, clear_verdict(verdict.confidence, p, threshold, other))
         return out
 
     first, exact = judged(int8), judged(fp32)
