@@ -466,21 +466,21 @@ class Placer:
         )
         unsynced: set[Path] = set()
         done: list[tuple[int, JournalEntry]] = []
-        for item, begun in zip(renames, entries, strict=True):
-            entry = self._try(requests[item[0]], begun, item[0], results, unsynced)
+        for (index, *_), begun in zip(renames, entries, strict=True):
+            entry = self._try(begun, index, results, unsynced)
             if entry is not None:
-                done.append((item[0], entry))
+                done.append((index, entry))
         for folder in unsynced:
             fileops.fsync_dir(folder)
         photo_ids = self.catalog.record_placed_many(
             [(entry, self._relative(Path(entry.dest))) for _, entry in done]
         )
         placed = dict(zip((index for index, _ in done), photo_ids, strict=True))
+        renamed = {index for index, *_ in renames}
         full: fileops.DiskFullError | None = None
-        for item in planned:
-            index, op, dest, payload = item
+        for index, op, dest, payload in planned:
             request = requests[index]
-            if item in renames:
+            if index in renamed:
                 continue
             if full is not None:
                 results[index] = full  # not begun: the photo is untouched
@@ -488,7 +488,7 @@ class Placer:
             begun = self.catalog.journal_begin(
                 run_id, op, request.source, dest, request.content_hash, request.size, payload
             )
-            entry = self._try(request, begun, index, results, None)
+            entry = self._try(begun, index, results, None)
             if entry is None:
                 error = results[index]
                 if isinstance(error, fileops.DiskFullError):
@@ -511,7 +511,6 @@ class Placer:
 
     def _try(
         self,
-        request: PlaceRequest,
         entry: JournalEntry,
         index: int,
         results: list[Placement | Exception | None],
@@ -521,7 +520,7 @@ class Placer:
         in ``results[index]``."""
         try:
             dest = self._carry_out(
-                entry.op, request.source, Path(entry.dest), request.content_hash, entry.id, unsynced
+                entry.op, Path(entry.src), Path(entry.dest), entry.content_hash, entry.id, unsynced
             )
         except fileops.PlacementError as error:  # DiskFullError among them
             results[index] = error
@@ -693,14 +692,14 @@ class Placer:
     ) -> Path:
         """Do the journaled operation of entry ``entry_id``, under the next free name where
         another took ``dest`` meanwhile; the name it got. A failure closes the entry (rolled
-        back) and raises PlacementError (DiskFullError for a full disk). With ``unsynced``, a
-        rename within one file system leaves the fsync of its two folders to the caller, who
-        finds them in that set."""
+        back) and raises PlacementError (DiskFullError for a full disk). ``unsynced``: given
+        for a move the caller knows to be a rename (one file system, ``_renames``), whose two
+        folders it fsyncs itself, for a whole batch, after finding them in that set."""
         names = fileops.numbered_names(dest.name)
         next(names)
         while True:
             try:
-                if unsynced is not None and op == "move" and self._renames(source, dest):
+                if unsynced is not None:
                     self._rename(source, dest, sync=False)
                     unsynced.update({dest.parent, source.parent})
                 else:
