@@ -67,3 +67,36 @@ class SpaceAgain(Event):
 
 #: Who is told: the window's worker, the command line, a log.
 Notice = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Which parts of a library a change touched (a sorted photo, a person's action, a
+    re-check), so the window reads again only what it shows of them."""
+
+    albums: frozenset[str] = frozenset()  # albums photos came into or left
+    review: bool = False  # how sure Cene is of photos, or whether a person has looked at them
+    suggestions: bool = False  # the albums Cene would now choose for photos
+    everything: bool = False  # anything at all (another model version, a catalog opened afresh)
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            self.albums | other.albums,
+            self.review or other.review,
+            self.suggestions or other.suggestions,
+            self.everything or other.everything,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.albums) or self.review or self.suggestions or self.everything
+
+
+#: Nothing changed (an import: the files go to the photo folder, sorting places them later).
+NO_CHANGES = Changes()
+EVERYTHING = Changes(everything=True)
+
+
+def photos_moved(*albums: str | None) -> Changes:
+    """Photos came into or left these albums; a photo that moves is also reviewed anew and
+    leaves or joins the suggestions."""
+    return Changes(frozenset(a for a in albums if a), review=True, suggestions=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from cene_desktop.core import fileops, scanner
 from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS, library_file_to_read
-from cene_desktop.core.catalog import Catalog, PhotoRecord
+from cene_desktop.core.catalog import Catalog, PhotoRecord, Run
+from cene_desktop.core.events import EVERYTHING, NO_CHANGES, Changes, photos_moved
 from cene_desktop.core.fileops import PlacementError
 from cene_desktop.core.placement import Placer
 from cene_desktop.core.words import count_of
@@ -33,11 +34,29 @@ CONFUSABLE_PAIRS = {
 
 @dataclass
 class ActionResult:
-    """What one user action did, in words for the status bar."""
+    """What one user action did, in words for the status bar, and what it changed."""
 
     message: str
     moved: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    changes: Changes = NO_CHANGES
+
+
+@dataclass(frozen=True)
+class PutBackOffer:
+    """What "Put back" would undo: the latest sorting run, with how many files it placed."""
+
+    run: Run
+    photos: int
+    companions: int
+
+
+def put_back_offer(catalog: Catalog) -> PutBackOffer | None:
+    """The run "Put back" would undo now (None: Cene has not sorted photos here yet)."""
+    run = catalog.last_undoable_run()
+    if run is None:
+        return None
+    return PutBackOffer(run, catalog.run_photo_count(run.id), catalog.run_companion_count(run.id))
 
 
 class Library:
@@ -68,20 +87,33 @@ class Library:
         """Move photos into ``album`` and remember that a person said they belong there."""
         if album not in ALBUMS:
             raise ValueError(f"unknown album {album!r}")
+        photos = [p for p in map(self.catalog.photo, photo_ids) if p is not None]
+        result = self._move(photos, [album] * len(photos))
+        result.message = f"Moved {count_of(len(result.moved))} to {album}."
+        return result
+
+    def accept_suggestions(self, photo_ids: list[int]) -> ActionResult:
+        """Move photos to the albums Cene suggests for them now (the person accepted them),
+        as one action: one undo puts them all back."""
+        photos = [p for p in map(self.catalog.photo, photo_ids) if p and p.suggested in ALBUMS]
+        result = self._move(photos, [str(p.suggested) for p in photos])
+        result.message = f"Moved {count_of(len(result.moved))} to the albums Cene suggested."
+        return result
+
+    def _move(self, photos: list[PhotoRecord], albums: list[str]) -> ActionResult:
         run_id = self.catalog.start_run("correction", None, None, None)
         result = ActionResult("")
-        for photo_id in photo_ids:
-            photo = self.catalog.photo(photo_id)
-            if photo is None:
-                continue
+        touched: set[str] = set()
+        for photo, album in zip(photos, albums, strict=True):
             try:
                 if photo.album != album:
                     result.moved.append(self.placer.relocate(photo, album, run_id).dest)
+                    touched.update((photo.album, album))
                 self.catalog.add_correction(photo.id, photo.album, album, "relabel", run_id)
             except PlacementError as error:
                 result.problems.append(str(error))
         self.catalog.finish_run(run_id)
-        result.message = f"Moved {len(result.moved)} photos to {album}."
+        result.changes = photos_moved(*touched)
         return result
 
     def confirm(self, photo_ids: list[int]) -> ActionResult:
@@ -94,7 +126,9 @@ class Library:
                 self.catalog.add_correction(photo.id, photo.album, photo.album, "confirm", run_id)
                 count += 1
         self.catalog.finish_run(run_id)
-        return ActionResult(f"Confirmed {count} photos.")
+        return ActionResult(
+            f"Confirmed {count_of(count)}.", changes=Changes(review=True, suggestions=True)
+        )
 
     def put_back_last_run(
         self, expected: int | None = None, progress: Callable[[int, int], None] | None = None
@@ -120,14 +154,16 @@ class Library:
                 f" {len(report.problems)} could not go back and stay in the library; fix what "
                 "the message says and put back again to move them too."
             )
-        return ActionResult(message, moved=report.restored, problems=report.problems)
+        return ActionResult(
+            message, moved=report.restored, problems=report.problems, changes=EVERYTHING
+        )
 
     def undo_last_correction(self) -> ActionResult:
         """Reverse the latest relabel or confirmation (all photos of that one action)."""
         run = self.catalog.last_run(("correction",))
         if run is None:
             return ActionResult("Nothing to undo.")
-        result = ActionResult("")
+        result = ActionResult("", changes=Changes(review=True, suggestions=True))
         for correction in self.catalog.corrections_of_run(run.id):
             photo = self.catalog.photo(correction["photo_id"])
             if photo is None:
@@ -136,6 +172,7 @@ class Library:
                 if correction["kind"] == "relabel" and photo.album != correction["from_album"]:
                     back = self.placer.relocate(photo, correction["from_album"])
                     result.moved.append(back.dest)
+                    result.changes |= photos_moved(photo.album, correction["from_album"])
                 self.catalog.remove_correction(correction["id"], photo.id)
             except PlacementError as error:
                 result.problems.append(str(error))

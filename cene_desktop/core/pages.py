@@ -1,13 +1,15 @@
 """What the window shows of a library, without Qt: the albums' counts, and which photos a page
-lists (an album, or the review pane with its filter) with its heading in words. Read from the
-catalog in one go, so the window can ask for a page from any thread."""
+lists (an album, or the review pane with its filter) with its heading in words, and the records
+of its first rows. Read from the catalog in one go, in the window's reading thread (the GUI
+thread never runs a query); ``Changes`` say whether a page shown must be read again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cene_desktop.core import gate
-from cene_desktop.core.catalog import Catalog
+from cene_desktop.core.catalog import Catalog, PhotoRecord
+from cene_desktop.core.events import Changes
 from cene_desktop.core.library import CONFUSABLE_PAIRS
 from cene_desktop.core.words import count_of
 
@@ -18,25 +20,59 @@ SUGGESTIONS = "suggestions"
 NOT_A_SCENE = "not a scene"
 
 
+#: Records read with a page: its first rows show at once, the rest are read as they are drawn.
+FIRST_RECORDS = 256
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """Which page the window shows: ``album`` (or REVIEW with ``review_filter``: a confusable
+    pair, SUGGESTIONS, NOT_A_SCENE or None for all). ``other_centre``: the gate's threshold the
+    "Not a scene?" filter lists photos around (None: no gate)."""
+
+    album: str
+    review_filter: str | None
+    review_below: float
+    other_centre: float | None
+
+
 @dataclass(frozen=True)
 class Page:
     counts: dict[str, int]  # photos in each album, and in Review
     ids: list[int]  # the photos listed, in order
     heading: str
+    records: list[PhotoRecord] = field(default_factory=list)  # of the first rows
 
 
-def read_page(
-    catalog: Catalog,
-    album: str,
-    review_filter: str | None,
-    review_below: float,
-    other_centre: float | None,
-) -> Page:
-    """The page of ``album`` (or REVIEW with ``review_filter``: a confusable pair,
-    SUGGESTIONS, NOT_A_SCENE or None for all). ``other_centre``: the gate's threshold the "Not a
-    scene?" filter lists photos around (None: no gate)."""
+def page_touched(changes: Changes, query: PageQuery) -> bool:
+    """Whether the photos a page lists (or their labels) may differ after ``changes``; the
+    album counts are read again after any change."""
+    if changes.everything:
+        return True
+    if query.album != REVIEW:
+        return query.album in changes.albums
+    if query.review_filter == SUGGESTIONS:
+        return changes.suggestions or bool(changes.albums)
+    return changes.review or bool(changes.albums)
+
+
+def read_counts(catalog: Catalog, review_below: float) -> dict[str, int]:
     counts = catalog.album_counts()
     counts[REVIEW] = catalog.review_count(review_below)
+    return counts
+
+
+def read_page(catalog: Catalog, query: PageQuery) -> Page:
+    """The page ``query`` asks for, with the records of its first FIRST_RECORDS photos."""
+    page = _read_ids(catalog, query)
+    records = catalog.photos_by_ids(page.ids[:FIRST_RECORDS])
+    return Page(page.counts, page.ids, page.heading, records)
+
+
+def _read_ids(catalog: Catalog, query: PageQuery) -> Page:
+    album, review_filter = query.album, query.review_filter
+    review_below, other_centre = query.review_below, query.other_centre
+    counts = read_counts(catalog, review_below)
     if album != REVIEW:
         ids = catalog.photo_ids(album)
         return Page(counts, ids, f"{album}: {count_of(len(ids))}")

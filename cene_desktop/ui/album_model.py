@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -151,16 +151,19 @@ class AlbumListModel(QAbstractListModel):
 
 
 class PhotoGridModel(QAbstractListModel):
-    """The photos of one album (or the review queue), fetched and thumbnailed as rows are shown.
+    """The photos of one album (or the review queue), read and thumbnailed as rows are shown.
 
-    The model holds only the photo ids; records come from ``fetch`` a block at a time when a row
-    is drawn, and at most ``MAX_THUMBNAILS`` thumbnails stay in memory (least recently shown
-    ones go first), so an album of tens of thousands of photos costs little more than one
-    screenful.
+    The model holds the photo ids; records are asked for a block at a time when a row is
+    drawn (``records_wanted``, answered by the window's catalog reader in its own thread with
+    ``records_ready``), and at most ``MAX_THUMBNAILS`` thumbnails stay in memory (least
+    recently shown ones go first), so an album of tens of thousands of photos costs little more
+    than one screenful. A list read again keeps showing the records it had until the fresh
+    ones come (no flicker); a row whose record has not come yet is drawn blank.
     """
 
     thumbnail_wanted = Signal(str, Path)  # content hash, file
     reset_rows = Signal()  # a different list is shown: thumbnails asked for earlier are stale
+    records_wanted = Signal(int, int, list)  # generation, first row, photo ids
 
     BLOCK = 256
     MAX_RECORDS = 8 * BLOCK
@@ -174,8 +177,12 @@ class PhotoGridModel(QAbstractListModel):
         #: times larger and drawn at CELL layout pixels, so they stay sharp.
         self.pixel_ratio = 1.0
         self.ids: list[int] = []
-        self._fetch: Callable[[Sequence[int]], list[PhotoRecord]] = lambda ids: []
+        #: Bumped whenever the list is set: records asked for under an older one are not
+        #: taken as fresh (rows may have moved, labels changed).
+        self.generation = 0
         self._records: dict[int, PhotoRecord] = {}
+        self._fresh: set[int] = set()  # records read for this generation
+        self._asked: set[int] = set()  # block starts asked for in this generation
         self._thumbnails: OrderedDict[str, QPixmap] = OrderedDict()
         self._wanted: dict[str, Path] = {}  # requested, not ready yet
         self._failed: dict[str, Path] = {}  # no thumbnail could be made from this file
@@ -186,14 +193,19 @@ class PhotoGridModel(QAbstractListModel):
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.ids)
 
-    def set_rows(self, ids: list[int], fetch: Callable[[Sequence[int]], list[PhotoRecord]]) -> None:
-        """Show the photos ``ids``, their records read through ``fetch`` when drawn.
+    def set_rows(self, ids: list[int], records: Sequence[PhotoRecord] = ()) -> None:
+        """Show the photos ``ids``; ``records``: fresh ones read with the list (its first
+        rows), the others are asked for when drawn.
 
         Rows only appended keep the view's selection and scroll position; shown rows are
         read again (a photo's label or suggestion may have changed).
         """
-        self._fetch = fetch
-        self._records.clear()
+        self.generation += 1
+        self._fresh.clear()
+        self._asked.clear()
+        if len(self._records) > self.MAX_RECORDS:
+            self._records.clear()
+        self._take(records)
         self._remove_rows_gone(set(ids))
         old = self.ids
         if ids[: len(old)] == old:
@@ -210,6 +222,24 @@ class PhotoGridModel(QAbstractListModel):
         self._wanted.clear()
         self.reset_rows.emit()
         self.endResetModel()
+
+    def _take(self, records: Sequence[PhotoRecord]) -> None:
+        for record in records:
+            self._records[record.id] = record
+            self._fresh.add(record.id)
+
+    def records_ready(self, generation: int, first_row: int, records: list[PhotoRecord]) -> None:
+        """Records asked for with ``records_wanted`` (from the catalog reader)."""
+        if generation != self.generation:
+            return  # asked for an older list; its rows are asked for again when drawn
+        self._take(records)
+        block = self.ids[first_row : first_row + self.BLOCK]
+        for photo_id in block:
+            if photo_id not in self._fresh:  # gone from the catalog since the list was read
+                self._records[photo_id] = _missing(photo_id)
+                self._fresh.add(photo_id)
+        if block:
+            self.dataChanged.emit(self.index(first_row), self.index(first_row + len(block) - 1))
 
     def _remove_rows_gone(self, kept: set[int]) -> None:
         """Rows whose photo left the list (moved to another album) are removed one range at a
@@ -228,24 +258,33 @@ class PhotoGridModel(QAbstractListModel):
             self.endRemoveRows()
             end = start - 1
 
+    def _forget_records_far_from(self, row: int) -> None:
+        """Keep the records of the rows around ``row`` (a scroll through a large album would
+        otherwise keep them all)."""
+        low, high = max(0, row - self.MAX_RECORDS // 2), row + self.MAX_RECORDS // 2
+        near = set(self.ids[low:high])
+        self._records = {i: r for i, r in self._records.items() if i in near}
+        self._fresh &= near
+        self._asked = {start for start in self._asked if low <= start < high}
+
     def set_photos(self, photos: list[PhotoRecord]) -> None:
         """Show these records (a short list already in memory)."""
-        by_id = {p.id: p for p in photos}
-        self.set_rows([p.id for p in photos], lambda ids: [by_id[i] for i in ids if i in by_id])
+        self.set_rows([p.id for p in photos], photos)
 
-    def photo(self, row: int) -> PhotoRecord:
+    def photo(self, row: int) -> PhotoRecord | None:
+        """The record of ``row``: the one last read (asked for again, if it was read for an
+        older list), or None while none has come yet."""
         photo_id = self.ids[row]
-        record = self._records.get(photo_id)
-        if record is None:
-            if len(self._records) >= self.MAX_RECORDS:
-                self._records.clear()
+        if photo_id not in self._fresh:
             start = row - row % self.BLOCK
-            block = self.ids[start : start + self.BLOCK]
-            self._records.update((p.id, p) for p in self._fetch(block))
-            record = self._records.get(photo_id)
-            if record is None:  # gone from the catalog since the list was read
-                record = _missing(photo_id)
-        return record
+            if start not in self._asked:
+                if len(self._records) >= self.MAX_RECORDS:
+                    self._forget_records_far_from(start)
+                self._asked.add(start)
+                self.records_wanted.emit(
+                    self.generation, start, self.ids[start : start + self.BLOCK]
+                )
+        return self._records.get(photo_id)
 
     def path_of(self, photo: PhotoRecord) -> Path:
         assert self.library is not None
@@ -255,6 +294,8 @@ class PhotoGridModel(QAbstractListModel):
         if not index.isValid() or index.row() >= len(self.ids):
             return None
         photo = self.photo(index.row())
+        if photo is None:  # not read yet: a blank cell until it comes
+            return self._placeholder if role == Qt.ItemDataRole.DecorationRole else None
         if role == Qt.ItemDataRole.DisplayRole:
             return Path(photo.current_path).name
         if role == Qt.ItemDataRole.DecorationRole:
@@ -316,7 +357,7 @@ class PhotoGridModel(QAbstractListModel):
         if self.library is not None:
             photos = [self.photo(row) for row in rows]
             data.setUrls(
-                [QUrl.fromLocalFile(str(self.path_of(p))) for p in photos if p.current_path]
+                [QUrl.fromLocalFile(str(self.path_of(p))) for p in photos if p and p.current_path]
             )
         return data
 

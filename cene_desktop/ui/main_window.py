@@ -1,14 +1,13 @@
 """The main window: albums on the left, photos in the middle, the selected photo on the right.
 
 It assembles the panes (``ui/panes``), the toolbar and the status bar, shows the albums and the
-review pane from the catalog, and hands what a person does to its controllers
-(``ui/controllers``: sorting and watching, editing, learning)."""
+review pane as the catalog reader (``ui/reader``, a thread of its own: the GUI thread runs no
+query) reads them, and hands what a person does to its controllers (``ui/controllers``: sorting
+and watching, editing, learning)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, Qt, QThread, QTimer, Signal
@@ -30,9 +29,10 @@ from PySide6.QtWidgets import (
 from cene_desktop.config import Settings
 from cene_desktop.core import gate
 from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS
-from cene_desktop.core.catalog import Catalog, CatalogError, PhotoRecord
+from cene_desktop.core.catalog import PhotoRecord
 from cene_desktop.core.classifier import ModelError, ModelInfo
-from cene_desktop.core.pages import REVIEW, SUGGESTIONS, read_page
+from cene_desktop.core.events import EVERYTHING, NO_CHANGES, Changes
+from cene_desktop.core.pages import REVIEW, SUGGESTIONS, Page, PageQuery, page_touched
 from cene_desktop.logs import log_path
 from cene_desktop.ui.album_model import PHOTO_MIME, AlbumListModel, PhotoGridModel
 from cene_desktop.ui.controllers.browsing import BrowsingController
@@ -48,15 +48,24 @@ from cene_desktop.ui.panes.preview import PreviewPane
 from cene_desktop.ui.panes.review_bar import ReviewBar
 from cene_desktop.ui.panes.status_bar import StatusPane
 from cene_desktop.ui.panes.toolbar import Toolbar
+from cene_desktop.ui.reader import CatalogReader, Counts, LibraryOpened
+from cene_desktop.ui.worker import start_in_thread
 
 log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    #: Emitted in the GUI thread once the library worker has finished a person's action.
+    #: Emitted in the GUI thread once a person's action is done and shown.
     action_finished = Signal()
     #: Emitted in the GUI thread with the report of a learning or re-checking job.
     learning_finished = Signal(object)
+    #: Emitted once the library is open and its first page is shown (``start`` returns at once).
+    library_ready = Signal()
+    #: Emitted whenever a page (an album, the review pane) read afresh is shown.
+    page_shown = Signal()
+    request_open = Signal()
+    request_reopen = Signal()
+    request_page = Signal(int, object, bool)  # serial, PageQuery, whole page (else counts)
 
     def __init__(self, settings: Settings, settings_file: Path | None = None) -> None:
         super().__init__()
@@ -64,7 +73,11 @@ class MainWindow(QMainWindow):
         self.settings_file = settings_file
         self.setWindowTitle("Cene")
         self.setAcceptDrops(True)
-        self.catalog: Catalog | None = None
+        self.reader: CatalogReader | None = None
+        self._serial = 0  # of the latest refresh asked for
+        self._actions: list[int] = []  # refreshes that show a person's action once answered
+        self._opening = False
+        self._pending = NO_CHANGES  # changes reported since the last refresh
         self.current_album = settings.album if settings.album in (*ALBUMS, REVIEW) else "Sea"
         self.review_filter: str | None = None
         self.threads: list[QThread] = []
@@ -80,9 +93,10 @@ class MainWindow(QMainWindow):
         self.learner = LearningController(self)
         self.preferences = SettingsController(self)
         self.browsing = BrowsingController(self)
-        self._connect()
         self._refresh_timer = QTimer(self, singleShot=True, interval=250)
-        self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_timer.timeout.connect(lambda: self.refresh(NO_CHANGES))  # what is pending
+        self._connect()
+        self.album_view.setCurrentIndex(self.albums.index(self.albums.row_of(self.current_album)))
         if settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
         else:
@@ -131,7 +145,7 @@ class MainWindow(QMainWindow):
         )
         self.review_bar.filter_chosen.connect(self._filter_chosen)
         self.review_bar.accept_button.clicked.connect(
-            lambda: edit.accept_suggestions(self.selected_photos())
+            lambda: edit.accept_suggestions(self.selected_ids())
         )
         tools = self.toolbar
         tools.pause_action.triggered.connect(self.sorting.toggle_watching)
@@ -150,31 +164,45 @@ class MainWindow(QMainWindow):
     # -- library and workers -------------------------------------------------------------
 
     def start(self) -> None:
-        """Open the library in the settings and start watching (if it was on)."""
+        """Open the library in the settings (in the catalog reader's thread) and, once it is
+        open, start the workers and watching (if it was on); ``library_ready`` says when."""
         library = Path(self.settings.library_dir)
-        try:
-            library.mkdir(parents=True, exist_ok=True)
-            self.catalog = Catalog.open(library)
-        except (OSError, CatalogError) as error:
-            self.show_error(
-                f"Cene cannot use the library folder {library}: {error}. "
-                "Choose another one in Settings."
-            )
-            return
+        reader = self.reader = CatalogReader(library)
+        self.threads.append(start_in_thread(reader, "cene-reader"))
+        self.request_open.connect(reader.open)
+        self.request_reopen.connect(reader.reopen)
+        self.request_page.connect(reader.read_page)
+        self.grid_model.records_wanted.connect(reader.read_records)
+        reader.opened.connect(self._library_opened)
+        reader.unusable.connect(self.show_error)
+        reader.page_ready.connect(self._show_page)
+        reader.counts_ready.connect(self._show_counts)
+        reader.records_ready.connect(self.grid_model.records_ready)
+        reader.failed.connect(self._read_failed)
+        self.browsing.connect_reader(reader)
+        self.editing.connect_reader(reader)
+        self.request_open.emit()
+
+    def _library_opened(self, opened: LibraryOpened) -> None:
+        library = opened.library
         self.browsing.start(library)
         sorter = self.sorting.start()
         self.editing.start(library)
-        self.learner.start(library, sorter.classifier)
-        self.album_view.setCurrentIndex(self.albums.index(self.albums.row_of(self.current_album)))
+        self.learner.start(library, sorter.classifier, opened.unjudged_by_gate)
+        self._opening = True
         self.refresh()
         if self.settings.watching:
             self.sorting.set_watching(True)
 
-    def library_changed(self) -> None:
-        """The library worker changed the library (a person's action): show it."""
+    def library_changed(self, changes: Changes) -> None:
+        """The library worker changed the library (a person's action): show it, and say so
+        (``action_finished``) once it is shown."""
+        self._actions.append(self.refresh(changes))
+
+    def reopen_catalog(self) -> None:
+        """The library's drive is back: the reader opens the catalog afresh, then shows it."""
+        self.request_reopen.emit()
         self.refresh()
-        self.learner.maybe_improve()
-        self.action_finished.emit()
 
     def stop_workers(self) -> None:
         self.sorting.stop()
@@ -186,53 +214,58 @@ class MainWindow(QMainWindow):
         self.editing.close()
         self.learner.close()
         self.browsing.wait()
-        if self.catalog is not None:
-            self.catalog.close()
-            self.catalog = None
+        if self.reader is not None:
+            self.reader.close()  # its thread has stopped: nothing else uses the connection
+            self.reader = None
 
     # -- showing albums and photos -------------------------------------------------------
 
-    def schedule_refresh(self) -> None:
+    def schedule_refresh(self, changes: Changes = EVERYTHING) -> None:
+        """Refresh within a quarter of a second (photos sorted one after another)."""
+        self._pending |= changes
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()
 
-    def refresh(self) -> None:
-        if self.catalog is None:
-            return
-        try:
-            self._refresh(self.catalog)
-        except sqlite3.Error as error:
-            # The catalog cannot be read (its drive went away): say so, and open it afresh,
-            # now if the library is there, or when the sorting worker reports it back.
-            log.warning("Catalog read failed: %s", error)
-            self.status.message(
-                f"Cene cannot read the library's catalog right now ({error}); the albums are "
-                "shown again as soon as it can.",
-                15000,
-            )
-            self.reopen_catalog()
-
-    def reopen_catalog(self) -> None:
-        old, self.catalog = self.catalog, None
-        if old is not None:
-            with contextlib.suppress(Exception):  # a connection to a vanished disk
-                old.close()
-        library = Path(self.settings.library_dir)
-        if library.is_dir():
-            with contextlib.suppress(OSError, CatalogError, sqlite3.Error):
-                self.catalog = Catalog.open(library)
-
-    def _refresh(self, catalog: Catalog) -> None:
+    def _query(self) -> PageQuery:
         thresholds = self.model_info.gate.get("thresholds", {}) if self.model_info else {}
         choice = self.settings.other if self.settings.other != gate.OFF else "normal"
-        centre = thresholds.get(choice)
+        return PageQuery(
+            self.current_album,
+            self.review_filter,
+            self.settings.review_below,
+            thresholds.get(choice),
+        )
+
+    def refresh(self, changes: Changes = EVERYTHING) -> int:
+        """Ask the catalog reader for what ``changes`` make stale: the albums' counts, and the
+        page shown if it is touched. Returns the request's serial number."""
+        changes, self._pending = changes | self._pending, NO_CHANGES
+        self._refresh_timer.stop()
+        self._serial += 1
+        if self.reader is None:
+            return self._serial
+        whole = page_touched(changes, query := self._query())
+        if whole:
+            self.reader.latest_page = self._serial
+        self.request_page.emit(self._serial, query, whole)
+        return self._serial
+
+    def _read_failed(self, message: str) -> None:
+        self.status.message(message, 15000)
+
+    def _show_counts(self, counts: Counts) -> None:
+        self.albums.set_counts(counts.counts)
+        self._answered(counts.serial)
+
+    def _show_page(self, serial: int, page: Page) -> None:
+        if self.reader is None or serial < self.reader.latest_page:
+            return  # a newer page is on its way
         album, wanted = self.current_album, self.review_filter
-        page = read_page(catalog, album, wanted, self.settings.review_below, centre)
         self.albums.set_counts(page.counts)
         self.review_bar.accept_button.setVisible(album == REVIEW and wanted == SUGGESTIONS)
         self.heading.setText(page.heading)
         selected = set(self.selected_ids())
-        self.grid_model.set_rows(page.ids, catalog.photos_by_ids)
+        self.grid_model.set_rows(page.ids, page.records)
         if selected:
             selection = self.grid.selectionModel()
             for row, photo_id in enumerate(page.ids):
@@ -241,6 +274,16 @@ class MainWindow(QMainWindow):
                         self.grid_model.index(row), QItemSelectionModel.SelectionFlag.Select
                     )
         self.browsing.selection_changed()
+        self.page_shown.emit()
+        self._answered(serial)
+
+    def _answered(self, serial: int) -> None:
+        if self._opening:
+            self._opening = False
+            self.library_ready.emit()
+        while self._actions and self._actions[0] <= serial:
+            self._actions.pop(0)
+            self.action_finished.emit()
 
     def show_album(self, name: str) -> None:
         self.current_album = name
@@ -256,7 +299,7 @@ class MainWindow(QMainWindow):
         return self.grid.selected_photos()
 
     def selected_ids(self) -> list[int]:
-        return [photo.id for photo in self.grid.selected_photos()]
+        return self.grid.selected_ids()
 
     def confirm_selected(self) -> None:
         self.editing.confirm(self.selected_ids())

@@ -161,13 +161,17 @@ class LibraryWorker(QObject):
 
     done = Signal(str)  # a sentence for the status bar
     failed = Signal(str)
-    changed = Signal()
+    changed = Signal(object)  # core.events.Changes
     progress = Signal(int, int, float)  # done, total, eta seconds (-1: unknown)
+    learning_due = Signal()  # enough new corrections to learn from (Settings: learn_after)
 
-    def __init__(self, library_dir: Path, photos_dir: Path | None = None) -> None:
+    def __init__(
+        self, library_dir: Path, photos_dir: Path | None = None, learn_after: int = 0
+    ) -> None:
         super().__init__()
         self.library_dir = library_dir
         self.photos_dir = photos_dir
+        self.learn_after = learn_after
         self._library: Library | None = None
 
     def library(self) -> Library:
@@ -192,11 +196,29 @@ class LibraryWorker(QObject):
             tail = [f"… and {more} more (all in the log file)"] if more else []
             self.failed.emit("\n".join(shown + tail))
         self.done.emit(result.message)
-        self.changed.emit()
+        self.changed.emit(result.changes)
+        if result.changes and self.learn_after and self._learning_due():
+            self.learning_due.emit()
+
+    def _learning_due(self) -> bool:
+        from cene_desktop.core.learning import improvement_due
+        from cene_desktop.core.models import ModelStore
+
+        try:
+            return improvement_due(
+                self.library().catalog, ModelStore(self.library_dir), self.learn_after
+            )
+        except (sqlite3.Error, OSError) as error:
+            log.warning("Could not tell whether to learn now: %s", error)
+            return False
 
     @Slot(list, str)
     def relabel(self, photo_ids: list[int], album: str) -> None:
         self._run(lambda: self.library().relabel(photo_ids, album))
+
+    @Slot(list)
+    def accept_suggestions(self, photo_ids: list[int]) -> None:
+        self._run(lambda: self.library().accept_suggestions(photo_ids))
 
     @Slot(list)
     def confirm(self, photo_ids: list[int]) -> None:
@@ -231,6 +253,7 @@ class LearnWorker(QObject):
     """Improves the model from the library's corrections, and re-checks the albums."""
 
     progress = Signal(int, int, str)  # done, total, what
+    activated = Signal(str)  # the model version now in use
     improved = Signal(object)  # core.learning.LearningReport
     rechecked = Signal(object)  # core.learning.RecheckReport
     failed = Signal(str)
@@ -250,13 +273,17 @@ class LearnWorker(QObject):
         self._catalog: Catalog | None = None
         self._cancel = threading.Event()
 
-    def _learner(self) -> Learner:
+    def _open_catalog(self) -> Catalog:
         from cene_desktop.core.catalog import Catalog
-        from cene_desktop.core.learning import Learner
 
         if self._catalog is None:
             self._catalog = Catalog.open(self.library_dir)
-        return Learner(self.library_dir, self._catalog, self._classifier_provider())
+        return self._catalog
+
+    def _learner(self) -> Learner:
+        from cene_desktop.core.learning import Learner
+
+        return Learner(self.library_dir, self._open_catalog(), self._classifier_provider())
 
     @Slot()
     def improve(self) -> None:
@@ -267,6 +294,20 @@ class LearnWorker(QObject):
             self.failed.emit(f"Cene could not learn from your corrections: {error}")
             return
         self.improved.emit(report)
+
+    @Slot(str)
+    def activate(self, name: str) -> None:
+        """Use model version ``name`` (or "shipped"); suggestions of the others go."""
+        from cene_desktop.core.learning import switch_version
+        from cene_desktop.core.models import ModelStore
+
+        try:
+            switch_version(ModelStore(self.library_dir), self._open_catalog(), name)
+        except Exception as error:  # noqa: BLE001 - shown to the user, the app keeps running
+            log.exception("Switching the model version failed")
+            self.failed.emit(f"Cene could not switch to model {name}: {error}")
+            return
+        self.activated.emit(name)
 
     @Slot()
     def recheck(self) -> None:

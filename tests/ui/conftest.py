@@ -58,6 +58,19 @@ def sorted_library(tmp_path: Path, classifier, per_class: int = 3) -> Settings: 
     )
 
 
+def started(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Start the window and wait until its library is open and shown (``start`` returns at
+    once: the catalog opens in the reader's thread)."""
+    with qtbot.waitSignal(window.library_ready, timeout=30_000):
+        window.start()
+
+
+def refreshed(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Refresh the window and wait until the catalog reader's answer is shown."""
+    with qtbot.waitSignal(window.page_shown, timeout=10_000):
+        window.refresh()
+
+
 @pytest.fixture
 def window(qtbot, tmp_path: Path, classifier) -> Iterator[object]:  # type: ignore[no-untyped-def]
     from cene_desktop.ui.main_window import MainWindow
@@ -66,6 +79,6 @@ def window(qtbot, tmp_path: Path, classifier) -> Iterator[object]:  # type: igno
     main = MainWindow(settings, settings_file=tmp_path / "settings.json")
     qtbot.addWidget(main)
     main.show()
-    main.start()
+    started(main, qtbot)
     yield main
     main.close()

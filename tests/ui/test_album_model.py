@@ -99,24 +99,53 @@ def test_a_large_album_reads_records_a_block_at_a_time_and_keeps_few_thumbnails(
 ) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QImage
 
-    fetched: list[list[int]] = []
-
-    def fetch(ids):  # type: ignore[no-untyped-def]
-        fetched.append(list(ids))
-        return [record(i) for i in ids if i != 700]  # 700 left the catalog meanwhile
-
+    asked: list[tuple[int, int, list[int]]] = []
     grid = PhotoGridModel(tmp_path)
-    grid.set_rows(list(range(1, 20_001)), fetch)
-    assert grid.rowCount() == 20_000 and fetched == []  # nothing read until a row is drawn
+    grid.records_wanted.connect(lambda *request: asked.append(request))
+
+    def answer() -> None:  # what the catalog reader does, in its thread
+        for generation, first_row, ids in asked:
+            records = [record(i) for i in ids if i != 700]  # 700 left the catalog meanwhile
+            grid.records_ready(generation, first_row, records)
+        asked.clear()
+
+    grid.set_rows(list(range(1, 20_001)))
+    assert grid.rowCount() == 20_000 and asked == []  # nothing read until a row is drawn
+    assert grid.data(grid.index(5_000)) is None  # blank until its record comes
+    assert [(row, ids) for _, row, ids in asked] == [(4_864, list(range(4_865, 5_121)))]
+    assert grid.data(grid.index(5_001)) is None and len(asked) == 1  # the block is asked once
+    answer()
     assert grid.data(grid.index(5_000)) == "5001.jpg"
-    assert fetched == [list(range(4_865, 5_121))]  # the block of 256 rows around it
-    assert grid.data(grid.index(5_100)) == "5101.jpg" and len(fetched) == 1
+    assert grid.data(grid.index(5_100)) == "5101.jpg" and not asked
+    grid.photo(699)
+    answer()
     assert grid.photo(699).current_path == ""  # a photo gone since: a blank row, no error
+
+    # Read again (a photo changed): the records shown stay until fresh ones come; an answer
+    # to the older list is not taken for the new one.
+    grid.photo(0)
+    stale = list(asked)
+    asked.clear()
+    grid.set_rows(list(range(1, 20_001)))
+    assert grid.data(grid.index(5_000)) == "5001.jpg" and len(asked) == 1
+    for generation, first_row, ids in stale:
+        grid.records_ready(generation, first_row, [record(i) for i in ids])
+    assert grid.photo(0) is None  # the older generation's answer was not taken
+    answer()
+    assert grid.photo(0) is not None and grid.data(grid.index(1)) == "2.jpg"
+
+    # Scrolling through: records far from the rows drawn are let go.
+    for row in range(0, 20_000, grid.BLOCK):
+        grid.photo(row)
+        answer()
+    assert len(grid._records) <= grid.MAX_RECORDS + grid.BLOCK
 
     wanted: list[str] = []
     grid.thumbnail_wanted.connect(lambda key, path: wanted.append(key))
     image = QImage(8, 8, QImage.Format.Format_RGB32)
     for row in range(grid.MAX_THUMBNAILS + 50):
+        grid.photo(row)
+        answer()
         grid.data(grid.index(row), Qt.ItemDataRole.DecorationRole)
         grid.thumbnail_ready(grid.photo(row).content_hash, image)
     assert len(grid._thumbnails) == grid.MAX_THUMBNAILS  # the oldest were let go

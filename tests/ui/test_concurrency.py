@@ -24,7 +24,7 @@ from cene_desktop.core.catalog import Catalog
 
 from ..conftest import sample_files
 from ..core.test_cli import cene
-from .conftest import sorted_library
+from .conftest import sorted_library, started
 
 
 def digest(path: Path) -> str:
@@ -51,7 +51,7 @@ def test_arrivals_drags_and_undos_at_once_leave_catalog_and_disk_in_agreement(
     window = MainWindow(settings, settings_file=tmp_path / "settings.json")
     qtbot.addWidget(window)
     window.show()
-    window.start()
+    started(window, qtbot)
     window.sorting.set_watching(True)
     qtbot.waitUntil(lambda: window.sorting.watching, timeout=30_000)
 

@@ -16,7 +16,7 @@ from cene_desktop.ui.dialogs.plan import PlanDialog
 from cene_desktop.ui.dialogs.settings import SettingsDialog, WelcomeDialog
 
 from ..conftest import sample_files
-from .conftest import sorted_library
+from .conftest import sorted_library, started
 
 
 def test_the_welcome_preview_shows_the_plan_on_top_of_the_welcome(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +54,7 @@ def test_settings_ok_keeps_watching_and_photos_arriving_afterwards_are_sorted(
     window = MainWindow(settings, settings_file=tmp_path / "settings.json")
     qtbot.addWidget(window)
     window.show()
-    window.start()
+    started(window, qtbot)
     qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
     sorted_before = sum(window.albums.counts[album] for album in ALBUMS)
 
@@ -90,7 +90,7 @@ def test_the_watching_button_says_what_it_will_do_and_waits_for_a_folder(
     window.show()
     button = window.toolbar.pause_action
     assert (button.text(), button.isEnabled()) == ("Start watching", False)  # no library yet
-    window.start()
+    started(window, qtbot)
     assert (button.text(), button.isEnabled()) == ("Start watching", True)
     button.trigger()
     qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
@@ -103,14 +103,14 @@ def test_the_watching_button_says_what_it_will_do_and_waits_for_a_folder(
     unset = MainWindow(replace(settings, photos_dir=""), settings_file=tmp_path / "other.json")
     qtbot.addWidget(unset)
     unset.show()
-    unset.start()
+    started(unset, qtbot)
     assert not unset.toolbar.pause_action.isEnabled()  # nothing to watch: no photo folder
     unset.close()
 
 
 def test_an_album_of_one_photo_says_1_photo(tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
     from cene_desktop.core.catalog import Catalog
-    from cene_desktop.core.pages import read_page
+    from cene_desktop.core.pages import PageQuery, read_page
     from cene_desktop.core.pipeline import Sorter, SortOptions
 
     photos = tmp_path / "photos"
@@ -119,5 +119,5 @@ def test_an_album_of_one_photo_says_1_photo(tmp_path: Path, classifier) -> None:
     with Sorter(tmp_path / "lib", photos, classifier, SortOptions(threshold=0.0)) as sorter:
         (outcome,) = sorter.sort_folder().outcomes
     with Catalog.open(tmp_path / "lib") as catalog:
-        page = read_page(catalog, str(outcome.album), None, 1.0, None)
+        page = read_page(catalog, PageQuery(str(outcome.album), None, 1.0, None))
     assert page.heading == f"{outcome.album}: 1 photo"

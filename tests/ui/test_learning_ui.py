@@ -18,6 +18,7 @@ from cene_desktop.core.pipeline import Sorter, SortOptions
 from cene_desktop.ui.album_model import REVIEW
 
 from ..core.test_learning import label_like_the_person, make_inbox
+from .conftest import started
 from .test_main_window import show
 
 
@@ -38,7 +39,7 @@ def open_window(qtbot, settings: Settings, tmp_path: Path):  # type: ignore[no-u
     window = MainWindow(settings, settings_file=tmp_path / "settings.json")
     qtbot.addWidget(window)
     window.show()
-    window.start()
+    started(window, qtbot)
     return window
 
 
@@ -76,7 +77,8 @@ def test_enough_corrections_start_learning_and_offer_a_recheck(window, qtbot) ->
     assert result.checked == 44
     show(window, qtbot, REVIEW)
     button = next(b for b in window.review_bar.filters.buttons() if b.text() == "Suggestions")
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.page_shown, timeout=10_000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert window.grid_model.rowCount() == result.suggested
     assert window.review_bar.accept_button.isVisible()
     assert not window.review_bar.accept_button.isEnabled()  # nothing selected: nothing to move

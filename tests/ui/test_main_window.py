@@ -14,7 +14,7 @@ from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.ui.album_model import REVIEW
 
-from .conftest import Recorder
+from .conftest import Recorder, refreshed, started
 
 
 def catalog_of(window) -> Catalog:  # type: ignore[no-untyped-def]
@@ -22,8 +22,12 @@ def catalog_of(window) -> Catalog:  # type: ignore[no-untyped-def]
 
 
 def show(window, qtbot, album: str) -> None:  # type: ignore[no-untyped-def]
-    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of(album)))
-    qtbot.waitUntil(lambda: window.current_album == album)
+    """Click ``album`` in the album list and wait until its photos are shown."""
+    if window.current_album == album:
+        refreshed(window, qtbot)
+        return
+    with qtbot.waitSignal(window.page_shown, timeout=10_000):
+        window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of(album)))
 
 
 def test_the_album_list_counts_what_the_catalog_holds(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +106,8 @@ def test_review_lists_the_least_sure_first_and_filters_confusions(window, qtbot)
     button = next(
         b for b in window.review_bar.filters.buttons() if b.text() == "Mountain or glacier?"
     )
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.page_shown, timeout=10_000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     for photo in shown(window):
         assert {photo.predicted, photo.runner_up} == {"mountain", "glacier"}
 
@@ -127,14 +132,14 @@ def test_review_asks_only_about_photos_the_model_was_unsure_of(window, qtbot) ->
     assert window.albums.counts[REVIEW] == 0
     assert "nothing to check" in window.heading.text()
     window.settings = replace(window.settings, review_below=1.0)  # every photo not looked at
-    window.refresh()
+    refreshed(window, qtbot)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(photos) - len(unsure))
     assert window.albums.counts[REVIEW] == len(photos) - len(unsure)
     window.grid.selectAll()
     with qtbot.waitSignal(window.action_finished, timeout=10_000):
         window.confirm_selected()
     window.settings = replace(window.settings, review_below=below)
-    window.refresh()
+    refreshed(window, qtbot)
     assert window.heading.text() == "Review: you have looked at every photo."
     catalog.close()
 
@@ -186,16 +191,17 @@ def test_a_library_that_cannot_be_used_is_a_clear_message(qtbot, tmp_path) -> No
     )
     qtbot.addWidget(window)
     window.start()
-    assert "cannot use the library folder" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "cannot use the library folder" in window.statusBar().currentMessage())
+    assert window.editing.worker is None  # nothing else started on a library it cannot use
     assert blocker.read_text() == "a file where the library should be"
 
 
 def test_a_catalog_that_stops_answering_is_opened_afresh(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     # What a vanished library drive looks like to SQLite: every query fails.
-    broken = window.catalog
+    broken = window.reader.catalog
     broken._db.close()
-    window.refresh()  # no crash dialog: a message, and a fresh connection
-    assert window.catalog is not None and window.catalog is not broken
+    refreshed(window, qtbot)  # no crash dialog: a message, and a fresh connection
+    assert window.reader.catalog is not None and window.reader.catalog is not broken
     assert "cannot read the library's catalog" in window.statusBar().currentMessage()
     assert window.albums.counts[REVIEW] == 18
     # And the editing worker's connection: the action fails with a message, the next works.
@@ -214,6 +220,20 @@ def test_a_catalog_that_stops_answering_is_opened_afresh(window, qtbot) -> None:
     assert window.albums.counts["Glacier"] >= 1
 
 
+def offer_put_back(window, qtbot) -> QMessageBox | None:  # type: ignore[no-untyped-def]
+    """Press Put back and wait for the question (what it would undo is read from the catalog
+    in the reader's thread)."""
+    window.editing.offer_put_back()
+
+    def asked() -> bool:
+        box = window.editing.put_back_offer
+        nothing = window.statusBar().currentMessage().startswith("Nothing to put back")
+        return nothing or (box is not None and box.isVisible())
+
+    qtbot.waitUntil(asked, timeout=10_000)
+    return window.editing.put_back_offer  # type: ignore[no-any-return]
+
+
 def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     from ..conftest import sample_files
 
@@ -223,16 +243,14 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
     window.sorting.set_watching(True)
     qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
 
-    window.editing.offer_put_back()
-    box = window.editing.put_back_offer
+    box = offer_put_back(window, qtbot)
     words = "photos (and 1 RAW, video or sidecar file that goes with them) Cene sorted since"
     assert f"Put the {len(originals)} {words}" in box.text()
     assert str(photos) in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
     assert not any(photos.iterdir()) and window.sorting.watching  # cancelled: nothing happened
 
-    window.editing.offer_put_back()
-    put_back = next(b for b in window.editing.put_back_offer.buttons() if b.text() == "Put back")
+    put_back = next(b for b in offer_put_back(window, qtbot).buttons() if b.text() == "Put back")
     progress = Recorder()
     window.editing.worker.progress.connect(progress.record)
     with qtbot.waitSignal(window.action_finished, timeout=30_000):
@@ -246,7 +264,7 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
     assert {name: data for name, data in back.items() if name != video} == originals
     qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in ALBUMS) == 0)
     assert f"Put {len(originals)} photos back into {photos}" in window.statusBar().currentMessage()
-    window.editing.offer_put_back()  # the same sorting cannot be put back twice
+    offer_put_back(window, qtbot)  # the same sorting cannot be put back twice
     assert window.statusBar().currentMessage().startswith("Nothing to put back")
 
 
@@ -256,8 +274,7 @@ def test_photos_that_cannot_go_back_stay_and_can_be_put_back_later(window, qtbot
     photos.write_text("a file where the photo folder was")  # the way back is blocked
 
     def put_back() -> None:
-        window.editing.offer_put_back()
-        button = next(b for b in window.editing.put_back_offer.buttons() if b.text() == "Put back")
+        button = next(b for b in offer_put_back(window, qtbot).buttons() if b.text() == "Put back")
         with qtbot.waitSignal(window.action_finished, timeout=30_000):
             button.click()
 
@@ -355,7 +372,7 @@ def test_an_old_library_is_offered_a_recheck_for_its_photos_of_no_scene(
     window = MainWindow(settings, settings_file=tmp_path / "settings.json")
     qtbot.addWidget(window)
     window.show()
-    window.start()
+    started(window, qtbot)
     offer = window.learner.other_offer
     assert offer.isVisible() and f"{len(truth)} photos" in offer.text()
     rechecked = Recorder()

@@ -15,7 +15,7 @@ from cene_desktop.core.albums import ALBUMS
 from cene_desktop.ui.worker import SortWorker, start_in_thread
 
 from ..conftest import sample_files
-from .conftest import Recorder
+from .conftest import Recorder, started
 
 
 def test_the_worker_reports_each_photo_device_and_progress(
@@ -83,7 +83,7 @@ def test_the_window_stays_responsive_while_1000_photos_are_sorted(
     heartbeat.setInterval(20)
     heartbeat.timeout.connect(lambda: ticks.append(time.monotonic()))
     heartbeat.start()
-    window.start()
+    started(window, qtbot)
     outcomes = Recorder()
     window.sorting.worker.outcome.connect(outcomes.record)
     window.sorting.set_watching(True)
@@ -141,7 +141,7 @@ def test_the_window_saves_what_was_changed(qtbot, tmp_path: Path, classifier) ->
     window = MainWindow(settings, settings_file=path)
     qtbot.addWidget(window)
     window.show()
-    window.start()
+    started(window, qtbot)
     window.sorting.set_watching(True)
     qtbot.waitUntil(lambda: window.sorting.watching, timeout=10_000)
     window.sorting.toggle_watching()
@@ -157,7 +157,7 @@ def test_the_window_saves_what_was_changed(qtbot, tmp_path: Path, classifier) ->
     again = MainWindow(saved, settings_file=path)  # the next start looks the same
     qtbot.addWidget(again)
     again.show()
-    again.start()
+    started(again, qtbot)
     assert again.current_album == "Glacier"
     # The album list and the preview keep their widths; the photos take what the (offscreen,
     # 800 px) screen leaves.

@@ -3,12 +3,10 @@ it in another program, showing it in its folder."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage
 
 from cene_desktop.ui.album_model import PhotoGridModel
@@ -18,9 +16,12 @@ from cene_desktop.ui.worker import ThumbnailLoader
 
 if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
+    from cene_desktop.ui.reader import CatalogReader
 
 
 class BrowsingController(Controller):
+    request_companions = Signal(int)  # photo id, to the catalog reader
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.grid_model = window.grid_model
@@ -43,6 +44,10 @@ class BrowsingController(Controller):
         self.previews.ready.connect(self._preview_ready)
         self.thumbnails = thumbnails
 
+    def connect_reader(self, reader: CatalogReader) -> None:
+        self.request_companions.connect(reader.read_companions)
+        reader.companions_ready.connect(self._companions_ready)
+
     def wait(self) -> None:
         """Until the thumbnails being made are done (before the library closes)."""
         for loader in (self.thumbnails, self.previews):
@@ -55,14 +60,16 @@ class BrowsingController(Controller):
         # selected, nothing to do.
         self.window.review_bar.accept_button.setEnabled(any(p.suggested for p in photos))
         photo = photos[0] if len(photos) == 1 else None
-        with_it: list[str] = []
-        catalog = self.window.catalog
-        if photo is not None and catalog is not None:
-            with contextlib.suppress(sqlite3.Error):  # the library's drive may be gone
-                with_it = [Path(c.current_path).name for c in catalog.companions(photo.id)]
-        self.window.preview.show_photo(photo, with_it)
+        self.window.preview.show_photo(photo)
+        if photo is not None:
+            self.request_companions.emit(photo.id)  # named in the preview once read
         if photo is not None and self.grid_model.library is not None and self.previews:
             self.previews.request(photo.content_hash, self.grid_model.path_of(photo))
+
+    def _companions_ready(self, photo_id: int, names: list[str]) -> None:
+        photos = self.window.selected_photos()
+        if names and len(photos) == 1 and photos[0].id == photo_id:
+            self.window.preview.show_photo(photos[0], names)
 
     def _preview_ready(self, content_hash: str, image: QImage) -> None:
         photos = self.window.selected_photos()

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox
 
-from cene_desktop.core.catalog import PhotoRecord, local_time
+from cene_desktop.core.catalog import local_time
+from cene_desktop.core.library import PutBackOffer
 from cene_desktop.core.pages import REVIEW
 from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.dialogs.questions import ask_put_back
@@ -16,6 +17,7 @@ from cene_desktop.ui.worker import LibraryWorker, start_in_thread
 
 if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
+    from cene_desktop.ui.reader import CatalogReader
 
 
 class EditingController(Controller):
@@ -26,6 +28,8 @@ class EditingController(Controller):
     request_undo = Signal()
     request_put_back = Signal(int)  # run id
     request_import = Signal(list, str)
+    request_accept = Signal(list)  # photo ids: to their suggested albums
+    request_put_back_offer = Signal()  # to the catalog reader
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -35,19 +39,26 @@ class EditingController(Controller):
         window.sorting.watching_changed.connect(self._watching_changed)
 
     def start(self, library: Path) -> LibraryWorker:
-        photos = Path(self.window.settings.photos_dir) if self.window.settings.photos_dir else None
-        worker = self.worker = LibraryWorker(library, photos)
+        settings = self.window.settings
+        photos = Path(settings.photos_dir) if settings.photos_dir else None
+        worker = self.worker = LibraryWorker(library, photos, settings.learn_after)
         self.window.threads.append(start_in_thread(worker, "cene-library"))
         self.request_relabel.connect(worker.relabel)
         self.request_confirm.connect(worker.confirm)
         self.request_undo.connect(worker.undo)
         self.request_put_back.connect(worker.put_back)
         self.request_import.connect(worker.import_files)
+        self.request_accept.connect(worker.accept_suggestions)
         worker.progress.connect(self.status.show_progress)
         worker.done.connect(self._done)
         worker.failed.connect(self.window.show_error)
         worker.changed.connect(self.window.library_changed)
+        worker.learning_due.connect(self.window.learner.start_learning)
         return worker
+
+    def connect_reader(self, reader: CatalogReader) -> None:
+        self.request_put_back_offer.connect(reader.read_put_back_offer)
+        reader.put_back_ready.connect(self._ask_put_back)
 
     def close(self) -> None:
         if self.worker is not None:
@@ -68,14 +79,10 @@ class EditingController(Controller):
     def undo(self) -> None:
         self.request_undo.emit()
 
-    def accept_suggestions(self, photos: list[PhotoRecord]) -> None:
+    def accept_suggestions(self, photo_ids: list[int]) -> None:
         """Move these photos to the albums suggested for them (the person's choice)."""
-        by_album: dict[str, list[int]] = {}
-        for photo in photos:
-            if photo.suggested:
-                by_album.setdefault(photo.suggested, []).append(photo.id)
-        for album, ids in by_album.items():
-            self.request_relabel.emit(ids, album)
+        if photo_ids:
+            self.request_accept.emit(photo_ids)
 
     def import_files(self, paths: list[str]) -> None:
         if not self.window.settings.photos_dir:
@@ -84,18 +91,20 @@ class EditingController(Controller):
         self.request_import.emit(paths, self.window.settings.photos_dir)
 
     def offer_put_back(self) -> None:
-        """Ask before undoing the last sorting run; watching pauses so the photos stay put."""
-        catalog = self.window.catalog
-        if catalog is None:
-            return
-        run = catalog.last_undoable_run()
-        if run is None:
+        """Ask before undoing the last sorting run (what it was comes from the catalog reader);
+        watching pauses so the photos stay put."""
+        self.put_back_offer = None
+        self.request_put_back_offer.emit()
+
+    def _ask_put_back(self, offer: PutBackOffer | None) -> None:
+        if offer is None:
             self.status.message("Nothing to put back: Cene has not sorted photos here yet.", 10000)
             return
+        run = offer.run
         self.put_back_offer = ask_put_back(
             self.window,
-            catalog.run_photo_count(run.id),
-            catalog.run_companion_count(run.id),
+            offer.photos,
+            offer.companions,
             local_time(run.started_at),
             run.photos_dir or "the folders they came from",
             lambda: self._confirm_put_back(run.id),

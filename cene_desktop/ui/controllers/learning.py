@@ -15,8 +15,6 @@ from cene_desktop.core.learning import (
     LearningReport,
     RecheckReport,
     describe_version,
-    improvement_due,
-    switch_version,
 )
 from cene_desktop.core.models import ModelStore
 from cene_desktop.core.words import count_of
@@ -37,6 +35,9 @@ class LearningController(Controller):
 
     request_improve = Signal()
     request_recheck = Signal()
+    request_activate = Signal(str)  # a model version's name
+    #: The learn worker has switched to this model version (the settings dialog shows it).
+    version_activated = Signal(str)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -47,19 +48,24 @@ class LearningController(Controller):
         self.recheck_offer: QMessageBox | None = None
         self.other_offer: QMessageBox | None = None
 
-    def start(self, library: Path, classifier: Callable[[], SceneClassifier]) -> None:
+    def start(
+        self, library: Path, classifier: Callable[[], SceneClassifier], unjudged: int = 0
+    ) -> None:
+        """``unjudged``: photos of the library sorted before Cene had an Other album."""
         settings = self.window.settings
         self.model_store = ModelStore(library)
         worker = self.worker = LearnWorker(library, classifier, settings.threshold, settings.other)
         self.window.threads.append(start_in_thread(worker, "cene-learn"))
         self.request_improve.connect(worker.improve)
         self.request_recheck.connect(worker.recheck)
+        self.request_activate.connect(worker.activate)
         worker.progress.connect(self._progress)
+        worker.activated.connect(self._activated)
         worker.improved.connect(self._improved)
         worker.rechecked.connect(self._rechecked)
         worker.failed.connect(self._failed)
         self.show_model_version()
-        self.offer_other_recheck()
+        self.offer_other_recheck(unjudged)
 
     def stop(self) -> None:
         if self.worker is not None:
@@ -82,14 +88,6 @@ class LearningController(Controller):
         self._asked = True
         self.start_learning()
 
-    def maybe_improve(self) -> None:
-        """Learn by itself once enough new corrections have come in (Settings: learn_after)."""
-        catalog, store = self.window.catalog, self.model_store
-        if catalog is None or store is None:
-            return
-        if improvement_due(catalog, store, self.window.settings.learn_after):
-            self.start_learning()
-
     def start_learning(self, recheck: bool = False) -> None:
         if self.worker is None or self.busy:
             return
@@ -99,23 +97,22 @@ class LearningController(Controller):
         (self.request_recheck if recheck else self.request_improve).emit()
 
     def activate_version(self, name: str) -> None:
-        """Use another model version (rollback included); from the settings dialog."""
-        catalog = self.window.catalog
-        if self.model_store is None or catalog is None:
+        """Use another model version (rollback included); from the settings dialog. The learn
+        worker switches, then re-checks the albums (suggestions and the review pane follow)."""
+        if self.worker is None:
             return
-        switch_version(self.model_store, catalog, name)
+        self.request_activate.emit(name)
+        self.start_learning(recheck=True)  # queued behind the switch
+
+    def _activated(self, name: str) -> None:
         self.show_model_version()
         self.window.refresh()
-        self.start_learning(recheck=True)  # suggestions and the review pane follow it
+        self.version_activated.emit(name)
 
-    def offer_other_recheck(self) -> None:
+    def offer_other_recheck(self, unjudged: int) -> None:
         """A library sorted before Cene had an Other album: offer to look for its photos of
         no scene (suggestions only; nothing moves unless the person accepts them)."""
-        catalog = self.window.catalog
-        if catalog is None or self.window.settings.other == gate.OFF:
-            return
-        unjudged = catalog.unjudged_by_gate()
-        if not unjudged:
+        if not unjudged or self.window.settings.other == gate.OFF:
             return
         self.other_offer = offer_recheck(
             self.window,

@@ -33,13 +33,16 @@ class SettingsController:
         window = self.window
         default = window.model_info.default_threshold if window.model_info else 0.8
         learner = window.learner
-        return SettingsDialog(
+        dialog = SettingsDialog(
             window.settings,
             default,
             window,
             models=learner.model_store,
             activate=learner.activate_version,
         )
+        if dialog.versions is not None:  # shows the switch once the learn worker has made it
+            learner.version_activated.connect(dialog.versions.reload)
+        return dialog
 
     def open(self) -> None:
         dialog = self.dialog()

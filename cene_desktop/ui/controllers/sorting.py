@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from cene_desktop.config import Settings
 from cene_desktop.core.events import (
+    Changes,
     Event,
     LibraryBack,
     LibraryGone,
@@ -100,7 +101,8 @@ class SortingController(Controller):
     def _outcome(self, outcome: Outcome) -> None:
         if outcome.status == "skipped" and not outcome.retry:
             self.status.message(f"Skipped {outcome.source.name}: {outcome.reason}", 8000)
-        self.window.schedule_refresh()
+        if outcome.album is not None and outcome.status in ("placed", "companion"):
+            self.window.schedule_refresh(Changes(frozenset((outcome.album,)), review=True))
 
     def _notice(self, event: Event) -> None:
         self.status.message(event.message, 15000)
@@ -108,9 +110,8 @@ class SortingController(Controller):
             self.status.show_state(event.message)
         elif isinstance(event, LibraryBack | PhotoFolderBack):
             self._watching_changed(self.watching)
-            if isinstance(event, LibraryBack) and self.window.grid_model.library is not None:
+            if isinstance(event, LibraryBack):
                 self.window.reopen_catalog()  # the old connection may point at the vanished disk
-                self.window.refresh()
 
     def preview_plan(self, settings: Settings, parent: QWidget | None = None) -> PlanDialog:
         """Run a dry run in a worker of its own; its plan shows in a dialog on top of

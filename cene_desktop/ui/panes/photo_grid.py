@@ -49,9 +49,19 @@ class PhotoGrid(QListView):
             " background: #d6e8fb; border: 3px solid #1e88e5; color: #0d2a4a; }"
         )
 
-    def selected_photos(self) -> list[PhotoRecord]:
-        """The selected photos, in the order the grid shows them."""
+    def _selected_rows(self) -> tuple[PhotoGridModel, list[int]]:
         model = self.model()
         assert isinstance(model, PhotoGridModel)
         rows = sorted(index.row() for index in self.selectionModel().selectedIndexes())
-        return [model.photo(row) for row in rows if row < len(model.ids)]
+        return model, [row for row in rows if row < len(model.ids)]
+
+    def selected_ids(self) -> list[int]:
+        """The ids of the selected photos, in the order the grid shows them."""
+        model, rows = self._selected_rows()
+        return [model.ids[row] for row in rows]
+
+    def selected_photos(self) -> list[PhotoRecord]:
+        """The records of the selected photos that have been read (rows not drawn yet, after
+        Select all in a large album, are asked for and left out)."""
+        model, rows = self._selected_rows()
+        return [photo for row in rows if (photo := model.photo(row)) is not None]
