@@ -174,8 +174,12 @@ settings = Settings(photos_dir=library + "-inbox", library_dir=library, watching
 window = MainWindow(settings, settings_file=None)
 window.resize(1280, 800)
 window.show()
+ready = []
+window.library_ready.connect(lambda: ready.append(True))
 window.start()
-app.processEvents()
+while not ready:  # the catalog opens and the first page is read in the reader's thread
+    app.processEvents()
+    time.sleep(0.001)
 assert window.albums.counts[largest] > 0 and "photos" in window.heading.text()
 print("READY", flush=True)
 grid, model = window.grid, window.grid_model
@@ -196,14 +200,22 @@ def settle():
     while True:
         app.processEvents()
         rows = visible_rows()
-        if all(model.photo(row).content_hash in model._thumbnails for row in rows):
+        if all((p := model.photo(row)) is not None and p.content_hash in model._thumbnails
+               for row in rows):
             return time.perf_counter() - started, len(rows)
         time.sleep(0.002)
 
 def show(album):
     started = time.perf_counter()
+    shown = []
+    def on_shown():
+        shown.append(True)
+    window.page_shown.connect(on_shown)
     window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of(album)))
-    app.processEvents()
+    while not shown:  # read in the reader's thread, shown when it comes
+        app.processEvents()
+        time.sleep(0.001)
+    window.page_shown.disconnect(on_shown)
     listed = time.perf_counter() - started
     seconds, shown = settle()
     first_screen = time.perf_counter() - started

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -27,17 +27,17 @@ from PySide6.QtWidgets import (
 )
 
 from cene_desktop.config import Settings
-from cene_desktop.core import gate
 from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS
 from cene_desktop.core.catalog import PhotoRecord
 from cene_desktop.core.classifier import ModelError, ModelInfo
-from cene_desktop.core.events import EVERYTHING, NO_CHANGES, Changes
-from cene_desktop.core.pages import REVIEW, SUGGESTIONS, Page, PageQuery, page_touched
+from cene_desktop.core.events import EVERYTHING, Changes
+from cene_desktop.core.pages import REVIEW
 from cene_desktop.logs import log_path
 from cene_desktop.ui.album_model import PHOTO_MIME, AlbumListModel, PhotoGridModel
 from cene_desktop.ui.controllers.browsing import BrowsingController
 from cene_desktop.ui.controllers.editing import EditingController
 from cene_desktop.ui.controllers.learning import LearningController
+from cene_desktop.ui.controllers.pages import PagesController
 from cene_desktop.ui.controllers.settings import SettingsController
 from cene_desktop.ui.controllers.sorting import SortingController
 from cene_desktop.ui.dialogs.questions import tell
@@ -48,8 +48,7 @@ from cene_desktop.ui.panes.preview import PreviewPane
 from cene_desktop.ui.panes.review_bar import ReviewBar
 from cene_desktop.ui.panes.status_bar import StatusPane
 from cene_desktop.ui.panes.toolbar import Toolbar
-from cene_desktop.ui.reader import CatalogReader, Counts, LibraryOpened
-from cene_desktop.ui.worker import start_in_thread
+from cene_desktop.ui.reader import CatalogReader, LibraryOpened
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +62,6 @@ class MainWindow(QMainWindow):
     library_ready = Signal()
     #: Emitted whenever a page (an album, the review pane) read afresh is shown.
     page_shown = Signal()
-    request_open = Signal()
-    request_reopen = Signal()
-    request_page = Signal(int, object, bool)  # serial, PageQuery, whole page (else counts)
 
     def __init__(self, settings: Settings, settings_file: Path | None = None) -> None:
         super().__init__()
@@ -73,11 +69,6 @@ class MainWindow(QMainWindow):
         self.settings_file = settings_file
         self.setWindowTitle("Cene")
         self.setAcceptDrops(True)
-        self.reader: CatalogReader | None = None
-        self._serial = 0  # of the latest refresh asked for
-        self._actions: list[int] = []  # refreshes that show a person's action once answered
-        self._opening = False
-        self._pending = NO_CHANGES  # changes reported since the last refresh
         self.current_album = settings.album if settings.album in (*ALBUMS, REVIEW) else "Sea"
         self.review_filter: str | None = None
         self.threads: list[QThread] = []
@@ -93,8 +84,8 @@ class MainWindow(QMainWindow):
         self.learner = LearningController(self)
         self.preferences = SettingsController(self)
         self.browsing = BrowsingController(self)
-        self._refresh_timer = QTimer(self, singleShot=True, interval=250)
-        self._refresh_timer.timeout.connect(lambda: self.refresh(NO_CHANGES))  # what is pending
+        self.pages = PagesController(self)
+        self.pages.opened.connect(self._library_opened)
         self._connect()
         self.album_view.setCurrentIndex(self.albums.index(self.albums.row_of(self.current_album)))
         if settings.window_geometry:
@@ -166,22 +157,9 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """Open the library in the settings (in the catalog reader's thread) and, once it is
         open, start the workers and watching (if it was on); ``library_ready`` says when."""
-        library = Path(self.settings.library_dir)
-        reader = self.reader = CatalogReader(library)
-        self.threads.append(start_in_thread(reader, "cene-reader"))
-        self.request_open.connect(reader.open)
-        self.request_reopen.connect(reader.reopen)
-        self.request_page.connect(reader.read_page)
-        self.grid_model.records_wanted.connect(reader.read_records)
-        reader.opened.connect(self._library_opened)
-        reader.unusable.connect(self.show_error)
-        reader.page_ready.connect(self._show_page)
-        reader.counts_ready.connect(self._show_counts)
-        reader.records_ready.connect(self.grid_model.records_ready)
-        reader.failed.connect(self._read_failed)
-        self.browsing.connect_reader(reader)
-        self.editing.connect_reader(reader)
-        self.request_open.emit()
+        self.pages.start(Path(self.settings.library_dir))
+        self.browsing.connect_reader()
+        self.editing.connect_reader()
 
     def _library_opened(self, opened: LibraryOpened) -> None:
         library = opened.library
@@ -189,20 +167,20 @@ class MainWindow(QMainWindow):
         sorter = self.sorting.start()
         self.editing.start(library)
         self.learner.start(library, sorter.classifier, opened.unjudged_by_gate)
-        self._opening = True
-        self.refresh()
         if self.settings.watching:
             self.sorting.set_watching(True)
+
+    @property
+    def reader(self) -> CatalogReader | None:
+        return self.pages.reader
 
     def library_changed(self, changes: Changes) -> None:
         """The library worker changed the library (a person's action): show it, and say so
         (``action_finished``) once it is shown."""
-        self._actions.append(self.refresh(changes))
+        self.pages.action_done(changes)
 
     def reopen_catalog(self) -> None:
-        """The library's drive is back: the reader opens the catalog afresh, then shows it."""
-        self.request_reopen.emit()
-        self.refresh()
+        self.pages.reopen()
 
     def stop_workers(self) -> None:
         self.sorting.stop()
@@ -214,76 +192,15 @@ class MainWindow(QMainWindow):
         self.editing.close()
         self.learner.close()
         self.browsing.wait()
-        if self.reader is not None:
-            self.reader.close()  # its thread has stopped: nothing else uses the connection
-            self.reader = None
+        self.pages.close()
 
     # -- showing albums and photos -------------------------------------------------------
 
     def schedule_refresh(self, changes: Changes = EVERYTHING) -> None:
-        """Refresh within a quarter of a second (photos sorted one after another)."""
-        self._pending |= changes
-        if not self._refresh_timer.isActive():
-            self._refresh_timer.start()
-
-    def _query(self) -> PageQuery:
-        thresholds = self.model_info.gate.get("thresholds", {}) if self.model_info else {}
-        choice = self.settings.other if self.settings.other != gate.OFF else "normal"
-        return PageQuery(
-            self.current_album,
-            self.review_filter,
-            self.settings.review_below,
-            thresholds.get(choice),
-        )
+        self.pages.schedule(changes)
 
     def refresh(self, changes: Changes = EVERYTHING) -> int:
-        """Ask the catalog reader for what ``changes`` make stale: the albums' counts, and the
-        page shown if it is touched. Returns the request's serial number."""
-        changes, self._pending = changes | self._pending, NO_CHANGES
-        self._refresh_timer.stop()
-        self._serial += 1
-        if self.reader is None:
-            return self._serial
-        whole = page_touched(changes, query := self._query())
-        if whole:
-            self.reader.latest_page = self._serial
-        self.request_page.emit(self._serial, query, whole)
-        return self._serial
-
-    def _read_failed(self, message: str) -> None:
-        self.status.message(message, 15000)
-
-    def _show_counts(self, counts: Counts) -> None:
-        self.albums.set_counts(counts.counts)
-        self._answered(counts.serial)
-
-    def _show_page(self, serial: int, page: Page) -> None:
-        if self.reader is None or serial < self.reader.latest_page:
-            return  # a newer page is on its way
-        album, wanted = self.current_album, self.review_filter
-        self.albums.set_counts(page.counts)
-        self.review_bar.accept_button.setVisible(album == REVIEW and wanted == SUGGESTIONS)
-        self.heading.setText(page.heading)
-        selected = set(self.selected_ids())
-        self.grid_model.set_rows(page.ids, page.records)
-        if selected:
-            selection = self.grid.selectionModel()
-            for row, photo_id in enumerate(page.ids):
-                if photo_id in selected:
-                    selection.select(
-                        self.grid_model.index(row), QItemSelectionModel.SelectionFlag.Select
-                    )
-        self.browsing.selection_changed()
-        self.page_shown.emit()
-        self._answered(serial)
-
-    def _answered(self, serial: int) -> None:
-        if self._opening:
-            self._opening = False
-            self.library_ready.emit()
-        while self._actions and self._actions[0] <= serial:
-            self._actions.pop(0)
-            self.action_finished.emit()
+        return self.pages.refresh(changes)
 
     def show_album(self, name: str) -> None:
         self.current_album = name

@@ -74,11 +74,15 @@ def learn(app: QApplication, window: MainWindow) -> None:
     classes = {
         name[:3]: name for name in ("buildings", "forest", "glacier", "mountain", "sea", "street")
     }
-    assert window.catalog is not None
-    before = len(window.catalog.photos())
+    from cene_desktop.core.catalog import Catalog
+
+    with Catalog.open(Path(window.settings.library_dir)) as catalog:
+        before = len(catalog.photos())
     added = warm_photos(Path(window.settings.photos_dir), 26, 14)
     wait_until_sorted(app, window, before + added)
-    for photo in window.catalog.photos():
+    with Catalog.open(Path(window.settings.library_dir)) as catalog:
+        photos = catalog.photos()
+    for photo in photos:
         truth = classes[Path(photo.original_path).name.split("_")[1]].capitalize()
         if photo.album == truth:
             window.editing.request_confirm.emit([photo.id])
@@ -116,13 +120,20 @@ def camera_folder(photos: Path, per_scene: int) -> Path:
     return photos
 
 
-def open_window(photos: Path, library: Path, settings_file: Path) -> MainWindow:
+def open_window(
+    app: QApplication, photos: Path, library: Path, settings_file: Path
+) -> MainWindow:
     """The real window, 1400x900 at the top left, watching ``photos``."""
     settings = Settings(photos_dir=str(photos), library_dir=str(library))
     window = MainWindow(settings, settings_file=settings_file)
     window.setGeometry(0, 0, 1400, 900)
     window.show()
+    ready: list[bool] = []
+    window.library_ready.connect(lambda: ready.append(True))
     window.start()
+    deadline = time.monotonic() + 30
+    while not ready and time.monotonic() < deadline:  # the catalog opens in its own thread
+        pump(app, 0.05)
     return window
 
 
@@ -157,7 +168,7 @@ def disk_full(app: QApplication, workdir: Path) -> None:
         return
     try:
         photos = camera_folder(workdir / "Card", 20)
-        window = open_window(photos, small / "Albums", workdir / "settings-small.json")
+        window = open_window(app, photos, small / "Albums", workdir / "settings-small.json")
         deadline = time.monotonic() + 120
         while "paused" not in window.status.watch_label.text() and time.monotonic() < deadline:
             pump(app, 0.2)
@@ -178,7 +189,7 @@ def phone_photos(app: QApplication, workdir: Path) -> None:
 
     photos = workdir / "iPhone Import"
     photos.mkdir()
-    window = open_window(photos, workdir / "Phone Albums", workdir / "settings-phone.json")
+    window = open_window(app, photos, workdir / "Phone Albums", workdir / "settings-phone.json")
     pump(app, 2)
     count = 0
     for folder in sorted(SAMPLE.iterdir()):
@@ -231,7 +242,7 @@ def mixed_folder(app: QApplication, workdir: Path) -> None:
     for shot in ("main-window.png", "welcome.png", "put-back.png"):
         shutil.copyfile(OUT / shot, photos / f"Screenshot_{shot}")
         count += 1
-    window = open_window(photos, workdir / "Mixed Albums", workdir / "mixed.json")
+    window = open_window(app, photos, workdir / "Mixed Albums", workdir / "mixed.json")
     wait_until_sorted(app, window, count)
     show_album(app, window, "Other", 0)
     snap(app, "other-album.png")
@@ -257,7 +268,7 @@ def main() -> None:
         pump(app, 0.1)
     snap(app, "welcome.png", welcome)
     welcome.close()
-    window = open_window(photos, workdir / "Albums", workdir / "settings.json")
+    window = open_window(app, photos, workdir / "Albums", workdir / "settings.json")
     wait_until_sorted(app, window, 84)
     show_album(app, window, "Mountain", 2)
     snap(app, "main-window.png")

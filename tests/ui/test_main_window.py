@@ -386,3 +386,49 @@ def test_an_old_library_is_offered_a_recheck_for_its_photos_of_no_scene(
     catalog.close()
     assert _albums(library) == before  # nothing moved
     window.close()
+
+
+def test_photos_sorted_into_other_albums_update_the_counts_not_the_album_shown(
+    window, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from ..conftest import sample_files
+
+    photos = Path(window.settings.photos_dir)
+    later = [
+        (name, path)
+        for name, path in sample_files(5)
+        if path.name not in {p.name for _, p in sample_files(3)}
+    ]
+    show(window, qtbot, "Sea")
+    window.grid.setCurrentIndex(window.grid_model.index(0))
+    selected = window.selected_ids()
+    assert len(window.grid_model.ids) == window.albums.counts["Sea"]
+    reads = Recorder()
+    window.page_shown.connect(reads.record)
+    window.sorting.set_watching(True)
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
+    before = sum(window.albums.counts[a] for a in ALBUMS)
+
+    for name, path in later:
+        if name == "forest":
+            shutil.copyfile(path, photos / f"later-{path.name}")
+    qtbot.waitUntil(
+        lambda: sum(window.albums.counts[a] for a in ALBUMS) == before + 2, timeout=30_000
+    )
+    assert window.albums.counts["Sea"] == len(window.grid_model.ids)  # none went to Sea
+    assert reads.calls == []  # counted, but the Sea album shown was not read again
+    assert window.selected_ids() == selected
+
+    for name, path in later:
+        if name == "sea":
+            shutil.copyfile(path, photos / f"later-{path.name}")
+    qtbot.waitUntil(
+        lambda: sum(window.albums.counts[a] for a in ALBUMS) == before + 4, timeout=30_000
+    )
+    catalog = catalog_of(window)
+    sea = catalog.photo_ids("Sea")
+    catalog.close()
+    qtbot.waitUntil(lambda: window.grid_model.ids == sea)  # read again once photos came to it
+    assert window.selected_ids() == selected

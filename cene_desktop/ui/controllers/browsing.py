@@ -16,7 +16,6 @@ from cene_desktop.ui.worker import ThumbnailLoader
 
 if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
-    from cene_desktop.ui.reader import CatalogReader
 
 
 class BrowsingController(Controller):
@@ -44,8 +43,10 @@ class BrowsingController(Controller):
         self.previews.ready.connect(self._preview_ready)
         self.thumbnails = thumbnails
 
-    def connect_reader(self, reader: CatalogReader) -> None:
-        self.request_companions.connect(reader.read_companions)
+    def connect_reader(self) -> None:
+        reader = self.window.pages.reader
+        assert reader is not None
+        self.window.pages.link(self.request_companions, reader.read_companions)
         reader.companions_ready.connect(self._companions_ready)
 
     def wait(self) -> None:

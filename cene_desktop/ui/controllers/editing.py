@@ -17,7 +17,6 @@ from cene_desktop.ui.worker import LibraryWorker, start_in_thread
 
 if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
-    from cene_desktop.ui.reader import CatalogReader
 
 
 class EditingController(Controller):
@@ -56,8 +55,10 @@ class EditingController(Controller):
         worker.learning_due.connect(self.window.learner.start_learning)
         return worker
 
-    def connect_reader(self, reader: CatalogReader) -> None:
-        self.request_put_back_offer.connect(reader.read_put_back_offer)
+    def connect_reader(self) -> None:
+        reader = self.window.pages.reader
+        assert reader is not None
+        self.window.pages.link(self.request_put_back_offer, reader.read_put_back_offer)
         reader.put_back_ready.connect(self._ask_put_back)
 
     def close(self) -> None:
