@@ -38,7 +38,7 @@ class PageQuery:
 
 @dataclass(frozen=True)
 class Page:
-    counts: dict[str, int]  # photos in each album, and in Review
+    counts: dict[str, int]  # photos in each album, and in Review ({}: not read, unchanged)
     ids: list[int]  # the photos listed, in order
     heading: str
     records: list[PhotoRecord] = field(default_factory=list)  # of the first rows
@@ -62,17 +62,19 @@ def read_counts(catalog: Catalog, review_below: float) -> dict[str, int]:
     return counts
 
 
-def read_page(catalog: Catalog, query: PageQuery) -> Page:
-    """The page ``query`` asks for, with the records of its first FIRST_RECORDS photos."""
-    page = _read_ids(catalog, query)
+def read_page(catalog: Catalog, query: PageQuery, counts: bool = True) -> Page:
+    """The page ``query`` asks for, with the records of its first FIRST_RECORDS photos, and
+    the albums' counts (``counts`` False: an album shown is switched, nothing changed; the
+    review pane's heading needs them all the same)."""
+    page = _read_ids(catalog, query, counts or query.album == REVIEW)
     records = catalog.photos_by_ids(page.ids[:FIRST_RECORDS])
     return Page(page.counts, page.ids, page.heading, records)
 
 
-def _read_ids(catalog: Catalog, query: PageQuery) -> Page:
+def _read_ids(catalog: Catalog, query: PageQuery, with_counts: bool) -> Page:
     album, review_filter = query.album, query.review_filter
     review_below, other_centre = query.review_below, query.other_centre
-    counts = read_counts(catalog, review_below)
+    counts = read_counts(catalog, review_below) if with_counts else {}
     if album != REVIEW:
         ids = catalog.photo_ids(album)
         return Page(counts, ids, f"{album}: {count_of(len(ids))}")

@@ -30,7 +30,7 @@ from cene_desktop.config import Settings
 from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS
 from cene_desktop.core.catalog import PhotoRecord
 from cene_desktop.core.classifier import ModelError, ModelInfo
-from cene_desktop.core.events import EVERYTHING, Changes
+from cene_desktop.core.events import EVERYTHING, NO_CHANGES, Changes
 from cene_desktop.core.pages import REVIEW
 from cene_desktop.logs import log_path
 from cene_desktop.ui.album_model import PHOTO_MIME, AlbumListModel, PhotoGridModel
@@ -206,11 +206,11 @@ class MainWindow(QMainWindow):
         self.current_album = name
         self.review_bar.setVisible(name == REVIEW)
         self.grid.clearSelection()
-        self.refresh()
+        self.pages.refresh(NO_CHANGES, page=True)  # another page: nothing changed
 
     def _filter_chosen(self, name: str) -> None:
         self.review_filter = name or None
-        self.refresh()
+        self.pages.refresh(NO_CHANGES, page=True)
 
     def selected_photos(self) -> list[PhotoRecord]:
         return self.grid.selected_photos()

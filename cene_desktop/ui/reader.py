@@ -81,9 +81,10 @@ class CatalogReader(QObject):
             with contextlib.suppress(OSError, CatalogError, sqlite3.Error):
                 self.catalog = Catalog.open(self.library)
 
-    @Slot(int, object, bool)
-    def read_page(self, serial: int, query: PageQuery, whole: bool) -> None:
-        """The page ``query`` (``whole``: its photos too; else only the albums' counts)."""
+    @Slot(int, object, bool, bool)
+    def read_page(self, serial: int, query: PageQuery, whole: bool, counts: bool) -> None:
+        """The page ``query`` (``whole``: its photos too; else only the albums' counts;
+        ``counts`` False: only its photos, nothing changed)."""
         if serial < self.latest_page:
             return  # a newer page is asked for: this one would be stale when shown
         for _attempt in range(2):  # once more on a catalog opened afresh
@@ -92,10 +93,9 @@ class CatalogReader(QObject):
                 return
             try:
                 if whole:
-                    self.page_ready.emit(serial, read_page(catalog, query))
+                    self.page_ready.emit(serial, read_page(catalog, query, counts))
                 else:
-                    counts = read_counts(catalog, query.review_below)
-                    self.counts_ready.emit(Counts(serial, counts))
+                    self.counts_ready.emit(Counts(serial, read_counts(catalog, query.review_below)))
                 return
             except sqlite3.Error as error:
                 self._failed(error)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class PagesController(Controller):
     request_open = Signal()
     request_reopen = Signal()
-    request_page = Signal(int, object, bool)  # serial, PageQuery, whole page (else counts)
+    request_page = Signal(int, object, bool, bool)  # serial, PageQuery, whole page, counts
     #: The library's catalog is open (and migrated): the other workers may start.
     opened = Signal(object)  # ui.reader.LibraryOpened
 
@@ -104,18 +104,20 @@ class PagesController(Controller):
             thresholds.get(choice),
         )
 
-    def refresh(self, changes: Changes = EVERYTHING) -> int:
+    def refresh(self, changes: Changes = EVERYTHING, page: bool = False) -> int:
         """Ask the catalog reader for what ``changes`` make stale: the albums' counts, and the
-        page shown if it is touched. Returns the request's serial number."""
+        page shown if it is touched (or ``page``: another album or filter is chosen). Returns
+        the request's serial number."""
         changes, self._pending = changes | self._pending, NO_CHANGES
         self._timer.stop()
         self._serial += 1
         if self.reader is None:
             return self._serial
-        whole = page_touched(changes, query := self.query())
+        query = self.query()
+        whole = page or page_touched(changes, query)
         if whole:
             self.reader.latest_page = self._serial
-        self.request_page.emit(self._serial, query, whole)
+        self.request_page.emit(self._serial, query, whole, bool(changes))
         return self._serial
 
     def _read_failed(self, message: str) -> None:
@@ -129,7 +131,8 @@ class PagesController(Controller):
         if self.reader is None or serial < self.reader.latest_page:
             return  # a newer page is on its way
         window = self.window
-        window.albums.set_counts(page.counts)
+        if page.counts:
+            window.albums.set_counts(page.counts)
         suggestions = window.current_album == REVIEW and window.review_filter == SUGGESTIONS
         window.review_bar.accept_button.setVisible(suggestions)
         window.heading.setText(page.heading)
