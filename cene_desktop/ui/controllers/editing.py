@@ -71,18 +71,22 @@ class EditingController(Controller):
 
     def relabel(self, photo_ids: list[int], album: str) -> None:
         if photo_ids and album != REVIEW:
+            self.window.pages.acting_on(photo_ids)
             self.request_relabel.emit(photo_ids, album)
 
     def confirm(self, photo_ids: list[int]) -> None:
         if photo_ids:
+            self.window.pages.acting_on(photo_ids)
             self.request_confirm.emit(photo_ids)
 
     def undo(self) -> None:
+        self.window.pages.acting_on([])
         self.request_undo.emit()
 
     def accept_suggestions(self, photo_ids: list[int]) -> None:
         """Move these photos to the albums suggested for them (the person's choice)."""
         if photo_ids:
+            self.window.pages.acting_on(photo_ids)
             self.request_accept.emit(photo_ids)
 
     def import_files(self, paths: list[str]) -> None:

@@ -36,7 +36,10 @@ class PagesController(Controller):
         self.reader: CatalogReader | None = None
         self._links: list[tuple[SignalInstance, Callable[..., Any]]] = []
         self._serial = 0  # of the latest refresh asked for
-        self._actions: list[int] = []  # refreshes that show a person's action once answered
+        #: Refreshes that show a person's action once answered, with the photos it acted on
+        #: and the row the first of them was on (the photo after them is selected then).
+        self._actions: list[tuple[int, list[int], int]] = []
+        self._acting_on: tuple[list[int], int] | None = None
         self._opening = False
         self._pending = NO_CHANGES  # changes reported since the last refresh
         self._timer = QTimer(self, singleShot=True, interval=250)
@@ -82,9 +85,18 @@ class PagesController(Controller):
         self.request_reopen.emit()
         self.refresh()
 
+    def acting_on(self, photo_ids: list[int]) -> None:
+        """A person acts on these photos of the grid (a key, Enter, a drag): once it is done,
+        the photo after them is selected, as a mail client selects the next mail after one is
+        filed, so the next key goes on with the review."""
+        rows = {photo_id: row for row, photo_id in enumerate(self.window.grid_model.ids)}
+        shown = [rows[i] for i in photo_ids if i in rows]
+        self._acting_on = (photo_ids, min(shown)) if shown else None
+
     def action_done(self, changes: Changes) -> None:
         """A person's action changed the library: show it, and say so once it is shown."""
-        self._actions.append(self.refresh(changes))
+        acted, self._acting_on = self._acting_on or ([], -1), None
+        self._actions.append((self.refresh(changes), *acted))
 
     def schedule(self, changes: Changes = EVERYTHING) -> None:
         """Refresh within a quarter of a second (photos sorted one after another)."""
@@ -153,6 +165,22 @@ class PagesController(Controller):
         if self._opening:
             self._opening = False
             self.window.library_ready.emit()
-        while self._actions and self._actions[0] <= serial:
-            self._actions.pop(0)
+        while self._actions and self._actions[0][0] <= serial:
+            _, acted, row = self._actions.pop(0)
+            if acted:
+                self._select_after(acted, row)
             self.window.action_finished.emit()
+
+    def _select_after(self, acted: list[int], row: int) -> None:
+        """Select the photo after the ones acted on: the one now at their row if they left the
+        list, else the one after the last of them."""
+        grid, ids = self.window.grid, self.window.grid_model.ids
+        if not ids:
+            return
+        still = set(acted)
+        listed = [r for r, photo_id in enumerate(ids) if photo_id in still]
+        row = min(listed[-1] + 1 if listed else row, len(ids) - 1)
+        index = self.window.grid_model.index(row)
+        grid.setCurrentIndex(index)  # selects it alone
+        grid.scrollTo(index)
+        grid.setFocus()  # arrows, Home and End go on from there
