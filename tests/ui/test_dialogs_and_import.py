@@ -28,7 +28,7 @@ def test_welcome_counts_the_photos_already_there_and_checks_the_folders(
     assert not dialog.start_button.isEnabled()
     assert "Choose the folder" in dialog.status.text()
     dialog.form.photos.setText(str(tmp_path / "missing"))
-    assert "is not a folder" in dialog.status.text()
+    assert "does not exist. Choose an existing folder." in dialog.status.text()
     dialog.form.photos.setText(str(photos))
     qtbot.waitUntil(lambda: "6 photos are already in this folder" in dialog.status.text())
     assert dialog.start_button.isEnabled()

@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from cene_desktop.config import Settings
 from cene_desktop.core.catalog import Catalog
@@ -16,6 +17,8 @@ from cene_desktop.core.classifier import SHIPPED
 from cene_desktop.core.models import ModelStore
 from cene_desktop.core.pipeline import Sorter, SortOptions
 from cene_desktop.ui.album_model import REVIEW
+from cene_desktop.ui.dialogs.settings import SettingsDialog
+from cene_desktop.ui.dialogs.versions import CHOSEN
 
 from ..core.test_learning import label_like_the_person, make_inbox
 from .conftest import started
@@ -115,10 +118,31 @@ def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) ->
     rows = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
     assert [row.text(0) for row in rows] == ["Shipped", "v1"]
     assert rows[1].text(4) == "● in use" and "→" in rows[1].text(2)
-    panel.tree.setCurrentItem(rows[0])
-    assert panel.use_button.isEnabled()
-    with qtbot.waitSignal(window.learning_finished, timeout=60_000):  # a re-check follows
+    dialog.close()
+
+    def choose_shipped_then(button: QDialogButtonBox.StandardButton) -> None:
+        settings = QApplication.activeModalWidget()
+        assert isinstance(settings, SettingsDialog) and settings.versions is not None
+        panel = settings.versions
+        panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+        assert panel.use_button.isEnabled()
         panel.use_button.click()
+        assert panel.tree.topLevelItem(0).text(4) == CHOSEN
+        assert panel.tree.topLevelItem(1).text(4) == "● in use"
+        assert "will be used after OK" in panel.note.text()
+        assert store.active_name() == "v1" and not window.learner.busy  # nothing yet
+        if button == QDialogButtonBox.StandardButton.Ok:
+            settings.settle.setValue(settings.settle.value() + 1)  # the workers start again
+        settings.findChild(QDialogButtonBox).button(button).click()
+
+    # Cancel: the version chosen is forgotten, nothing is switched or re-checked.
+    QTimer.singleShot(300, lambda: choose_shipped_then(QDialogButtonBox.StandardButton.Cancel))
+    window.preferences.open()
+    assert store.active_name() == "v1" and not window.learner.busy
+    # OK: the switch (once the restarted learn worker is there), then a re-check.
+    QTimer.singleShot(300, lambda: choose_shipped_then(QDialogButtonBox.StandardButton.Ok))
+    with qtbot.waitSignal(window.learning_finished, timeout=90_000):
+        window.preferences.open()
     assert store.active_name() == SHIPPED
     with Catalog.open(Path(window.settings.library_dir)) as catalog:
         unreviewed = [p for p in catalog.photos() if not p.corrected]
@@ -126,9 +150,11 @@ def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) ->
             window.model_info.version
         }  # what the shipped model says again, not v1
     assert window.status.model_label.text().startswith("Model 1.")
-    shipped_row = panel.tree.topLevelItem(0)
-    assert shipped_row.text(4) == "● in use"
-    dialog.close()
+    again = window.settings_dialog()
+    qtbot.addWidget(again)
+    assert again.versions is not None
+    assert again.versions.tree.topLevelItem(0).text(4) == "● in use"
+    again.close()
 
 
 def test_no_automatic_learning_when_switched_off(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog
 
-from cene_desktop.config import save_settings
+from cene_desktop.config import Settings, save_settings
 from cene_desktop.ui.dialogs.settings import SettingsDialog, WelcomeDialog
 
 if TYPE_CHECKING:
@@ -32,26 +33,47 @@ class SettingsController:
     def dialog(self) -> SettingsDialog:
         window = self.window
         default = window.model_info.default_threshold if window.model_info else 0.8
-        learner = window.learner
-        dialog = SettingsDialog(
-            window.settings,
-            default,
-            window,
-            models=learner.model_store,
-            activate=learner.activate_version,
-        )
-        if dialog.versions is not None:  # shows the switch once the learn worker has made it
-            learner.version_activated.connect(dialog.versions.reload)
-        return dialog
+        return SettingsDialog(window.settings, default, window, models=window.learner.model_store)
 
     def open(self) -> None:
+        """Settings…: what the person changed takes effect on OK, a model version chosen
+        included; Cancel leaves everything as it was."""
         dialog = self.dialog()
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.window.settings = dialog.settings
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if accepted:
+            self.apply(dialog.settings, dialog.chosen_version())
+
+    def apply(self, settings: Settings, version: str | None) -> None:
+        """Use ``settings`` and switch to model ``version`` (None: keep the one in use). The
+        workers start again only when a setting changed (watching carries on)."""
+        window = self.window
+        before, window.settings = window.settings, settings
         self.save()
-        self.window.stop_workers()
-        self.window.start()
+        if settings != before:
+            window.stop_workers()
+            window.start()
+        if version is None:
+            return
+        if Path(settings.library_dir) != Path(before.library_dir):
+            window.status.message(
+                f"Model {version} was not put in use: it belongs to the library in "
+                f"{before.library_dir}, and the albums now go in {settings.library_dir}.",
+                15000,
+            )
+        elif settings != before:  # the learn worker starts once the library is open again
+            self._switch_when_ready(version)
+        else:
+            window.learner.activate_version(version)
+
+    def _switch_when_ready(self, version: str) -> None:
+        window = self.window
+
+        def switch() -> None:
+            window.library_ready.disconnect(switch)
+            window.learner.activate_version(version)
+
+        window.library_ready.connect(switch)
 
     def save(self) -> None:
         """The settings, with the window's size, panes and album, on disk."""

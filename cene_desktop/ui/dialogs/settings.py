@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QStandardPaths, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -16,26 +16,23 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from cene_desktop.config import Settings, default_library
-from cene_desktop.core import scanner
+from cene_desktop.core import completeness, fileops, scanner
 from cene_desktop.core.albums import REVIEW_BELOW
-from cene_desktop.core.catalog import local_time
-from cene_desktop.core.classifier import SHIPPED
-from cene_desktop.core.models import ModelStore, ModelVersion
-from cene_desktop.core.scanner import Candidate
+from cene_desktop.core.models import ModelStore
+from cene_desktop.core.scanner import Candidate, Skipped
+from cene_desktop.core.words import count_of
+from cene_desktop.ui.dialogs.versions import ModelVersionsPanel
 
 MODE_TEXT = {
     "move": "Move photos into the albums",
@@ -44,8 +41,20 @@ MODE_TEXT = {
 }
 
 
+def can_sort(candidate: Candidate) -> bool:
+    """Whether a file named like a photo starts like one (an empty or renamed file does not):
+    what the welcome counts as a photo without decoding it."""
+    if candidate.size == 0:
+        return False
+    try:
+        with open(candidate.path, "rb") as stream:
+            return bool(completeness.format_name(stream.read(16)))
+    except OSError:
+        return False
+
+
 class _Counter(QObject):
-    counted = Signal(str, int)  # folder, photos found
+    counted = Signal(str, int, int)  # folder, photos found, files Cene will skip
 
 
 class _CountJob(QRunnable):
@@ -54,11 +63,55 @@ class _CountJob(QRunnable):
         self.folder, self.library, self.signals = folder, library, signals
 
     def run(self) -> None:
-        count = sum(
-            isinstance(found, Candidate)
-            for found in scanner.find_photos(Path(self.folder), Path(self.library or "/"))
-        )
-        self.signals.counted.emit(self.folder, count)
+        photos = skipped = 0
+        for found in scanner.find_photos(Path(self.folder), Path(self.library or "/")):
+            if isinstance(found, Candidate) and can_sort(found):
+                photos += 1
+            elif isinstance(found, Candidate) or (
+                isinstance(found, Skipped) and found.reason and not found.companion
+            ):
+                skipped += 1
+        self.signals.counted.emit(self.folder, photos, skipped)
+
+
+def start_folder(text: str) -> str:
+    """Where Browse… opens: the folder in the field, or the nearest one above it that exists
+    (a library folder typed in but not made yet); the Pictures folder, or home, without one."""
+    if text.strip() and Path(text.strip()).expanduser().is_absolute():
+        path = Path(text.strip()).expanduser()
+        for folder in (path, *path.parents):
+            if folder.is_dir():
+                return str(folder)
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and Path(pictures).is_dir() else str(Path.home())
+
+
+class FolderDialog(QFileDialog):
+    """Choosing a folder. ``may_create``: the person may make a new one (the albums folder),
+    also by typing a name that does not exist yet, which the settings create on OK."""
+
+    def __init__(self, parent: QWidget, title: str, start: str, may_create: bool) -> None:
+        super().__init__(parent, title, start)
+        self.setFileMode(QFileDialog.FileMode.Directory)
+        self.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        # Read-only also keeps the dialog from renaming or deleting in the photo folder.
+        self.setOption(QFileDialog.Option.ReadOnly, not may_create)
+        self.may_create = may_create
+        self.new_folder: str | None = None
+
+    def accept(self) -> None:
+        typed = self.selectedFiles()
+        if self.may_create and typed:
+            path = Path(typed[0])
+            if not path.exists() and path.parent.is_dir():
+                # Qt's own dialog says "Directory not found" here: a new folder is what's meant.
+                self.new_folder = str(path)
+                QDialog.accept(self)
+                return
+        super().accept()
+
+    def folder(self) -> str:
+        return self.new_folder or next(iter(self.selectedFiles()), "")
 
 
 class FolderForm(QWidget):
@@ -71,10 +124,11 @@ class FolderForm(QWidget):
         self.photos = QLineEdit(settings.photos_dir)
         self.photos.setPlaceholderText("The folder your camera or phone imports into")
         self.library = QLineEdit(settings.library_dir or str(default_library()))
+        self.library.setToolTip("A new folder is made when you press OK")
         self.modes = QButtonGroup(self)
         layout = QFormLayout(self)
-        layout.addRow("Photo folder to watch:", self._with_browse(self.photos))
-        layout.addRow("Albums go in:", self._with_browse(self.library))
+        layout.addRow("Photo folder to watch:", self._with_browse(self.photos, False))
+        layout.addRow("Albums go in:", self._with_browse(self.library, True))
         mode_box = QVBoxLayout()
         for mode, text in MODE_TEXT.items():
             button = QRadioButton(text)
@@ -86,45 +140,68 @@ class FolderForm(QWidget):
         self.photos.textChanged.connect(self.changed)
         self.library.textChanged.connect(self.changed)
 
-    def _with_browse(self, edit: QLineEdit) -> QWidget:
+    def _with_browse(self, edit: QLineEdit, may_create: bool) -> QWidget:
         row = QWidget()
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(edit)
         browse = QPushButton("Browse…")
-        browse.clicked.connect(lambda: self._browse(edit))
+        browse.clicked.connect(lambda: self._browse(edit, may_create))
         box.addWidget(browse)
         return row
 
-    def _browse(self, edit: QLineEdit) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a folder", edit.text())
-        if folder:
-            edit.setText(folder)
+    def _browse(self, edit: QLineEdit, may_create: bool) -> None:
+        title = "Choose or make the albums folder" if may_create else "Choose the photo folder"
+        dialog = FolderDialog(self, title, start_folder(edit.text()), may_create)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.folder():
+            edit.setText(dialog.folder())
+        dialog.deleteLater()
 
     def mode(self) -> str:
         checked = self.modes.checkedButton()
         return str(checked.property("mode")) if checked else "move"
 
+    def folders(self) -> tuple[Path, Path]:
+        """The photo and library folders as typed (``~`` is the home folder)."""
+        return (
+            Path(self.photos.text().strip()).expanduser(),
+            Path(self.library.text().strip()).expanduser(),
+        )
+
     def problem(self) -> str | None:
-        """Why these folders cannot be used, in a sentence; None if they can."""
-        photos, library = self.photos.text().strip(), self.library.text().strip()
-        if not photos:
+        """Why these folders cannot be used, in a sentence; None if they can. A library folder
+        that does not exist yet is fine: ``make_library`` makes it on OK."""
+        if not self.photos.text().strip():
             return "Choose the folder your photos arrive in."
-        if not Path(photos).is_dir():
-            return f"{photos} is not a folder. Choose an existing folder."
-        if not library:
+        photos, library = self.folders()
+        if not photos.is_dir():
+            what = "is a file, not a folder" if photos.exists() else "does not exist"
+            return f"The photo folder {photos} {what}. Choose an existing folder."
+        if not self.library.text().strip():
             return "Choose where the albums should go."
-        if Path(library).resolve() == Path(photos).resolve():
+        if not library.is_absolute():
+            return f"Give the albums folder as a full path (like {default_library()})."
+        if library.exists() and not library.is_dir():
+            return f"{library} is a file, not a folder. Choose another folder for the albums."
+        if library.resolve() == photos.resolve():
             return "Albums need their own folder (it may be inside the photo folder)."
         return None
 
+    def make_library(self) -> str | None:
+        """Make the albums folder if it does not exist yet; why it cannot be, or None."""
+        library = self.folders()[1]
+        try:
+            library.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            return (
+                f"Cene cannot make the albums folder {library}: "
+                f"{fileops.describe_os_error(error, library)}. Choose another folder."
+            )
+        return None
+
     def apply(self, settings: Settings) -> Settings:
-        return replace(
-            settings,
-            photos_dir=self.photos.text().strip(),
-            library_dir=self.library.text().strip(),
-            mode=self.mode(),
-        )
+        photos, library = self.folders()
+        return replace(settings, photos_dir=str(photos), library_dir=str(library), mode=self.mode())
 
 
 class WelcomeDialog(QDialog):
@@ -174,105 +251,41 @@ class WelcomeDialog(QDialog):
             self.status.setText(problem)
             return
         self.status.setText("Counting the photos already in this folder…")
-        QThreadPool.globalInstance().start(
-            _CountJob(self.form.photos.text().strip(), self.form.library.text(), self._counter)
-        )
+        photos, library = self.form.folders()
+        QThreadPool.globalInstance().start(_CountJob(str(photos), str(library), self._counter))
 
-    def _counted(self, folder: str, count: int) -> None:
-        if folder != self.form.photos.text().strip():
+    def _counted(self, folder: str, photos: int, skipped: int) -> None:
+        if folder != str(self.form.folders()[0]):
             return  # the answer for a folder the person has since changed
-        if count:
-            self.status.setText(
-                f"{count} photos are already in this folder. Cene will sort them first, then "
-                "keep watching for new ones. Use Preview to see where they would go."
+        left = (
+            f" (and {count_of(skipped, 'file')} Cene will skip: not photos it can sort; "
+            "Preview lists them with the reason)"
+            if skipped
+            else ""
+        )
+        if photos:
+            text = (
+                f"{count_of(photos)} {'is' if photos == 1 else 'are'} already in this folder"
+                f"{left}. Cene will sort them first, then keep watching for new ones. Use "
+                "Preview to see where they would go."
             )
         else:
-            self.status.setText("The folder has no photos yet; Cene will sort new ones.")
+            text = f"The folder has no photos yet{left}; Cene will sort new ones."
+        library = self.form.folders()[1]
+        if not os.path.lexists(library):
+            text += f" The albums folder {library} will be made."
+        self.status.setText(text)
 
     def _preview(self) -> None:
         self.preview_requested.emit(self.form.apply(self.settings))
 
     def _accept(self) -> None:
-        if self.form.problem() is None:
-            self.settings = self.form.apply(self.settings)
-            self.accept()
-
-
-class ModelVersionsPanel(QGroupBox):
-    """The library's model versions with their scores; one can be put (back) in use."""
-
-    COLUMNS = ("Version", "Made", "Your photos", "Check set", "Status")
-
-    def __init__(self, store: ModelStore, activate: Callable[[str], None]) -> None:
-        super().__init__("Model versions of this library")
-        self.store = store
-        self._activate = activate
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(list(self.COLUMNS))
-        self.tree.setRootIsDecorated(False)
-        self.tree.setMinimumHeight(120)
-        self.use_button = QPushButton("Use selected version")
-        self.use_button.clicked.connect(self.use_selected)
-        self.tree.itemSelectionChanged.connect(self._selection_changed)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.tree)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.use_button)
-        layout.addLayout(row)
-        self.reload()
-
-    def reload(self) -> None:
-        self.tree.clear()
-        active = self.store.active_name()
-        shipped = QTreeWidgetItem(["Shipped", "with Cene", "", "", ""])
-        shipped.setData(0, Qt.ItemDataRole.UserRole, SHIPPED)
-        rows = [(shipped, SHIPPED, True)]
-        for version in reversed(self.store.versions()):
-            rows.append((self._item(version), version.name, version.adopted))
-        for item, name, usable in rows:
-            if name == active:
-                item.setText(4, "● in use")
-            elif not usable:
-                item.setText(4, "refused")
-            item.setData(0, Qt.ItemDataRole.UserRole, name if usable else None)
-            self.tree.addTopLevelItem(item)
-        for column in range(len(self.COLUMNS)):
-            self.tree.resizeColumnToContents(column)
-        self._selection_changed()
-
-    @staticmethod
-    def _item(version: ModelVersion) -> QTreeWidgetItem:
-        scores = version.scores
-        held, before = scores.get("held_out", {}), scores.get("held_out_current", {})
-        check, shipped = scores.get("check", {}), scores.get("check_shipped", {})
-        item = QTreeWidgetItem(
-            [
-                version.name,
-                local_time(version.created),
-                f"{before.get('accuracy', 0):.0%} → {held.get('accuracy', 0):.0%}"
-                f" of {held.get('n', 0)} ({version.examples} learnt)",
-                f"{shipped.get('accuracy', 0):.1%} → {check.get('accuracy', 0):.1%}",
-                "",
-            ]
-        )
-        for column in range(5):
-            item.setToolTip(column, version.reason)
-        return item
-
-    def selected_name(self) -> str | None:
-        items = self.tree.selectedItems()
-        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
-
-    def _selection_changed(self) -> None:
-        name = self.selected_name()
-        self.use_button.setEnabled(name is not None and name != self.store.active_name())
-
-    def use_selected(self) -> None:
-        name = self.selected_name()
-        if name is not None:
-            self._activate(name)
-            self.reload()
+        problem = self.form.problem() or self.form.make_library()
+        if problem:
+            self.status.setText(problem)
+            return
+        self.settings = self.form.apply(self.settings)
+        self.accept()
 
 
 #: The Other album's setting, as the settings dialog offers it.
@@ -285,13 +298,15 @@ OTHER_CHOICES = (
 
 
 class SettingsDialog(QDialog):
+    """The folders, thresholds and learning; the library's model versions when it has a
+    model store. Nothing takes effect before OK (the settings controller applies it)."""
+
     def __init__(
         self,
         settings: Settings,
         default_threshold: float,
         parent: QWidget | None = None,
         models: ModelStore | None = None,
-        activate: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Cene settings")
@@ -347,12 +362,9 @@ class SettingsDialog(QDialog):
         extra.addRow("Wait for files to settle:", self.settle)
         extra.addRow("", self.polling)
         extra.addRow("Improve the model after:", self.learn_after)
-        self.versions = (
-            ModelVersionsPanel(models, activate)
-            if models is not None and activate is not None
-            else None
-        )
+        self.versions = ModelVersionsPanel(models) if models is not None else None
         self.status = QLabel(" ")
+        self.status.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -367,8 +379,12 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(buttons)
 
+    def chosen_version(self) -> str | None:
+        """The model version chosen in the panel, to switch to now; None: keep the one in use."""
+        return self.versions.choice() if self.versions is not None else None
+
     def _accept(self) -> None:
-        problem = self.form.problem()
+        problem = self.form.problem() or self.form.make_library()
         if problem:
             self.status.setText(problem)
             return

@@ -1,0 +1,138 @@
+"""The settings dialog's list of a library's model versions: one can be chosen, and is put
+(back) in use when the dialog is accepted, not before (Cancel leaves the version as it was)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+from cene_desktop.core.catalog import local_time
+from cene_desktop.core.classifier import SHIPPED
+from cene_desktop.core.models import ModelStore, ModelVersion
+
+IN_USE = "● in use"
+CHOSEN = "◆ will be used after OK"
+
+
+class ModelVersionsPanel(QGroupBox):
+    """The library's model versions with their scores; "Use selected version" chooses one,
+    which the settings controller switches to once the dialog is accepted."""
+
+    COLUMNS = ("Version", "Made", "Your photos", "Check set", "Status")
+
+    def __init__(self, store: ModelStore) -> None:
+        super().__init__("Model versions of this library")
+        self.store = store
+        self.active = store.active_name()
+        self.chosen = self.active
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(list(self.COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setMinimumHeight(120)
+        self.use_button = QPushButton("Use selected version")
+        self.use_button.setToolTip("Cene switches to it when you press OK")
+        self.use_button.clicked.connect(self.use_selected)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        self.tree.itemDoubleClicked.connect(lambda *_: self.use_selected())
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tree)
+        row = QHBoxLayout()
+        row.addWidget(self.note, 1)
+        row.addWidget(self.use_button)
+        layout.addLayout(row)
+        self.reload()
+
+    def reload(self) -> None:
+        self.tree.clear()
+        shipped = QTreeWidgetItem(["Shipped", "with Cene", "", "", ""])
+        rows = [(shipped, SHIPPED, True)]
+        for version in reversed(self.store.versions()):
+            rows.append((self._item(version), version.name, version.adopted))
+        for item, name, usable in rows:
+            if not usable:
+                item.setText(4, "refused")
+            item.setData(0, Qt.ItemDataRole.UserRole, name if usable else None)
+            self.tree.addTopLevelItem(item)
+        self._show_choice()
+        for column in range(len(self.COLUMNS)):
+            self.tree.resizeColumnToContents(column)
+
+    @staticmethod
+    def _item(version: ModelVersion) -> QTreeWidgetItem:
+        scores = version.scores
+        held, before = scores.get("held_out", {}), scores.get("held_out_current", {})
+        check, shipped = scores.get("check", {}), scores.get("check_shipped", {})
+        item = QTreeWidgetItem(
+            [
+                version.name,
+                local_time(version.created),
+                f"{before.get('accuracy', 0):.0%} → {held.get('accuracy', 0):.0%}"
+                f" of {held.get('n', 0)} ({version.examples} learnt)",
+                f"{shipped.get('accuracy', 0):.1%} → {check.get('accuracy', 0):.1%}",
+                "",
+            ]
+        )
+        for column in range(5):
+            item.setToolTip(column, version.reason)
+        return item
+
+    def _rows(self) -> list[QTreeWidgetItem]:
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in items if item is not None]
+
+    def _show_choice(self) -> None:
+        """The Status column and the note: which version is in use, which is chosen."""
+        for item in self._rows():
+            name = item.data(0, Qt.ItemDataRole.UserRole)
+            if name is None:
+                continue
+            text = IN_USE if name == self.active else ""
+            if name == self.chosen and name != self.active:
+                text = CHOSEN
+            bold = QFont(item.font(0))
+            bold.setBold(name == self.chosen)
+            for column in range(len(self.COLUMNS)):
+                item.setFont(column, bold)
+            item.setText(4, text)
+        if self.chosen != self.active:
+            self.note.setText(
+                f"{self._label(self.chosen)} will be used after OK (the albums are re-checked "
+                f"with it); Cancel keeps {self._label(self.active)}."
+            )
+        else:
+            self.note.setText(f"In use: {self._label(self.active)}.")
+        self._selection_changed()
+
+    @staticmethod
+    def _label(name: str) -> str:
+        return "the shipped model" if name == SHIPPED else f"version {name}"
+
+    def selected_name(self) -> str | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+
+    def _selection_changed(self) -> None:
+        name = self.selected_name()
+        self.use_button.setEnabled(name is not None and name != self.chosen)
+
+    def use_selected(self) -> None:
+        """Choose the selected version (choosing the one in use again undoes a choice)."""
+        name = self.selected_name()
+        if name is not None:
+            self.chosen = name
+            self._show_choice()
+
+    def choice(self) -> str | None:
+        """The version to switch to on OK; None when it is the one in use."""
+        return self.chosen if self.chosen != self.active else None
