@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cene_desktop.core.words import count_of
@@ -64,5 +65,34 @@ def ask_put_back(
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setWindowModality(Qt.WindowModality.NonModal)
     box.buttonClicked.connect(lambda button: put_back() if button is accept else None)
+    box.show()
+    return box
+
+
+def offer_viewer(parent: QWidget, text: str, more: str, view: Callable[[], None]) -> QMessageBox:
+    """Say that no other program could open a photo, offering Cene's viewer, shown."""
+    box = QMessageBox(QMessageBox.Icon.Information, "Cene", text, parent=parent)
+    box.setInformativeText(more)
+    accept = box.addButton("Show in Cene's viewer", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setDefaultButton(accept)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.buttonClicked.connect(lambda button: view() if button is accept else None)
+    box.show()
+    return box
+
+
+def tell_folder(parent: QWidget, text: str, folder: str) -> QMessageBox:
+    """Say where a folder is when no file manager could show it ("Copy path" puts it on the
+    clipboard / Close), shown."""
+    box = QMessageBox(QMessageBox.Icon.Information, "Cene", text, parent=parent)
+    box.setInformativeText(folder)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    accept = box.addButton("Copy path", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.buttonClicked.connect(
+        lambda button: QGuiApplication.clipboard().setText(folder) if button is accept else None
+    )
     box.show()
     return box
