@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cene_desktop.core import fileops, scanner
+from cene_desktop.core import fileops, scanner, trash
 from cene_desktop.core.albums import ALBUMS, OTHER, SCENE_ALBUMS, library_file_to_read
 from cene_desktop.core.catalog import Catalog, PhotoRecord, Run
 from cene_desktop.core.events import EVERYTHING, NO_CHANGES, Changes, photos_moved
@@ -116,6 +116,30 @@ class Library:
         result.changes = photos_moved(*touched)
         return result
 
+    def trash(self, photo_ids: list[int]) -> ActionResult:
+        """Move photos, with the files that go with them, to the system trash; they leave
+        their albums. One action: undo brings them all back."""
+        photos = [p for p in map(self.catalog.photo, photo_ids) if p is not None]
+        run_id = self.catalog.start_run("trash", None, None, None)
+        report = trash.trash_photos(self.placer, photos, run_id)
+        self.catalog.finish_run(run_id)
+        return ActionResult(
+            f"Moved {count_of(len(report.done))} to the trash.",
+            moved=report.done,
+            problems=report.problems,
+            changes=photos_moved(*report.albums),
+        )
+
+    def _untrash(self, run_id: int) -> ActionResult:
+        report = trash.untrash_run(self.placer, run_id)
+        self.catalog.mark_run_undone(run_id)
+        return ActionResult(
+            f"Brought {count_of(len(report.done))} back from the trash.",
+            moved=report.done,
+            problems=report.problems,
+            changes=photos_moved(*report.albums),
+        )
+
     def confirm(self, photo_ids: list[int]) -> ActionResult:
         """'Looks right': the album is correct; the photo leaves the review queue."""
         run_id = self.catalog.start_run("correction", None, None, None)
@@ -159,10 +183,13 @@ class Library:
         )
 
     def undo_last_correction(self) -> ActionResult:
-        """Reverse the latest relabel or confirmation (all photos of that one action)."""
-        run = self.catalog.last_run(("correction",))
+        """Reverse the latest relabel, confirmation or move to the trash (all photos of that
+        one action)."""
+        run = self.catalog.last_run(("correction", "trash"))
         if run is None:
             return ActionResult("Nothing to undo.")
+        if run.kind == "trash":
+            return self._untrash(run.id)
         result = ActionResult("", changes=Changes(review=True, suggestions=True))
         for correction in self.catalog.corrections_of_run(run.id):
             photo = self.catalog.photo(correction["photo_id"])

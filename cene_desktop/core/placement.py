@@ -212,10 +212,10 @@ class Placer:
         an operation of that kind puts it (the albums, the photo folder, a photo's original
         place)."""
         src, dest = Path(entry.src), Path(entry.dest)
-        placing = ("move", "copy", "symlink", "relocate", "adopt")
+        placing = ("move", "copy", "symlink", "relocate", "adopt", "untrash")
         if entry.op in placing and not in_library(self.library, dest):
             return f"its destination {dest} is not in one of the library's albums"
-        leaving = ("relocate", "restore", "remove", "adopt")
+        leaving = ("relocate", "restore", "remove", "adopt", "trash")
         if entry.op in leaving and not in_library(self.library, src):
             return f"its source {src} is not in one of the library's albums"
         if entry.op in ("move", "copy", "symlink") and not src.is_absolute():
@@ -271,6 +271,10 @@ class Placer:
     def _recover_entry(self, entry: JournalEntry) -> bool:
         src, dest = Path(entry.src), Path(entry.dest)
         fileops.remove_if_exists(fileops.partial_path(dest.parent, entry.id))
+        if entry.op in ("trash", "untrash"):  # to the system trash and back
+            from cene_desktop.core import trash  # it builds on this module
+
+            return trash.recover(self, entry)
         if entry.op in RENAMING_OPS:
             done = self._recover_rename(entry, src, dest)
         elif entry.op in ("copy", "adopt"):

@@ -38,6 +38,7 @@ from cene_desktop.core.catalog.records import (
 from cene_desktop.core.catalog.review import ReviewMixin
 from cene_desktop.core.catalog.runs import RunsMixin
 from cene_desktop.core.catalog.schema import MIGRATIONS, SCHEMA_VERSION
+from cene_desktop.core.catalog.trashed import TrashedMixin
 
 __all__ = [
     "CATALOG_FILE_NAME",
@@ -62,6 +63,7 @@ class Catalog(
     ReviewMixin,
     PhotosMixin,
     CompanionsMixin,
+    TrashedMixin,
     JournalMixin,
     FeaturesMixin,
     CatalogBase,
