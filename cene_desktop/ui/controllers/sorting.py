@@ -1,11 +1,14 @@
-"""Sorting and watching: the sort worker, what it says in the status bar, the welcome's plan."""
+"""Sorting and watching: the sort worker, what it says in the status bar (new photos sorted,
+files skipped), the welcome's plan."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from cene_desktop.config import Settings
@@ -19,12 +22,17 @@ from cene_desktop.core.events import (
     PollingInstead,
 )
 from cene_desktop.core.pipeline import Outcome
+from cene_desktop.core.words import count_of
 from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.dialogs.plan import PlanDialog
+from cene_desktop.ui.dialogs.skipped import SkippedDialog
 from cene_desktop.ui.worker import SortWorker, start_in_thread
 
 if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
+
+#: Photos sorted within this long of the first are told of in one notice.
+ARRIVALS_MS = 3000
 
 
 class SortingController(Controller):
@@ -40,10 +48,22 @@ class SortingController(Controller):
         self.worker: SortWorker | None = None
         self.watching = False
         self._previews: list[SortWorker] = []
+        #: Files left where they are, and why, in the order they were skipped. A file sorted
+        #: later leaves it; the list starts afresh when the photo folder changes.
+        self.skipped: dict[Path, str] = {}
+        self._photos_dir = window.settings.photos_dir
+        self.skipped_dialog: SkippedDialog | None = None
+        self.status.skipped_button.clicked.connect(self.show_skipped)
+        self._arrived: Counter[str] = Counter()  # album: photos sorted since the last notice
+        self._arrivals = QTimer(self, singleShot=True, interval=ARRIVALS_MS)
+        self._arrivals.timeout.connect(self._tell_arrivals)
 
     def start(self) -> SortWorker:
         self.window.toolbar.pause_action.setEnabled(bool(self.window.settings.photos_dir))
         worker = self.worker = SortWorker(self.window.settings)
+        if self.window.settings.photos_dir != self._photos_dir:  # another folder: another list
+            self._photos_dir = self.window.settings.photos_dir
+            self._skipped_changed({})
         self.window.threads.append(start_in_thread(worker, "cene-sort"))
         self.request_watch.connect(worker.watch)
         self.request_preview.connect(worker.preview)
@@ -99,10 +119,48 @@ class SortingController(Controller):
             self.status.message("There is space on the disk again: sorting carries on.", 15000)
 
     def _outcome(self, outcome: Outcome) -> None:
-        if outcome.status == "skipped" and not outcome.retry:
-            self.status.message(f"Skipped {outcome.source.name}: {outcome.reason}", 8000)
+        skipped = dict(self.skipped)
+        if outcome.status == "skipped":
+            # A file that may still be arriving is listed only once Cene has given up on it.
+            if not outcome.retry and outcome.reason:
+                skipped[outcome.source] = outcome.reason
+                self.status.message(f"Skipped {outcome.source.name}: {outcome.reason}", 8000)
+        else:
+            skipped.pop(outcome.source, None)  # sorted (or found in the library) after all
+        if skipped != self.skipped:
+            self._skipped_changed(skipped)
         if outcome.album is not None and outcome.status in ("placed", "companion"):
             self.window.schedule_refresh(Changes(frozenset((outcome.album,)), review=True))
+        if outcome.album is not None and outcome.status == "placed":
+            self._arrived[outcome.album] += 1
+            if not self._arrivals.isActive():
+                self._arrivals.start()
+
+    def _tell_arrivals(self) -> None:
+        """'3 new photos sorted: 2 Sea, 1 Other', for the photos of the last few seconds."""
+        arrived, self._arrived = self._arrived, Counter()
+        if arrived:
+            albums = ", ".join(f"{count:,} {album}" for album, count in arrived.most_common())
+            self.status.message(f"{count_of(arrived.total(), 'new photo')} sorted: {albums}", 10000)
+
+    def _skipped_changed(self, skipped: dict[Path, str]) -> None:
+        self.skipped = skipped
+        self.status.show_skipped(len(skipped))
+        if self.skipped_dialog is not None:
+            self.skipped_dialog.show_files(skipped)
+
+    def show_skipped(self) -> SkippedDialog:
+        """The list of skipped files (the status bar's button), kept up to date while open."""
+        if self.skipped_dialog is None:
+            self.skipped_dialog = SkippedDialog(self.window)
+            self.skipped_dialog.cleared.connect(lambda: self._skipped_changed({}))
+        dialog = self.skipped_dialog
+        dialog.show_files(self.skipped)
+        if dialog.isVisible():  # open behind the window: brought to the front
+            dialog.raise_()
+            dialog.activateWindow()
+        dialog.show()
+        return dialog
 
     def _notice(self, event: Event) -> None:
         self.status.message(event.message, 15000)

@@ -1,11 +1,13 @@
-"""The status bar: whether Cene is watching, progress, learning, the device and the model."""
+"""The status bar: whether Cene is watching, files skipped, progress, learning, the device and
+the model."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from cene_desktop.core.pipeline import format_eta
+from cene_desktop.core.words import count_of
 
 
 class StatusPane(QObject):
@@ -23,8 +25,14 @@ class StatusPane(QObject):
         self.device_label = QLabel("Device: model not loaded yet")
         self.model_label = QLabel(f"Model {model_version}")
         self.learn_label = QLabel()
+        #: "2 files skipped": opens the list of them (the sorting controller connects it).
+        self.skipped_button = QPushButton()
+        self.skipped_button.setFlat(True)
+        self.skipped_button.setToolTip("Show the files Cene left where they are, and why")
+        self.skipped_button.setVisible(False)
         bar.addWidget(self.watch_label)
         for widget in (
+            self.skipped_button,
             self.learn_label,
             self.progress,
             self.eta_label,
@@ -66,6 +74,10 @@ class StatusPane(QObject):
     def show_model(self, label: str, tooltip: str) -> None:
         self.model_label.setText(label)
         self.model_label.setToolTip(tooltip)
+
+    def show_skipped(self, count: int) -> None:
+        self.skipped_button.setText(f"⚠ {count_of(count, 'file')} skipped")
+        self.skipped_button.setVisible(count > 0)
 
     def show_learning(self, text: str) -> None:
         self.learn_label.setText(text)
