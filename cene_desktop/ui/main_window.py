@@ -19,7 +19,6 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QSplitter,
     QVBoxLayout,
@@ -43,6 +42,8 @@ from cene_desktop.ui.controllers.sorting import SortingController
 from cene_desktop.ui.dialogs.questions import tell
 from cene_desktop.ui.dialogs.settings import SettingsDialog
 from cene_desktop.ui.panes.album_list import AlbumList
+from cene_desktop.ui.panes.heading import Heading
+from cene_desktop.ui.panes.menu_bar import Menus
 from cene_desktop.ui.panes.photo_grid import PhotoGrid
 from cene_desktop.ui.panes.preview import PreviewPane
 from cene_desktop.ui.panes.review_bar import ReviewBar
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.browsing = BrowsingController(self)
         self.pages = PagesController(self)
         self.pages.opened.connect(self._library_opened)
+        self.menus = Menus(self)
         self._connect()
         self.album_view.setCurrentIndex(self.albums.index(self.albums.row_of(self.current_album)))
         if settings.window_geometry:
@@ -103,9 +105,7 @@ class MainWindow(QMainWindow):
         self.grid_model = PhotoGridModel()
         self.grid = PhotoGrid()
         self.grid.setModel(self.grid_model)
-        self.heading = QLabel()
-        self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
-        self.heading.setWordWrap(True)  # a long heading wraps instead of squeezing the albums
+        self.heading = Heading()
         self.review_bar = ReviewBar()
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.panes.addWidget(centre)
         self.panes.addWidget(self.preview)
         self.panes.setStretchFactor(1, 1)
+        self.panes.setChildrenCollapsible(False)
         self.panes.setSizes([200, 760, 320])
         self.setCentralWidget(self.panes)
         self.toolbar = Toolbar(self)

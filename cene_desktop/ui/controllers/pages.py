@@ -44,6 +44,13 @@ class PagesController(Controller):
         self._pending = NO_CHANGES  # changes reported since the last refresh
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(lambda: self.refresh(NO_CHANGES))  # what is pending
+        window.grid.selectionModel().selectionChanged.connect(self._selection_changed)
+        # Rows removed take their selection with them without a selectionChanged.
+        window.grid_model.rowsRemoved.connect(self._selection_changed)
+        window.grid_model.modelReset.connect(self._selection_changed)
+
+    def _selection_changed(self, *_: object) -> None:
+        self.window.heading.show_selected(len(self.window.grid.selectionModel().selectedIndexes()))
 
     def start(self, library: Path) -> None:
         """Open the library's catalog in the reader's thread; ``opened`` once it is open."""
@@ -147,7 +154,7 @@ class PagesController(Controller):
             window.albums.set_counts(page.counts)
         suggestions = window.current_album == REVIEW and window.review_filter == SUGGESTIONS
         window.review_bar.accept_button.setVisible(suggestions)
-        window.heading.setText(page.heading)
+        window.heading.show_page(page.heading)
         selected = set(window.selected_ids())
         window.grid_model.set_rows(page.ids, page.records)
         if selected:  # what was selected and is still listed stays selected

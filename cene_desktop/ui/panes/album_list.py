@@ -15,5 +15,6 @@ class AlbumList(QListView):
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setDropIndicatorShown(True)
-        self.setMaximumWidth(220)
+        self.setMinimumWidth(170)  # the names and counts stay readable, whatever the rest
+        self.setMaximumWidth(240)
         self.setStyleSheet("QListView { font-size: 11pt; } QListView::item { padding: 6px; }")

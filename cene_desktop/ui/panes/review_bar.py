@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cene_desktop.core.library import CONFUSABLE_PAIRS
 from cene_desktop.core.pages import NOT_A_SCENE, SUGGESTIONS
@@ -21,8 +29,11 @@ class ReviewBar(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        layout, second = QHBoxLayout(), QHBoxLayout()  # the filters; the button and key hint
+        rows.addLayout(layout)
+        rows.addLayout(second)
         self.filters = QButtonGroup(self)
         labels = ("All", *[name.capitalize() for name in CONFUSABLE_PAIRS], NOT_A_SCENE_LABEL)
         for label in (*labels, "Suggestions"):
@@ -31,11 +42,13 @@ class ReviewBar(QWidget):
             button.setChecked(label == "All")
             self.filters.addButton(button)
             layout.addWidget(button)
+        layout.addStretch(1)
+        # On a row of its own with the hint: showing it does not make the window wider.
         self.accept_button = QPushButton("Move to suggested albums")
         self.accept_button.setToolTip("Move the selected photos where Cene now suggests")
         self.accept_button.setVisible(False)
-        layout.addWidget(self.accept_button)
-        hint = QLabel("  Keys 1–6, 0 = Other, Enter = looks right; or drag onto an album")
+        second.addWidget(self.accept_button)
+        hint = QLabel("Keys 1–6, 0 = Other, Enter = looks right; or drag onto an album")
         hint.setToolTip(
             "Drag photos onto an album, or press 1–6 (Buildings … Street) or 0 (Other); "
             "Enter says the album is right."
@@ -44,7 +57,7 @@ class ReviewBar(QWidget):
         # The hint gives way (cut short) rather than squeezing the album list.
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(hint, 1)
+        second.addWidget(hint, 1)
         self.filters.buttonClicked.connect(self._clicked)
         self.setVisible(False)
 

@@ -1,0 +1,93 @@
+"""What people look for in a desktop app: a menu bar with the standard shortcuts, "N selected",
+and a layout that stays put (the album list readable, the heading on one line)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from cene_desktop.ui.album_model import REVIEW
+from cene_desktop.ui.dialogs.settings import SettingsDialog
+
+from .test_main_window import show
+
+
+def menu_entries(window) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    entries = {}
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        entries[action.text().replace("&", "")] = [
+            item.text().replace("&", "") for item in menu.actions() if not item.isSeparator()
+        ]
+    return entries
+
+
+def test_the_menu_bar_has_what_people_look_for(window) -> None:  # type: ignore[no-untyped-def]
+    menus = menu_entries(window)
+    assert list(menus) == ["File", "Edit", "View", "Library", "Help"]
+    assert menus["File"] == ["Import photos…", "Settings…", "Quit"]
+    assert {"Undo", "Select all", "Put back the last sorted photos…"} <= set(menus["Edit"])
+    assert "Full screen" in menus["View"] and "Improve the model" in menus["Library"]
+    shortcuts = {
+        item.text().replace("&", ""): item.shortcut().toString()
+        for action in window.menuBar().actions()
+        for item in action.menu().actions()
+    }
+    assert shortcuts["Settings…"] == "Ctrl+," and shortcuts["Quit"] == "Ctrl+Q"
+    assert shortcuts["Select all"] == "Ctrl+A" and shortcuts["Full screen"] == "F11"
+    assert shortcuts["Undo"] == "Ctrl+Z"
+
+
+def test_ctrl_a_selects_every_photo_and_the_heading_says_how_many(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    show(window, qtbot, REVIEW)
+    window.grid.setFocus()
+    QTest.keySequence(window, "Ctrl+A")
+    assert len(window.selected_ids()) == 18
+    assert window.heading.text().endswith(" · 18 selected")
+    first = window.grid.visualRect(window.grid_model.index(0)).center()
+    qtbot.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=first)  # one photo
+    assert len(window.selected_ids()) == 1
+    assert "selected" not in window.heading.text()
+
+
+def test_f11_is_full_screen_and_ctrl_comma_opens_settings(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    QTest.keySequence(window, "F11")
+    qtbot.waitUntil(window.isFullScreen)
+    QTest.keySequence(window, "F11")
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+
+    seen: list[object] = []
+
+    def cancel() -> None:  # once the dialog is up
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(100, cancel)
+            return
+        seen.append(dialog)
+        dialog.reject()
+
+    QTimer.singleShot(100, cancel)
+    QTest.keySequence(window, "Ctrl+,")
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert isinstance(seen[0], SettingsDialog)
+
+
+def test_ctrl_q_quits(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    QTest.keySequence(window, "Ctrl+Q")
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_the_album_list_and_heading_keep_their_place_in_a_narrow_window(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    show(window, qtbot, REVIEW)
+    narrowest = window.minimumSizeHint().width()
+    button = next(b for b in window.review_bar.filters.buttons() if b.text() == "Suggestions")
+    with qtbot.waitSignal(window.page_shown, timeout=10_000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.review_bar.accept_button.isVisible()
+    assert window.minimumSizeHint().width() == narrowest  # Suggestions do not widen the window
+    window.resize(narrowest, 700)
+    qtbot.waitUntil(lambda: window.width() == narrowest)
+    assert window.album_view.width() >= 170  # names and counts stay readable
+    assert window.heading.height() < 2.2 * window.heading.fontMetrics().height()  # one line
+    assert window.heading.toolTip() == window.heading.text()  # the whole of it, if cut short
