@@ -167,7 +167,9 @@ class PictureArea(QScrollArea):
         self.setWidget(self.label)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.setStyleSheet("QScrollArea, QLabel { background: #1e1e1e; color: #e0e0e0; }")
+        # Dark behind the photo (as in every photo viewer); the scroll bars keep the style's look.
+        self.viewport().setStyleSheet("background: #1e1e1e;")
+        self.label.setStyleSheet("background: #1e1e1e; color: #e0e0e0; font-size: 12pt;")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.zoom = FIT
         self.image = QImage()
@@ -208,6 +210,7 @@ class PictureArea(QScrollArea):
                 room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
             )
         else:  # one pixel of the photo a pixel of the screen (a reduced picture stretched to it)
+            centre = self._centre()
             self._fitting(False)
             width = self.width_of_photo
             pixmap = QPixmap.fromImage(image)
@@ -218,6 +221,23 @@ class PictureArea(QScrollArea):
         self.label.setPixmap(pixmap)
         if self.zoom == ACTUAL:
             self.label.resize(pixmap.size() / ratio)
+            view = self.viewport().size()
+            self.horizontalScrollBar().setValue(
+                round(centre[0] * self.label.width() - view.width() / 2)
+            )
+            self.verticalScrollBar().setValue(
+                round(centre[1] * self.label.height() - view.height() / 2)
+            )
+
+    def _centre(self) -> tuple[float, float]:
+        """Where the middle of the view is on the picture (0 to 1 across and down): zoomed in,
+        the picture opens at its middle; a sharper picture coming keeps the place looked at."""
+        if self.widgetResizable() or not self.label.width() or not self.label.height():
+            return 0.5, 0.5
+        view = self.viewport().size()
+        across = (self.horizontalScrollBar().value() + view.width() / 2) / self.label.width()
+        down = (self.verticalScrollBar().value() + view.height() / 2) / self.label.height()
+        return across, down
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
