@@ -10,6 +10,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox
 
+from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import PhotoRecord
 from cene_desktop.ui.album_model import PhotoGridModel
 from cene_desktop.ui.controllers.base import Controller
@@ -153,13 +154,15 @@ class BrowsingController(Controller):
         if photos:
             folder = self.grid_model.path_of(photos[0]).parent
         elif self.grid_model.library is not None:
-            folder = self.grid_model.library / self.window.current_album
+            album = self.window.current_album  # the review pane has no folder: the library's
+            folder = self.grid_model.library / (album if album in ALBUMS else "")
         else:
             return
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            what = "The photo is" if photos else "The photos are"
             self.message = tell_folder(
                 self.window,
                 "No file manager is set to show folders on this computer, so Cene could not "
-                "show this one. The photo is in this folder:",
+                f"show this one. {what} in this folder:",
                 str(folder),
             )

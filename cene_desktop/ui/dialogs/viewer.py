@@ -38,6 +38,11 @@ def verdict_words(photo: PhotoRecord) -> str:
             f"one; else {photo.predicted}, {sure})."
         )
     note = " You corrected this one." if photo.corrected else ""
+    if photo.suggested:
+        note += (
+            f"<br>Model {photo.suggested_by} now suggests <b>{photo.suggested}</b>"
+            f" ({photo.suggested_confidence or 0:.0%} sure)."
+        )
     return f"Looks like <b>{photo.predicted}</b> ({sure} sure).{note}"
 
 
@@ -233,6 +238,8 @@ class PhotoViewer(QDialog):
 
     def _decoded(self, viewed: Viewed) -> None:
         self.loader.done(viewed)
+        if not self.isVisible():
+            return  # decoded as the viewer closed: not kept
         self._pictures[(viewed.content_hash, viewed.longest)] = viewed
         if not viewed.problem and viewed.image.width() == viewed.width:  # not reduced: whole
             self._pictures[(viewed.content_hash, WHOLE)] = viewed
