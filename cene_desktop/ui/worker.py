@@ -224,6 +224,10 @@ class LibraryWorker(QObject):
     def confirm(self, photo_ids: list[int]) -> None:
         self._run(lambda: self.library().confirm(photo_ids))
 
+    @Slot(list)
+    def trash(self, photo_ids: list[int]) -> None:
+        self._run(lambda: self.library().trash(photo_ids))
+
     @Slot()
     def undo(self) -> None:
         self._run(lambda: self.library().undo_last_correction())

@@ -1,18 +1,24 @@
-"""A person's edits: relabel (keys, drags), confirm, undo, import dropped files, put back."""
+"""A person's edits: relabel (keys, drags, the photo menu), confirm, move to the trash, undo,
+import dropped files, put back."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox
 
+from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import local_time
 from cene_desktop.core.library import PutBackOffer
 from cene_desktop.core.pages import REVIEW
+from cene_desktop.core.words import count_of
 from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.dialogs.questions import ask_put_back
+from cene_desktop.ui.panes.photo_grid import PhotoMenu
 from cene_desktop.ui.worker import LibraryWorker, start_in_thread
 
 if TYPE_CHECKING:
@@ -28,6 +34,7 @@ class EditingController(Controller):
     request_put_back = Signal(int)  # run id
     request_import = Signal(list, str)
     request_accept = Signal(list)  # photo ids: to their suggested albums
+    request_trash = Signal(list)  # photo ids: to the system trash
     request_put_back_offer = Signal()  # to the catalog reader
 
     def __init__(self, window: MainWindow) -> None:
@@ -36,6 +43,16 @@ class EditingController(Controller):
         self.put_back_offer: QMessageBox | None = None
         self._put_back_run: int | None = None  # put back once watching has stopped
         window.sorting.watching_changed.connect(self._watching_changed)
+        self.photo_menu: PhotoMenu | None = None  # the one shown last
+        window.grid.menu_wanted.connect(self.show_photo_menu)
+        keys = [(QKeySequence(QKeySequence.StandardKey.Delete), self.trash_selected)]
+        if sys.platform == "darwin":  # the Finder's Move to Trash: Cmd+Backspace
+            keys.append((QKeySequence("Ctrl+Backspace"), self.trash_selected))
+        keys.append((QKeySequence("Ctrl+Shift+C"), self.copy_paths))
+        for key, do in keys:  # only while the grid has the focus: Delete in a field edits it
+            shortcut = QShortcut(key, window.grid)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(do)
 
     def start(self, library: Path) -> LibraryWorker:
         settings = self.window.settings
@@ -48,6 +65,7 @@ class EditingController(Controller):
         self.request_put_back.connect(worker.put_back)
         self.request_import.connect(worker.import_files)
         self.request_accept.connect(worker.accept_suggestions)
+        self.request_trash.connect(worker.trash)
         worker.progress.connect(self.status.show_progress)
         worker.done.connect(self._done)
         worker.failed.connect(self.window.show_error)
@@ -88,6 +106,46 @@ class EditingController(Controller):
         if photo_ids:
             self.window.pages.acting_on(photo_ids)
             self.request_accept.emit(photo_ids)
+
+    def trash(self, photo_ids: list[int]) -> None:
+        """Move these photos, and the files that go with them, to the system trash (undo
+        brings them back)."""
+        if photo_ids:
+            self.window.pages.acting_on(photo_ids)
+            self.request_trash.emit(photo_ids)
+
+    def trash_selected(self) -> None:
+        self.trash(self.window.selected_ids())
+
+    def copy_paths(self) -> None:
+        """The selected photos' files, one a line, to the clipboard (to paste in a terminal,
+        a mail, another program's Open dialog)."""
+        photos = self.window.selected_photos()
+        if photos:
+            paths = [str(self.window.grid_model.path_of(photo)) for photo in photos]
+            QGuiApplication.clipboard().setText("\n".join(paths))
+            self.status.message(f"Copied the path of {count_of(len(paths))}.", 5000)
+
+    def show_photo_menu(self, at: QPoint) -> None:
+        """The photo menu at ``at`` (on the screen), for the photos selected now."""
+        window = self.window
+        ids, photos = window.selected_ids(), window.selected_photos()
+        albums = {photo.album for photo in photos}
+        album = window.current_album if window.current_album in ALBUMS else None
+        if album is None and len(albums) == 1 and len(photos) == len(ids):
+            album = albums.pop()  # the review pane: all of them in one album
+        if self.photo_menu is not None:
+            self.photo_menu.deleteLater()
+        folder = bool(ids) or window.current_album in ALBUMS
+        menu = self.photo_menu = PhotoMenu(window.grid, len(ids), album, folder)
+        menu.open_action.triggered.connect(window.browsing.open_selected)
+        menu.folder_action.triggered.connect(window.browsing.show_in_folder)
+        for name, action in menu.album_actions.items():
+            action.triggered.connect(lambda _=False, name=name: self.relabel(ids, name))
+        menu.confirm_action.triggered.connect(lambda: self.confirm(ids))
+        menu.trash_action.triggered.connect(lambda: self.trash(ids))
+        menu.copy_path_action.triggered.connect(self.copy_paths)
+        menu.popup(at)
 
     def import_files(self, paths: list[str]) -> None:
         if not self.window.settings.photos_dir:
