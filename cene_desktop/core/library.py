@@ -43,20 +43,26 @@ class ActionResult:
 
 
 @dataclass(frozen=True)
-class PutBackOffer:
-    """What "Put back" would undo: the latest sorting run, with how many files it placed."""
+class SortingRun:
+    """A sort or watch run "Put back" can undo, with what it placed that is still its own."""
 
     run: Run
     photos: int
-    companions: int
+    companions: int  # files that go with those photos (RAW, Live Photo video, sidecars)
+    looked_at: int  # of the photos, the ones a person corrected or confirmed
 
 
-def put_back_offer(catalog: Catalog) -> PutBackOffer | None:
-    """The run "Put back" would undo now (None: Cene has not sorted photos here yet)."""
-    run = catalog.last_undoable_run()
-    if run is None:
-        return None
-    return PutBackOffer(run, catalog.run_photo_count(run.id), catalog.run_companion_count(run.id))
+def put_back_choices(catalog: Catalog) -> list[SortingRun]:
+    """The runs "Put back" can undo, newest first (none: Cene has not sorted photos here)."""
+    return [
+        SortingRun(
+            run,
+            catalog.run_photo_count(run.id),
+            catalog.run_companion_count(run.id),
+            catalog.run_looked_at_count(run.id),
+        )
+        for run in catalog.undoable_runs()
+    ]
 
 
 class Library:
@@ -157,30 +163,67 @@ class Library:
     def put_back_last_run(
         self, expected: int | None = None, progress: Callable[[int, int], None] | None = None
     ) -> ActionResult:
-        """Undo the latest sort or watch run: every photo it placed goes back where it came
-        from (links and copies are removed, the originals stay); nothing is overwritten.
-
-        ``expected``: the run the person was asked about; if another run has become the latest
-        since, nothing is done. ``progress``: called with (done, total) as photos go back.
-        """
-        run = self.catalog.last_undoable_run()
-        if run is None:
+        """Undo the latest sort or watch run (``expected``: the run the person was asked
+        about; if another has become the latest since, nothing is done)."""
+        runs = self.catalog.undoable_runs()
+        if not runs:
             return ActionResult("Nothing to put back: Cene has not sorted photos here yet.")
-        if expected is not None and run.id != expected:
+        return self.put_back(runs[0].id, expected or runs[0].id, False, progress)
+
+    def put_back(
+        self,
+        since: int,
+        newest: int,
+        keep_looked_at: bool,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ActionResult:
+        """Undo run ``since`` and every later sort or watch run: every photo they placed goes
+        back where it came from (links and copies are removed, the originals stay); nothing
+        is overwritten.
+
+        ``newest``: the latest run when the person was asked; if Cene has sorted more since,
+        nothing is done (the question did not count those). ``keep_looked_at``: photos a
+        person corrected or confirmed stay in their albums, with what Cene learnt from them.
+        ``progress``: called with (done, total) as photos go back.
+        """
+        runs = [run for run in self.catalog.undoable_runs() if run.id >= since]
+        if not runs:
+            return ActionResult("Nothing to put back: Cene has not sorted photos here yet.")
+        if runs[0].id != newest:
             return ActionResult(
                 "Nothing was put back: Cene sorted more photos meanwhile. Try again to see them."
             )
-        report = self.placer.undo_run(run.id, progress)
-        where = run.photos_dir or "the folders they came from"
-        message = f"Put {len(report.restored)} photos back into {where}."
-        if report.problems:
-            message += (
-                f" {len(report.problems)} could not go back and stay in the library; fix what "
+        total = sum(self.catalog.run_photo_count(run.id) for run in runs)
+        done = 0
+
+        def report(step: int, steps: int) -> None:
+            if progress is not None:
+                progress(min(total, done + step), total)
+
+        result = ActionResult("", changes=EVERYTHING)
+        kept = 0
+        for run in runs:  # newest first: a photo placed twice goes back the way it came
+            undone = self.placer.undo_run(
+                run.id, report, keep=(lambda photo: photo.corrected) if keep_looked_at else None
+            )
+            done += len(undone.restored) + undone.kept + len(undone.problems)
+            result.moved += undone.restored
+            result.problems += undone.problems
+            kept += undone.kept
+        folders = {run.photos_dir for run in runs}
+        where = folders.pop() if len(folders) == 1 else None
+        result.message = (
+            f"Put {count_of(len(result.moved))} back into {where or 'the folders they came from'}."
+        )
+        if kept:
+            stay = "stays in its album" if kept == 1 else "stay in their albums"
+            result.message += f" The {count_of(kept)} you looked at {stay}."
+        if result.problems:
+            result.message += (
+                f" {len(result.problems)} could not go back and stay in the library; fix what "
                 "the message says and put back again to move them too."
             )
-        return ActionResult(
-            message, moved=report.restored, problems=report.problems, changes=EVERYTHING
-        )
+        return result
 
     def undo_last_correction(self) -> ActionResult:
         """Reverse the latest relabel, confirmation or move to the trash (all photos of that

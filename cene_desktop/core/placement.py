@@ -106,6 +106,7 @@ class UndoReport:
     run_id: int | None = None
     restored: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    kept: int = 0  # photos left in the library on purpose (``keep``)
 
 
 def known_photo(
@@ -823,13 +824,17 @@ class Placer:
 
     @_one_at_a_time
     def undo_run(
-        self, run_id: int, progress: Callable[[int, int], None] | None = None
+        self,
+        run_id: int,
+        progress: Callable[[int, int], None] | None = None,
+        keep: Callable[[PhotoRecord], bool] | None = None,
     ) -> UndoReport:
         """Reverse every placement of a run, newest first; never overwrites anything.
 
         A photo that cannot go back stays in the library, with a problem line saying why; the
         run then stays undoable, so the rest can be put back once that is fixed. ``progress``
-        is called with (entries done, entries in all) as it goes.
+        is called with (entries done, entries in all) as it goes. ``keep``: photos it says
+        stay in the library on purpose (the ones a person has looked at), counted in ``kept``.
         """
         report = UndoReport(run_id=run_id)
         entries = [
@@ -844,6 +849,9 @@ class Placer:
             photo = self.catalog.photo_by_hash(entry.content_hash)
             if photo is None or (photo.run_id != run_id and entry.op != "relocate"):
                 continue  # already undone, or placed again by a later run
+            if keep is not None and keep(photo):
+                report.kept += 1
+                continue
             try:
                 restored = self.undo_photo(photo, entry)
             except fileops.PlacementError as error:

@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from cene_desktop.core.catalog import Catalog, CatalogError
-from cene_desktop.core.library import put_back_offer
+from cene_desktop.core.library import put_back_choices
 from cene_desktop.core.pages import PageQuery, read_counts, read_page
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class CatalogReader(QObject):
     counts_ready = Signal(object)  # Counts
     records_ready = Signal(int, int, list)  # generation, first row, records
     companions_ready = Signal(int, list)  # photo id, names of the files that go with it
-    put_back_ready = Signal(object)  # core.library.PutBackOffer, or None
+    put_back_ready = Signal(list)  # core.library.SortingRun: what Put back can undo
     failed = Signal(str)  # a read failed (its drive went away): a sentence; opened afresh
 
     def __init__(self, library: Path) -> None:
@@ -128,11 +128,11 @@ class CatalogReader(QObject):
         if catalog is None:
             return
         try:
-            offer = put_back_offer(catalog)
+            choices = put_back_choices(catalog)
         except sqlite3.Error as error:
             self._failed(error)
             return
-        self.put_back_ready.emit(offer)
+        self.put_back_ready.emit(choices)
 
     def _catalog(self) -> Catalog | None:
         if self.catalog is None:

@@ -232,13 +232,13 @@ class LibraryWorker(QObject):
     def undo(self) -> None:
         self._run(lambda: self.library().undo_last_correction())
 
-    @Slot(int)
-    def put_back(self, run_id: int) -> None:
+    @Slot(int, int, bool)
+    def put_back(self, since: int, newest: int, keep_looked_at: bool) -> None:
         def report(done: int, total: int) -> None:
             if done == total or done % max(1, total // 100) == 0:  # at most ~100 updates
                 self.progress.emit(done, total, -1.0)
 
-        self._run(lambda: self.library().put_back_last_run(run_id, report))
+        self._run(lambda: self.library().put_back(since, newest, keep_looked_at, report))
 
     @Slot(list, str)
     def import_files(self, paths: list[str], photos_dir: str) -> None:

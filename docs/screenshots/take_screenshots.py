@@ -120,9 +120,7 @@ def camera_folder(photos: Path, per_scene: int) -> Path:
     return photos
 
 
-def open_window(
-    app: QApplication, photos: Path, library: Path, settings_file: Path
-) -> MainWindow:
+def open_window(app: QApplication, photos: Path, library: Path, settings_file: Path) -> MainWindow:
     """The real window, 1400x900 at the top left, watching ``photos``."""
     settings = Settings(photos_dir=str(photos), library_dir=str(library))
     window = MainWindow(settings, settings_file=settings_file)
@@ -283,6 +281,8 @@ def main() -> None:
     for box in window.findChildren(QMessageBox):
         box.close()
     window.editing.offer_put_back()
+    pump(app, 1)  # what it would undo is read in the reader's thread
+    assert window.editing.put_back_offer is not None
     window.editing.put_back_offer.move(400, 320)
     snap(app, "put-back.png")
     window.editing.put_back_offer.close()

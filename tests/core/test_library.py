@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from cene_desktop.core.events import Changes
-from cene_desktop.core.library import Library, put_back_offer
+from cene_desktop.core.library import Library, put_back_choices
 from cene_desktop.core.pipeline import Sorter, SortOptions
 
 from ..conftest import sample_files
@@ -43,11 +43,11 @@ def test_each_action_says_which_albums_review_and_suggestions_it_changed(
         shutil.copyfile(sample_files(3)[2][1], dropped)
         imported = edit.import_files([dropped], photos)
         assert not imported.changes  # copied to the photo folder: sorting places it later
-        offer = put_back_offer(edit.catalog)
-        assert offer is not None and offer.photos == 12 and offer.companions == 0
+        (offer,) = put_back_choices(edit.catalog)
+        assert (offer.photos, offer.companions, offer.looked_at) == (12, 0, 0)
         put_back = edit.put_back_last_run(offer.run.id)
         assert put_back.changes.everything and len(put_back.moved) == 12
-        assert put_back_offer(edit.catalog) is None
+        assert put_back_choices(edit.catalog) == []
     finally:
         edit.close()
 
@@ -76,5 +76,43 @@ def test_suggestions_accepted_together_are_undone_together(tmp_path: Path, class
         back = {p.id: p.album for p in edit.catalog.photos()}
         assert (back[sea.id], back[street.id]) == ("Sea", "Street")
         assert (library / sea.current_path).is_file() and (library / street.current_path).is_file()
+    finally:
+        edit.close()
+
+
+def test_put_back_since_an_earlier_run_keeps_the_photos_a_person_looked_at(
+    tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    """Watching resumed is a run of its own: a first sort in three sittings is put back at
+    once, and the photos the person already corrected or confirmed stay with their corrections."""
+    photos, library = sorted_library(tmp_path, classifier)  # run 1: 12 photos
+    later = [path for _, path in sample_files(4) if path not in {p for _, p in sample_files(2)}]
+    for index, sitting in enumerate((later[:6], later[6:])):  # runs 2 and 3
+        for path in sitting:
+            shutil.copyfile(path, photos / f"sitting{index}-{path.name}")
+        with Sorter(library, photos, classifier, SortOptions(threshold=0.0)) as sorter:
+            assert sorter.sort_folder().count("placed") == 6
+    edit = Library(library, photos_dir=photos)
+    try:
+        runs = put_back_choices(edit.catalog)
+        assert [run.photos for run in runs] == [6, 6, 12]  # newest first
+        first_sitting = [p for p in edit.catalog.photos() if p.run_id == runs[1].run.id]
+        moved = edit.relabel([first_sitting[0].id], "Other")  # the person fixed one
+        edit.confirm([first_sitting[1].id])  # and said another was right
+        assert moved.moved
+        runs = put_back_choices(edit.catalog)
+        assert [run.looked_at for run in runs] == [0, 2, 0]
+
+        # Since the second run, keeping what was looked at: 10 go back, 2 stay, run 1 stays.
+        stale = edit.put_back(runs[1].run.id, runs[1].run.id, keep_looked_at=True)
+        assert "sorted more photos meanwhile" in stale.message and not stale.moved
+        result = edit.put_back(runs[1].run.id, runs[0].run.id, keep_looked_at=True)
+        assert len(result.moved) == 10 and not result.problems
+        assert "The 2 photos you looked at stay in their albums." in result.message
+        left = {p.id: p for p in edit.catalog.photos()}
+        assert len(left) == 14 and first_sitting[0].id in left and first_sitting[1].id in left
+        assert left[first_sitting[0].id].album == "Other" and left[first_sitting[0].id].corrected
+        assert len(list(photos.iterdir())) == 10
+        assert [run.photos for run in put_back_choices(edit.catalog)] == [12]
     finally:
         edit.close()

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
 
 from cene_desktop.config import Settings
 from cene_desktop.core.albums import ALBUMS
@@ -122,8 +121,8 @@ def test_a_whole_session_runs_no_query_on_the_gui_thread(qtbot, tmp_path: Path, 
 
     # Put back asked about, and cancelled.
     box = offer_put_back(window, qtbot)
-    assert box is not None and "Put the 200 photos" in box.text()
-    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert box is not None and "Put the 198 photos" in box.summary.text()  # 2 looked at stay
+    box.cancel_button.click()
 
     # Learning from the corrections, then re-checking the albums.
     with qtbot.waitSignal(window.learning_finished, timeout=120_000):

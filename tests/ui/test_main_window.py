@@ -220,7 +220,7 @@ def test_a_catalog_that_stops_answering_is_opened_afresh(window, qtbot) -> None:
     assert window.albums.counts["Glacier"] >= 1
 
 
-def offer_put_back(window, qtbot) -> QMessageBox | None:  # type: ignore[no-untyped-def]
+def offer_put_back(window, qtbot):  # type: ignore[no-untyped-def]
     """Press Put back and wait for the question (what it would undo is read from the catalog
     in the reader's thread)."""
     window.editing.offer_put_back()
@@ -231,7 +231,7 @@ def offer_put_back(window, qtbot) -> QMessageBox | None:  # type: ignore[no-unty
         return nothing or (box is not None and box.isVisible())
 
     qtbot.waitUntil(asked, timeout=10_000)
-    return window.editing.put_back_offer  # type: ignore[no-any-return]
+    return window.editing.put_back_offer
 
 
 def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -245,12 +245,13 @@ def test_put_back_undoes_the_last_sorting_after_asking_and_stops_watching(window
 
     box = offer_put_back(window, qtbot)
     words = "photos (and 1 RAW, video or sidecar file that goes with them) Cene sorted since"
-    assert f"Put the {len(originals)} {words}" in box.text()
-    assert str(photos) in box.text()
-    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert f"Put the {len(originals)} {words}" in box.summary.text()
+    assert str(photos) in box.summary.text()
+    assert box.list.count() == 1 and not box.keep.isVisible()  # one run; nobody looked yet
+    box.cancel_button.click()
     assert not any(photos.iterdir()) and window.sorting.watching  # cancelled: nothing happened
 
-    put_back = next(b for b in offer_put_back(window, qtbot).buttons() if b.text() == "Put back")
+    put_back = offer_put_back(window, qtbot).put_back_button
     progress = Recorder()
     window.editing.worker.progress.connect(progress.record)
     with qtbot.waitSignal(window.action_finished, timeout=30_000):
@@ -274,7 +275,7 @@ def test_photos_that_cannot_go_back_stay_and_can_be_put_back_later(window, qtbot
     photos.write_text("a file where the photo folder was")  # the way back is blocked
 
     def put_back() -> None:
-        button = next(b for b in offer_put_back(window, qtbot).buttons() if b.text() == "Put back")
+        button = offer_put_back(window, qtbot).put_back_button
         with qtbot.waitSignal(window.action_finished, timeout=30_000):
             button.click()
 

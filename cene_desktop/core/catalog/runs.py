@@ -44,6 +44,23 @@ class RunsMixin(CatalogBase):
         )
         return _run(rows[0]) if rows else None
 
+    def undoable_runs(self) -> list[Run]:
+        """The sort and watch runs that placed photos and are not undone yet, newest first."""
+        rows = self._query(
+            "SELECT * FROM runs WHERE undone_at IS NULL AND kind IN ('sort', 'watch')"
+            " AND EXISTS (SELECT 1 FROM journal j WHERE j.run_id = runs.id AND j.state = 'done')"
+            " AND EXISTS (SELECT 1 FROM photos p WHERE p.run_id = runs.id)"
+            " ORDER BY id DESC"
+        )
+        return [_run(row) for row in rows]
+
+    def run_looked_at_count(self, run_id: int) -> int:
+        """Photos of a run a person has corrected or confirmed."""
+        rows = self._query(
+            "SELECT COUNT(*) FROM photos WHERE run_id = ? AND corrected = 1", (run_id,)
+        )
+        return int(rows[0][0])
+
     def run_photo_count(self, run_id: int) -> int:
         """Photos a run placed that are still its own (not undone, not placed again since)."""
         return int(self._query("SELECT COUNT(*) FROM photos WHERE run_id = ?", (run_id,))[0][0])

@@ -9,15 +9,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMessageBox
 
 from cene_desktop.core.albums import ALBUMS
-from cene_desktop.core.catalog import local_time
-from cene_desktop.core.library import PutBackOffer
+from cene_desktop.core.library import SortingRun
 from cene_desktop.core.pages import REVIEW
 from cene_desktop.core.words import count_of
 from cene_desktop.ui.controllers.base import Controller
-from cene_desktop.ui.dialogs.questions import ask_put_back
+from cene_desktop.ui.dialogs.put_back import PutBackDialog
 from cene_desktop.ui.panes.photo_grid import PhotoMenu
 from cene_desktop.ui.worker import LibraryWorker, start_in_thread
 
@@ -31,7 +29,7 @@ class EditingController(Controller):
     request_relabel = Signal(list, str)
     request_confirm = Signal(list)
     request_undo = Signal()
-    request_put_back = Signal(int)  # run id
+    request_put_back = Signal(int, int, bool)  # since run, newest run, keep looked-at
     request_import = Signal(list, str)
     request_accept = Signal(list)  # photo ids: to their suggested albums
     request_trash = Signal(list)  # photo ids: to the system trash
@@ -40,8 +38,9 @@ class EditingController(Controller):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.worker: LibraryWorker | None = None
-        self.put_back_offer: QMessageBox | None = None
-        self._put_back_run: int | None = None  # put back once watching has stopped
+        self.put_back_offer: PutBackDialog | None = None
+        #: (since, newest, keep): put back once watching has stopped
+        self._put_back_run: tuple[int, int, bool] | None = None
         window.sorting.watching_changed.connect(self._watching_changed)
         self.photo_menu: PhotoMenu | None = None  # the one shown last
         window.grid.menu_wanted.connect(self.show_photo_menu)
@@ -159,22 +158,15 @@ class EditingController(Controller):
         self.put_back_offer = None
         self.request_put_back_offer.emit()
 
-    def _ask_put_back(self, offer: PutBackOffer | None) -> None:
-        if offer is None:
+    def _ask_put_back(self, runs: list[SortingRun]) -> None:
+        if not runs:
             self.status.message("Nothing to put back: Cene has not sorted photos here yet.", 10000)
             return
-        run = offer.run
-        self.put_back_offer = ask_put_back(
-            self.window,
-            offer.photos,
-            offer.companions,
-            local_time(run.started_at),
-            run.photos_dir or "the folders they came from",
-            lambda: self._confirm_put_back(run.id),
-        )
+        self.put_back_offer = PutBackDialog(self.window, runs, self._confirm_put_back)
+        self.put_back_offer.show()
 
-    def _confirm_put_back(self, run_id: int) -> None:
-        self._put_back_run = run_id
+    def _confirm_put_back(self, since: int, newest: int, keep_looked_at: bool) -> None:
+        self._put_back_run = (since, newest, keep_looked_at)
         if self.window.sorting.watching:
             self.status.message("Stopping watching, then putting the photos back…")
             self.window.sorting.set_watching(False)  # goes on once watching has stopped
@@ -186,7 +178,7 @@ class EditingController(Controller):
             self._put_back()
 
     def _put_back(self) -> None:
-        run_id, self._put_back_run = self._put_back_run, None
-        if run_id is not None:
+        chosen, self._put_back_run = self._put_back_run, None
+        if chosen is not None:
             self.status.message("Putting the photos back…")
-            self.request_put_back.emit(run_id)
+            self.request_put_back.emit(*chosen)

@@ -8,8 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from cene_desktop.core.words import count_of
-
 
 def tell(parent: QWidget, message: str, warning: bool = False) -> QMessageBox:
     """A message in a box of its own (the window stays usable), shown."""
@@ -31,40 +29,6 @@ def offer_recheck(
     box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
     box.setWindowModality(Qt.WindowModality.NonModal)
     box.buttonClicked.connect(lambda button: recheck() if button is accept else None)
-    box.show()
-    return box
-
-
-def ask_put_back(
-    parent: QWidget,
-    photos: int,
-    companions: int,
-    since: str,
-    source: str,
-    put_back: Callable[[], None],
-) -> QMessageBox:
-    """Ask before undoing a sorting run ("Put back" / Cancel), shown."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Put photos back", "", parent=parent)
-    with_them = ""
-    if companions:
-        files = count_of(
-            companions,
-            "RAW, video or sidecar file that goes",
-            "RAW, video or sidecar files that go",
-        )
-        with_them = f" (and {files} with them)"
-    box.setText(
-        f"Put the {count_of(photos)}{with_them} Cene sorted since {since} back into\n{source}?"
-    )
-    box.setInformativeText(
-        "Photos Cene moved go back where they were; copies and links it made in the albums "
-        "are removed (the originals never left). Nothing is overwritten. Watching pauses so "
-        "they stay there: resume it to sort them again."
-    )
-    accept = box.addButton("Put back", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setWindowModality(Qt.WindowModality.NonModal)
-    box.buttonClicked.connect(lambda button: put_back() if button is accept else None)
     box.show()
     return box
 

@@ -44,6 +44,7 @@ class PhotoMenu(QMenu):
         some = selected > 0
         self.open_action = self._entry("&Open", "", some)
         self.folder_action = self._entry("Show in &folder", "", folder)
+        self.addSeparator()
         self.move_menu = self.addMenu("&Move to album")
         self.move_menu.setEnabled(some)
         self.album_actions: dict[str, QAction] = {}
