@@ -21,29 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cene_desktop.core.albums import OTHER
 from cene_desktop.core.catalog import PhotoRecord
 from cene_desktop.ui.album_model import PhotoGridModel
 from cene_desktop.ui.dialogs.picture import ACTUAL, FIT, WHOLE, PictureArea, PictureLoader, Viewed
+from cene_desktop.ui.panes.preview import verdict_words
 
 KEPT = 5  # pictures kept decoded (the one shown and its neighbours)
-
-
-def verdict_words(photo: PhotoRecord) -> str:
-    """What the model thinks the photo shows, in the preview pane's words."""
-    sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
-    if photo.album == OTHER and photo.scene_probability is not None:
-        return (
-            f"<b>Not a scene</b>, Cene thinks ({photo.scene_probability:.0%} likely to be "
-            f"one; else {photo.predicted}, {sure})."
-        )
-    note = " You corrected this one." if photo.corrected else ""
-    if photo.suggested:
-        note += (
-            f"<br>Model {photo.suggested_by} now suggests <b>{photo.suggested}</b>"
-            f" ({photo.suggested_confidence or 0:.0%} sure)."
-        )
-    return f"Looks like <b>{photo.predicted}</b> ({sure} sure).{note}"
 
 
 class PhotoViewer(QDialog):

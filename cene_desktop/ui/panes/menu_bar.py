@@ -70,6 +70,7 @@ def _build(window: MainWindow, full_screen: Callable[[], None]) -> QAction:
     full_screen_action = action(view, "&Full screen", full_screen, "F11")
     full_screen_action.setCheckable(True)
     view.addSeparator()
+    action(view, "&View photo (Space)", window.browsing.view_selected)
     view.addAction(tools.open_action)
     view.addAction(tools.folder_action)
 

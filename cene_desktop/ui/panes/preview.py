@@ -65,20 +65,7 @@ class PreviewPane(QWidget):
         if with_it:
             title += f"<br>with {', '.join(with_it)}"
         self.title.setText(title)
-        sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
-        note = " You corrected this one." if photo.corrected else ""
-        if photo.suggested:
-            note += (
-                f"<br>Model {photo.suggested_by} now suggests <b>{photo.suggested}</b>"
-                f" ({photo.suggested_confidence or 0:.0%} sure)."
-            )
-        verdict = f"Looks like <b>{photo.predicted}</b> ({sure} sure)."
-        if photo.album == OTHER and photo.scene_probability is not None:
-            verdict = (
-                f"<b>Not a scene</b>, Cene thinks ({photo.scene_probability:.0%} likely to be "
-                f"one; else {photo.predicted}, {sure})."
-            )
-        self.verdict.setText(f"{verdict}{note}")
+        self.verdict.setText(verdict_words(photo))
         for name, bar in self.bars.items():
             bar.setValue(round(100 * photo.probabilities.get(name, 0.0)))
 
@@ -94,3 +81,21 @@ class PreviewPane(QWidget):
         )
         pixmap.setDevicePixelRatio(ratio)  # sharp on a HiDPI screen
         self.image.setPixmap(pixmap)
+
+
+def verdict_words(photo: PhotoRecord) -> str:
+    """What the model thinks the photo shows, in words (the preview pane and the viewer)."""
+    sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
+    note = " You corrected this one." if photo.corrected else ""
+    if photo.suggested:
+        note += (
+            f"<br>Model {photo.suggested_by} now suggests <b>{photo.suggested}</b>"
+            f" ({photo.suggested_confidence or 0:.0%} sure)."
+        )
+    verdict = f"Looks like <b>{photo.predicted}</b> ({sure} sure)."
+    if photo.album == OTHER and photo.scene_probability is not None:
+        verdict = (
+            f"<b>Not a scene</b>, Cene thinks ({photo.scene_probability:.0%} likely to be "
+            f"one; else {photo.predicted}, {sure})."
+        )
+    return f"{verdict}{note}"
