@@ -107,26 +107,37 @@ def _trashed_from(info: Path, top: Path) -> Path | None:
     return None
 
 
+def _entries_of(original: Path) -> Iterator[tuple[os.DirEntry[str], Path]]:
+    """The ``.trashinfo`` files that say they were ``original``, with their trashed files
+    (which may be gone). Only names that begin as the original's does are read (a trash
+    names what it takes after it, numbered where taken), so a full trash costs a listing."""
+    where = Path(os.path.normpath(original))
+    for trash, top in _trashes_for(original):
+        try:
+            infos = [
+                item
+                for item in os.scandir(trash / "info")
+                if item.name.endswith(INFO_SUFFIX) and item.name.startswith(original.stem)
+            ]
+        except OSError:
+            continue
+        for info in infos:
+            if _trashed_from(Path(info.path), top) == where:
+                yield info, trash / "files" / info.name[: -len(INFO_SUFFIX)]
+
+
 def find_in_trash(original: Path, content_hash: str, size: int) -> Path | None:
     """The file in the trash that was ``original`` and still holds its bytes (the newest of
     them, should there be several), or None (not there, or a trash Cene cannot read)."""
     if not readable_trash():
         return None
     found: list[tuple[int, Path]] = []
-    for trash, top in _trashes_for(original):
+    for info, trashed in _entries_of(original):
         try:
-            infos = [item for item in os.scandir(trash / "info") if item.name.endswith(INFO_SUFFIX)]
+            if os.stat(trashed).st_size == size:
+                found.append((info.stat().st_mtime_ns, trashed))
         except OSError:
             continue
-        for info in infos:
-            if _trashed_from(Path(info.path), top) != Path(os.path.normpath(original)):
-                continue
-            trashed = trash / "files" / info.name[: -len(INFO_SUFFIX)]
-            try:
-                if os.stat(trashed).st_size == size:
-                    found.append((info.stat().st_mtime_ns, trashed))
-            except OSError:
-                continue
     for _, trashed in sorted(found, reverse=True):
         if fileops.has_content(trashed, content_hash):
             return trashed
@@ -319,6 +330,10 @@ def recover(placer: Placer, entry: JournalEntry) -> bool:
     src, dest = Path(entry.src), Path(entry.dest)
     if entry.op == TRASH:
         if os.path.lexists(src):  # still in its album
+            if readable_trash():  # a kill after the trash wrote its .trashinfo, before the move
+                for info, trashed in _entries_of(src):
+                    if not os.path.lexists(trashed):
+                        fileops.remove_if_exists(Path(info.path))
             placer.catalog.journal_close(entry.id, "rolled_back", RECOVERED_ROLLED_BACK)
             return False
         _trashed(placer.catalog, entry, RECOVERED_DONE)

@@ -173,6 +173,9 @@ def test_a_kill_before_the_trash_is_rolled_back_and_after_it_is_finished(
     albums_before = in_album(library)
 
     def killed_before(path: str) -> None:
+        info = trash_home / "info" / f"{Path(path).name}.trashinfo"  # the trash's first step
+        info.parent.mkdir(parents=True, exist_ok=True)
+        info.write_text(f"[Trash Info]\nPath={path}\nDeletionDate=2026-12-01T10:00:00\n")
         raise Killed
 
     monkeypatch.setattr(send2trash, "send2trash", killed_before)
@@ -184,6 +187,7 @@ def test_a_kill_before_the_trash_is_rolled_back_and_after_it_is_finished(
     assert edit.catalog.open_journal() == []
     assert edit.catalog.photo(photo.id) is not None and edit.catalog.companions(photo.id)
     assert in_album(library) == albums_before  # rolled back: all still in its album
+    assert list((trash_home / "info").iterdir()) == []  # no entry for a file not there
 
     def killed_after(path: str) -> None:
         plat_other.send2trash(path)
