@@ -172,14 +172,17 @@ def test_files_skipped_while_watching_are_listed_with_why_until_sorted(
         for i in range(dialog.tree.topLevelItemCount())
     }
     assert set(rows) == {"damaged.jpg", "empty.jpg", "notes.jpg"}
-    assert rows["empty.jpg"].text(1) == "Empty file (0 bytes)"
-    assert rows["notes.jpg"].text(1).startswith("Not an image")
-    assert rows["damaged.jpg"].text(1) and rows["damaged.jpg"].text(1)[0].isupper()
-    assert {row.text(2) for row in rows.values()} == {str(photos.resolve())}
+    assert rows["empty.jpg"].text(2) == "Empty file (0 bytes)"
+    assert rows["notes.jpg"].text(2).startswith("Not an image")
+    assert rows["damaged.jpg"].text(2).startswith("Incomplete JPEG: the file ends early")
+    assert {row.text(1) for row in rows.values()} == {str(photos.resolve())}
     assert "Cene left 3 files where they are" in dialog.heading.text()
 
     dialog.tree.clearSelection()
     rows["notes.jpg"].setSelected(True)
+    assert dialog.detail.text() == (
+        f"{photos.resolve() / 'notes.jpg'}\n{rows['notes.jpg'].text(2)}."
+    )
     dialog.copy_button.click()
     assert QGuiApplication.clipboard().text() == str(photos.resolve() / "notes.jpg")
     opened = Opened()

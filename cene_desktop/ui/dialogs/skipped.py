@@ -35,7 +35,7 @@ class SkippedDialog(QDialog):
 
     cleared = Signal()  # the person emptied the list
 
-    COLUMNS = ("File", "Why Cene skipped it", "Folder")
+    COLUMNS = ("File", "Folder", "Why Cene skipped it")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,9 +46,13 @@ class SkippedDialog(QDialog):
         self.tree.setHeaderLabels(list(self.COLUMNS))
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.tree.setWordWrap(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.itemDoubleClicked.connect(lambda *_: self.show_in_folder())
         self.tree.itemSelectionChanged.connect(self._selection_changed)
+        #: The selected file's whole path and reason (a long one is cut short in the list).
+        self.detail = QLabel(" ")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note = QLabel(" ")
         self.note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -65,9 +69,10 @@ class SkippedDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
-        self.resize(760, 380)
+        self.resize(860, 400)
         self.show_files({})
 
     def show_files(self, skipped: Mapping[Path, str]) -> None:
@@ -75,10 +80,11 @@ class SkippedDialog(QDialog):
         chosen = set(self.selected_paths())
         self.tree.clear()
         for path, reason in skipped.items():
-            item = QTreeWidgetItem([path.name, reason_in_words(reason), str(path.parent)])
+            why = reason_in_words(reason)
+            item = QTreeWidgetItem([path.name, str(path.parent), why])
             item.setData(0, Qt.ItemDataRole.UserRole, str(path))
-            item.setToolTip(0, str(path))
-            item.setToolTip(1, reason_in_words(reason))
+            for column, tip in enumerate((str(path), str(path.parent), why)):
+                item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
             item.setSelected(path in chosen)
         if skipped:
@@ -90,7 +96,8 @@ class SkippedDialog(QDialog):
         else:
             self.heading.setText("No files skipped: every file Cene found was sorted.")
         self.tree.resizeColumnToContents(0)
-        self.tree.setColumnWidth(1, 380)
+        self.tree.resizeColumnToContents(1)
+        self.tree.setColumnWidth(1, min(self.tree.columnWidth(1), 240))
         self.clear_button.setEnabled(bool(skipped))
         self._selection_changed()
 
@@ -98,9 +105,14 @@ class SkippedDialog(QDialog):
         return [Path(item.data(0, Qt.ItemDataRole.UserRole)) for item in self.tree.selectedItems()]
 
     def _selection_changed(self) -> None:
-        chosen = bool(self.tree.selectedItems())
-        self.folder_button.setEnabled(chosen)
-        self.copy_button.setEnabled(chosen)
+        items = self.tree.selectedItems()
+        self.folder_button.setEnabled(bool(items))
+        self.copy_button.setEnabled(bool(items))
+        if len(items) == 1:
+            path = items[0].data(0, Qt.ItemDataRole.UserRole)
+            self.detail.setText(f"{path}\n{items[0].text(2)}.")
+        else:
+            self.detail.setText(f"{count_of(len(items), 'file')} selected." if items else " ")
 
     def show_in_folder(self) -> None:
         paths = self.selected_paths()

@@ -65,8 +65,6 @@ class ModelVersionsPanel(QGroupBox):
             item.setData(0, Qt.ItemDataRole.UserRole, name if usable else None)
             self.tree.addTopLevelItem(item)
         self._show_choice()
-        for column in range(len(self.COLUMNS)):
-            self.tree.resizeColumnToContents(column)
 
     @staticmethod
     def _item(version: ModelVersion) -> QTreeWidgetItem:
@@ -106,12 +104,15 @@ class ModelVersionsPanel(QGroupBox):
                 item.setFont(column, bold)
             item.setText(4, text)
         if self.chosen != self.active:
+            chosen = self._label(self.chosen)
             self.note.setText(
-                f"{self._label(self.chosen)} will be used after OK (the albums are re-checked "
-                f"with it); Cancel keeps {self._label(self.active)}."
+                f"{chosen[0].upper()}{chosen[1:]} will be used after OK (the albums are "
+                f"re-checked with it); Cancel keeps {self._label(self.active)}."
             )
         else:
             self.note.setText(f"In use: {self._label(self.active)}.")
+        for column in range(len(self.COLUMNS)):  # the bold row may be wider
+            self.tree.resizeColumnToContents(column)
         self._selection_changed()
 
     @staticmethod
