@@ -41,6 +41,22 @@ ALBUM_COLOURS = {
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+NAMES, GUESSES, SUGGESTED = "names", "guesses", "suggested"
+
+
+def caption(photo: PhotoRecord, captions: str) -> str:
+    """The line under a thumbnail. In the review pane a person decides from it (and the
+    thumbnail) without opening each photo: which album it is in and what the model made of
+    it, or where Cene would now move it."""
+    if captions == SUGGESTED and photo.suggested:
+        return f"{photo.album} → {photo.suggested} {photo.suggested_confidence or 0:.0%}"
+    if captions in (GUESSES, SUGGESTED):
+        if photo.album == OTHER and photo.scene_probability is not None:
+            return f"Other: {photo.scene_probability:.0%} a scene"
+        sure = f" {photo.confidence:.0%}" if photo.confidence is not None else ""
+        return f"{photo.album}: {photo.predicted}{sure}"
+    return Path(photo.current_path).name
+
 
 def album_icon(album: str, size: int = 14) -> QIcon:
     pixmap = QPixmap(size, size)
@@ -177,6 +193,9 @@ class PhotoGridModel(QAbstractListModel):
         #: times larger and drawn at CELL layout pixels, so they stay sharp.
         self.pixel_ratio = 1.0
         self.ids: list[int] = []
+        #: What the line under each thumbnail says: NAMES (an album), GUESSES (the review
+        #: pane: the album and the model's guess), SUGGESTED (where Cene would move it now).
+        self.captions = NAMES
         #: Bumped whenever the list is set: records asked for under an older one are not
         #: taken as fresh (rows may have moved, labels changed).
         self.generation = 0
@@ -297,12 +316,16 @@ class PhotoGridModel(QAbstractListModel):
         if photo is None:  # not read yet: a blank cell until it comes
             return self._placeholder if role == Qt.ItemDataRole.DecorationRole else None
         if role == Qt.ItemDataRole.DisplayRole:
-            return Path(photo.current_path).name
+            return caption(photo, self.captions)
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnail(index.row(), photo)
         if role == Qt.ItemDataRole.ToolTipRole:
             sure = f"{photo.confidence:.0%}" if photo.confidence is not None else "?"
-            return f"{Path(photo.current_path).name}\n{photo.predicted} ({sure} sure)"
+            lines = [Path(photo.current_path).name, f"in {photo.album}"]
+            lines.append(f"looks like {photo.predicted} ({sure} sure)")
+            if photo.suggested:
+                lines.append(f"Cene now suggests {photo.suggested}")
+            return "\n".join(lines)
         if role == PhotoRole:
             return photo
         return None

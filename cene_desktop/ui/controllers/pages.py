@@ -16,6 +16,7 @@ from PySide6.QtCore import QItemSelectionModel, QTimer, Signal, SignalInstance
 from cene_desktop.core import gate
 from cene_desktop.core.events import EVERYTHING, NO_CHANGES, Changes
 from cene_desktop.core.pages import REVIEW, SUGGESTIONS, Page, PageQuery, page_touched
+from cene_desktop.ui.album_model import GUESSES, NAMES, SUGGESTED
 from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.reader import CatalogReader, Counts, LibraryOpened
 from cene_desktop.ui.worker import start_in_thread
@@ -156,7 +157,11 @@ class PagesController(Controller):
         window.review_bar.accept_button.setVisible(suggestions)
         window.heading.show_page(page.heading)
         selected = set(window.selected_ids())
-        window.grid_model.set_rows(page.ids, page.records)
+        model = window.grid_model
+        model.captions = (
+            NAMES if window.current_album != REVIEW else SUGGESTED if suggestions else GUESSES
+        )
+        model.set_rows(page.ids, page.records)
         if selected:  # what was selected and is still listed stays selected
             selection = window.grid.selectionModel()
             for row, photo_id in enumerate(page.ids):
