@@ -49,9 +49,10 @@ def test_settings_dialog_keeps_the_model_default_unless_changed(qtbot, tmp_path:
     dialog._accept()
     assert dialog.settings.threshold is None
     assert dialog.settings.review_below == REVIEW_BELOW
-    dialog.threshold.setValue(0.5)
+    assert dialog.threshold.text() == "93 %"  # in per cent, as everywhere else
+    dialog.threshold.setValue(50)
     dialog.polling.setChecked(True)
-    dialog.review_below.setValue(0.99)
+    dialog.review_below.setValue(99)
     dialog._accept()
     assert dialog.settings.threshold == 0.5 and dialog.settings.polling
     assert dialog.settings.review_below == 0.99

@@ -118,7 +118,7 @@ def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) ->
     assert panel is not None
     rows = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
     assert [row.text(0) for row in rows] == ["Shipped", "v1"]
-    assert rows[1].text(4) == "● in use" and "→" in rows[1].text(2)
+    assert rows[1].text(4) == "● in use" and " right before, " in rows[1].text(2)
     dialog.close()
 
     def choose_shipped_then(button: QDialogButtonBox.StandardButton) -> None:

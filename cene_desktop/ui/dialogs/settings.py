@@ -297,6 +297,21 @@ OTHER_CHOICES = (
 )
 
 
+class PercentBox(QSpinBox):
+    """A confidence in whole per cent, as Cene shows confidences everywhere else."""
+
+    def __init__(self, low: int, high: int) -> None:
+        super().__init__()
+        self.setRange(low, high)
+        self.setSuffix(" %")
+
+    def set_fraction(self, value: float) -> None:
+        self.setValue(round(100 * value))
+
+    def fraction(self) -> float:
+        return self.value() / 100
+
+
 class SettingsDialog(QDialog):
     """The folders, thresholds and learning; the library's model versions when it has a
     model store. Nothing takes effect before OK (the settings controller applies it)."""
@@ -312,16 +327,13 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Cene settings")
         self.settings = settings
         self.form = FolderForm(settings)
-        self.threshold = QDoubleSpinBox()
-        self.threshold.setRange(0.0, 1.0)
-        self.threshold.setSingleStep(0.01)
-        self.threshold.setDecimals(2)
-        self.threshold.setValue(
+        self.threshold = PercentBox(0, 100)
+        self.threshold.set_fraction(
             settings.threshold if settings.threshold is not None else default_threshold
         )
         self.threshold.setToolTip(
             f"Photos the model is less sure of go to Unsorted (model default "
-            f"{default_threshold:.2f})"
+            f"{default_threshold:.0%})"
         )
         self.other = QComboBox()
         for choice, label in OTHER_CHOICES:
@@ -346,14 +358,11 @@ class SettingsDialog(QDialog):
             "Cene learns from the photos you move or confirm in the review pane, in the "
             "background, and keeps a new model only if it does better on your photos."
         )
-        self.review_below = QDoubleSpinBox()
-        self.review_below.setRange(0.5, 1.0)
-        self.review_below.setSingleStep(0.01)
-        self.review_below.setDecimals(2)
-        self.review_below.setValue(settings.review_below)
+        self.review_below = PercentBox(50, 100)
+        self.review_below.set_fraction(settings.review_below)
         self.review_below.setToolTip(
-            "The review pane lists the photos the model was less sure of than this; 1.00 lists "
-            f"every photo you have not looked at (default {REVIEW_BELOW:.2f})"
+            "The review pane lists the photos the model was less sure of than this; 100 % lists "
+            f"every photo you have not looked at (default {REVIEW_BELOW:.0%})"
         )
         extra = QFormLayout()
         extra.addRow("Photos of no scene:", self.other)
@@ -388,7 +397,7 @@ class SettingsDialog(QDialog):
         if problem:
             self.status.setText(problem)
             return
-        threshold = round(self.threshold.value(), 2)
+        threshold = self.threshold.fraction()
         self.settings = replace(
             self.form.apply(self.settings),
             threshold=None if threshold == round(self.default_threshold, 2) else threshold,
@@ -396,6 +405,6 @@ class SettingsDialog(QDialog):
             settle_seconds=self.settle.value(),
             polling=self.polling.isChecked(),
             learn_after=self.learn_after.value(),
-            review_below=round(self.review_below.value(), 2),
+            review_below=self.review_below.fraction(),
         )
         self.accept()

@@ -68,6 +68,8 @@ class ModelVersionsPanel(QGroupBox):
 
     @staticmethod
     def _item(version: ModelVersion) -> QTreeWidgetItem:
+        """A version's row; "Your photos" in words: how many of the photos held back from
+        learning the model in use had right, and this version."""
         scores = version.scores
         held, before = scores.get("held_out", {}), scores.get("held_out_current", {})
         check, shipped = scores.get("check", {}), scores.get("check_shipped", {})
@@ -75,8 +77,7 @@ class ModelVersionsPanel(QGroupBox):
             [
                 version.name,
                 local_time(version.created),
-                f"{before.get('accuracy', 0):.0%} → {held.get('accuracy', 0):.0%}"
-                f" of {held.get('n', 0)} ({version.examples} learnt)",
+                _right_of(before, held, version.examples),
                 f"{shipped.get('accuracy', 0):.1%} → {check.get('accuracy', 0):.1%}",
                 "",
             ]
@@ -137,3 +138,12 @@ class ModelVersionsPanel(QGroupBox):
     def choice(self) -> str | None:
         """The version to switch to on OK; None when it is the one in use."""
         return self.chosen if self.chosen != self.active else None
+
+
+def _right_of(before: dict[str, float], after: dict[str, float], learnt: int) -> str:
+    """ "1 of 4 right before, 3 after (learnt from 16)"."""
+    n = int(after.get("n", 0))
+    if not n:
+        return f"learnt from {learnt}, none held back to check"
+    was, now = (round(score.get("accuracy", 0) * n) for score in (before, after))
+    return f"{was} of {n} right before, {now} after (learnt from {learnt})"

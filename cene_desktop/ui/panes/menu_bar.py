@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -65,6 +65,10 @@ def _build(window: MainWindow, full_screen: Callable[[], None]) -> QAction:
     edit.addSeparator()
     action(edit, "Select &all", window.grid.selectAll, "Ctrl+A")
     action(edit, "Looks &right (Enter)", window.confirm_selected)
+    trash = action(edit, "Move to &Trash", window.editing.trash_selected)
+    trash.setShortcut(QKeySequence.StandardKey.Delete)
+    trash.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the grid's own Delete acts
+    action(edit, "&Copy path", window.editing.copy_paths)
 
     view = bar.addMenu("&View")
     full_screen_action = action(view, "&Full screen", full_screen, "F11")

@@ -22,7 +22,7 @@ class Toolbar(QToolBar):
         self.pause_action.setEnabled(False)
         self.undo_action = QAction(icon(pixmap.SP_ArrowBack), "Undo", parent)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setToolTip("Undo the last correction (Ctrl+Z)")
+        self.undo_action.setToolTip("Undo the last correction or move to the trash (Ctrl+Z)")
         self.open_action = QAction(icon(pixmap.SP_FileIcon), "Open photo", parent)
         self.folder_action = QAction(icon(pixmap.SP_DirOpenIcon), "Show in folder", parent)
         self.improve_action = QAction(icon(pixmap.SP_BrowserReload), "Improve the model", parent)
