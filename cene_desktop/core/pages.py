@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from cene_desktop.core import gate
 from cene_desktop.core.catalog import Catalog, PhotoRecord
+from cene_desktop.core.catalog.photos import BY_ADDED
 from cene_desktop.core.events import Changes
 from cene_desktop.core.library import CONFUSABLE_PAIRS
 from cene_desktop.core.words import count_of
@@ -28,12 +29,15 @@ FIRST_RECORDS = 256
 class PageQuery:
     """Which page the window shows: ``album`` (or REVIEW with ``review_filter``: a confusable
     pair, SUGGESTIONS, NOT_A_SCENE or None for all). ``other_centre``: the gate's threshold the
-    "Not a scene?" filter lists photos around (None: no gate)."""
+    "Not a scene?" filter lists photos around (None: no gate). ``order``: how an album's photos
+    are listed (``catalog.photos.PHOTO_ORDERS``); the review pane keeps its own, least sure
+    first."""
 
     album: str
     review_filter: str | None
     review_below: float
     other_centre: float | None
+    order: str = BY_ADDED
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def _read_ids(catalog: Catalog, query: PageQuery, with_counts: bool) -> Page:
     review_below, other_centre = query.review_below, query.other_centre
     counts = read_counts(catalog, review_below) if with_counts else {}
     if album != REVIEW:
-        ids = catalog.photo_ids(album)
+        ids = catalog.photo_ids(album, query.order)
         return Page(counts, ids, f"{album}: {count_of(len(ids))}")
     if review_filter == SUGGESTIONS:
         ids = catalog.suggestion_ids()

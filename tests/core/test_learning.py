@@ -371,7 +371,7 @@ def test_a_version_one_catalog_is_migrated(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with Catalog.open(tmp_path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 6
+        assert catalog.schema_version == SCHEMA_VERSION == 7
         (photo,) = catalog.photos()
         assert photo.album == "Sea" and photo.suggested is None
         assert catalog.companions(photo.id) == []

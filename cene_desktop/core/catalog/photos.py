@@ -15,6 +15,18 @@ from cene_desktop.core.catalog.records import (
     _upsert_source,
 )
 
+#: How an album's photos may be listed: by date taken, by file name, or in the order they came
+#: into the library (the catalog's ids).
+BY_TAKEN, BY_NAME, BY_ADDED = "taken", "name", "added"
+PHOTO_ORDERS = (BY_TAKEN, BY_NAME, BY_ADDED)
+# Each matches an index of schema 7 (photos_taken, photos_name) or the album index (its rows
+# are in id order), term for term: SQLite uses an index for ORDER BY only if it does.
+_ORDER_BY = {
+    BY_TAKEN: "taken_at IS NULL, taken_at, current_path COLLATE NOCASE, id",
+    BY_NAME: "current_path COLLATE NOCASE, id",
+    BY_ADDED: "id",
+}
+
 
 class PhotosMixin(CatalogBase):
     # -- photos and sources --------------------------------------------------------------
@@ -41,9 +53,13 @@ class PhotosMixin(CatalogBase):
             rows = self._query("SELECT * FROM photos WHERE album = ? ORDER BY id", (album,))
         return [_photo(row) for row in rows]
 
-    def photo_ids(self, album: str) -> list[int]:
-        """The ids of an album's photos in the order the grid shows them: cheap for any size."""
-        rows = self._query("SELECT id FROM photos WHERE album = ? ORDER BY id", (album,))
+    def photo_ids(self, album: str, order: str = BY_ADDED) -> list[int]:
+        """The ids of an album's photos in ``order`` (PHOTO_ORDERS), read in the order of an
+        index: cheap for any size. By date taken, photos without one (screenshots, scans,
+        pictures saved from the web) come after the dated ones, by name."""
+        rows = self._query(
+            f"SELECT id FROM photos WHERE album = ? ORDER BY {_ORDER_BY[order]}", (album,)
+        )
         return [row[0] for row in rows]
 
     def photos_by_ids(self, ids: Sequence[int]) -> list[PhotoRecord]:

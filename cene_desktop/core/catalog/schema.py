@@ -115,5 +115,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE photos ADD COLUMN hash_name TEXT NOT NULL DEFAULT 'sha256';
     CREATE INDEX photos_legacy_size ON photos(size) WHERE hash_name = 'sha256';
     """,
+    # 7: an album sorted by date taken (undated photos last) or by name, read in index order:
+    # an album of 100,000 photos is listed without sorting them all. Ties go by name, then id.
+    """
+    CREATE INDEX IF NOT EXISTS photos_taken ON photos(
+        album, taken_at IS NULL, taken_at, current_path COLLATE NOCASE
+    );
+    CREATE INDEX IF NOT EXISTS photos_name ON photos(album, current_path COLLATE NOCASE);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
