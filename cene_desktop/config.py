@@ -14,6 +14,7 @@ from platformdirs import user_config_dir, user_pictures_dir
 
 from cene_desktop.core import gate
 from cene_desktop.core.albums import MODES, REVIEW_BELOW
+from cene_desktop.core.catalog.photos import BY_ADDED, PHOTO_ORDERS
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class Settings:
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
     panes: str = ""  # base64 of the splitter's saveState(): album list, photos, preview widths
     album: str = ""  # the album (or Review) shown when Cene closed
+    thumbnail_size: int = 160  # the square each thumbnail in the grid fits in, in pixels
+    photo_order: str = BY_ADDED  # how an album's photos are listed (catalog PHOTO_ORDERS)
 
     @property
     def configured(self) -> bool:
@@ -92,7 +95,10 @@ _NUMBER_RANGES = {
     "settle_seconds": (0.1, 60.0),
     "learn_after": (0, 10_000),
     "review_below": (0.5, 1.0),
+    "thumbnail_size": (96, 256),
 }
+#: The settings that are whole numbers.
+_WHOLE = {"learn_after", "thumbnail_size"}
 
 
 def _acceptable(name: str, value: Any) -> bool:
@@ -102,12 +108,14 @@ def _acceptable(name: str, value: Any) -> bool:
         return value in MODES
     if name == "other":
         return value in gate.CHOICES
+    if name == "photo_order":
+        return value in PHOTO_ORDERS
     default = getattr(Settings(), name)
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
     if name in _NUMBER_RANGES:
         low, high = _NUMBER_RANGES[name]
-        kind = int if name == "learn_after" else (int, float)
+        kind = int if name in _WHOLE else (int, float)
         return isinstance(value, kind) and low <= value <= high
     return isinstance(value, type(default))
 

@@ -183,15 +183,18 @@ class PhotoGridModel(QAbstractListModel):
 
     BLOCK = 256
     MAX_RECORDS = 8 * BLOCK
-    MAX_THUMBNAILS = 600
-    CELL = 160  # the square every thumbnail fits in
+    MAX_THUMBNAILS = 600  # of CELL pixels: fewer are kept of larger ones
+    CELL = 160  # the square every thumbnail fits in, unless the slider above the grid says
 
     def __init__(self, library: Path | None = None) -> None:
         super().__init__()
         self.library = library
         #: Screen pixels per layout pixel (2 on a HiDPI screen): thumbnails are made that many
-        #: times larger and drawn at CELL layout pixels, so they stay sharp.
+        #: times larger and drawn at ``cell`` layout pixels, so they stay sharp.
         self.pixel_ratio = 1.0
+        self.cell = self.CELL  # the square every thumbnail is drawn in (scaled down to fit)
+        self.max_thumbnails = self.MAX_THUMBNAILS
+        self.thumbnail_pixels = 0  # the size thumbnails are made at (0: none made yet)
         self.ids: list[int] = []
         #: What the line under each thumbnail says: NAMES (an album), GUESSES (the review
         #: pane: the album and the model's guess), SUGGESTED (where Cene would move it now).
@@ -206,11 +209,39 @@ class PhotoGridModel(QAbstractListModel):
         self._wanted: dict[str, Path] = {}  # requested, not ready yet
         self._failed: dict[str, Path] = {}  # no thumbnail could be made from this file
         self._row_of_hash: dict[str, int] = {}  # rows drawn, by content hash
-        self._placeholder = QPixmap(self.CELL, self.CELL)
-        self._placeholder.fill(QColor("#e0e0e0"))
+        self._placeholder = QPixmap()
+        self.set_cell(self.CELL)
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.ids)
+
+    def set_cell(self, cell: int) -> None:
+        """Draw thumbnails in ``cell`` × ``cell`` layout pixels (the grid's slider)."""
+        self.cell = cell
+        self._placeholder = QPixmap(cell, cell)
+        self._placeholder.fill(QColor("#e0e0e0"))
+        if self.ids:
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self.ids) - 1), [Qt.ItemDataRole.DecorationRole]
+            )
+
+    def thumbnails_made_at(self, pixels: int) -> None:
+        """Thumbnails are made at ``pixels`` from now on: those held of another size are
+        dropped and asked for again as their rows are drawn, and as many are kept as fit in
+        the memory MAX_THUMBNAILS of CELL pixels take."""
+        if pixels == self.thumbnail_pixels:
+            return
+        self.thumbnail_pixels = pixels
+        share = (self.CELL * self.pixel_ratio / pixels) ** 2
+        self.max_thumbnails = max(100, round(self.MAX_THUMBNAILS * min(1.0, share)))
+        self._thumbnails.clear()
+        self._wanted.clear()
+        self._failed.clear()
+        self._row_of_hash.clear()
+        if self.ids:
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self.ids) - 1), [Qt.ItemDataRole.DecorationRole]
+            )
 
     def set_rows(self, ids: list[int], records: Sequence[PhotoRecord] = ()) -> None:
         """Show the photos ``ids``; ``records``: fresh ones read with the list (its first
@@ -355,7 +386,7 @@ class PhotoGridModel(QAbstractListModel):
             pixmap.setDevicePixelRatio(self.pixel_ratio)
             self._thumbnails[content_hash] = pixmap
             self._thumbnails.move_to_end(content_hash)
-            while len(self._thumbnails) > self.MAX_THUMBNAILS:
+            while len(self._thumbnails) > self.max_thumbnails:
                 old, _ = self._thumbnails.popitem(last=False)
                 self._row_of_hash.pop(old, None)
         row = self._row_of_hash.get(content_hash)

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QMainWindow,
     QSplitter,
     QVBoxLayout,
@@ -42,6 +43,7 @@ from cene_desktop.ui.controllers.sorting import SortingController
 from cene_desktop.ui.dialogs.questions import tell
 from cene_desktop.ui.dialogs.settings import SettingsDialog
 from cene_desktop.ui.panes.album_list import AlbumList
+from cene_desktop.ui.panes.grid_bar import GridBar
 from cene_desktop.ui.panes.heading import Heading
 from cene_desktop.ui.panes.menu_bar import Menus
 from cene_desktop.ui.panes.photo_grid import PhotoGrid
@@ -109,7 +111,11 @@ class MainWindow(QMainWindow):
         self.review_bar = ReviewBar()
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
-        centre_layout.addWidget(self.heading)
+        self.grid_bar = GridBar(self.settings.thumbnail_size, self.settings.photo_order)
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.grid_bar)
+        centre_layout.addLayout(top)
         centre_layout.addWidget(self.review_bar)
         centre_layout.addWidget(self.grid, 1)
         self.preview = PreviewPane()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox
 
@@ -23,6 +23,30 @@ from cene_desktop.ui.worker import ThumbnailLoader
 if TYPE_CHECKING:
     from cene_desktop.ui.main_window import MainWindow
 
+#: The sizes thumbnails are made and cached at (``LIB/.cene/thumbnails/<pixels>``): a cell is
+#: drawn from the smallest that fills it, scaled down, so it stays sharp (never scaled up) and
+#: a library keeps two caches, not one a step of the slider.
+THUMBNAIL_SIZES = (PhotoGridModel.CELL, 256)
+
+
+def thumbnail_size_for(cell: int) -> int:
+    return next((size for size in THUMBNAIL_SIZES if size >= cell), THUMBNAIL_SIZES[-1])
+
+
+class _WhileInUse(QObject):
+    """Hands a loader's thumbnails to the grid while that loader is the one in use: those it
+    made before the slider moved past its size, still on their way, would be kept too small."""
+
+    def __init__(self, browsing: BrowsingController, loader: ThumbnailLoader) -> None:
+        super().__init__(browsing)  # of the GUI thread: the loader's signals come here
+        self.browsing, self.loader = browsing, loader
+        loader.ready.connect(self.ready)
+
+    @Slot(str, QImage)
+    def ready(self, content_hash: str, image: QImage) -> None:
+        if self.browsing.thumbnails is self.loader:
+            self.browsing.grid_model.thumbnail_ready(content_hash, image)
+
 
 class BrowsingController(Controller):
     request_companions = Signal(int)  # photo id, to the catalog reader
@@ -30,7 +54,8 @@ class BrowsingController(Controller):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.grid_model = window.grid_model
-        self.thumbnails: ThumbnailLoader | None = None
+        self.thumbnails: ThumbnailLoader | None = None  # the one making the grid's now
+        self._loaders: dict[int, _WhileInUse] = {}  # by pixels, for this library
         self.previews: ThumbnailLoader | None = None
         self.viewer: PhotoViewer | None = None
         self.message: QMessageBox | None = None  # the last "could not open" box shown
@@ -41,18 +66,51 @@ class BrowsingController(Controller):
         space.activated.connect(self.view_selected)
         window.preview.open_button.clicked.connect(self.open_selected)
         window.preview.folder_button.clicked.connect(self.show_in_folder)
+        window.grid.set_thumbnail_size(window.grid_bar.thumbnail_size)
+        window.grid_bar.size_changed.connect(self.set_thumbnail_size)
 
     def start(self, library: Path) -> None:
         ratio = self.window.devicePixelRatioF()  # 2 on HiDPI: thumbnails twice the pixels
         model = self.grid_model
         model.library, model.pixel_ratio = library.resolve(), ratio
-        thumbnails = ThumbnailLoader(library, size=round(PhotoGridModel.CELL * ratio))
-        thumbnails.ready.connect(model.thumbnail_ready)
-        model.thumbnail_wanted.connect(thumbnails.request)
-        model.reset_rows.connect(thumbnails.cancel_pending)
+        self._use_loader(None)
+        for made in self._loaders.values():  # the library may be another one
+            made.deleteLater()
+        self._loaders.clear()
+        self._use_loader(self._loader(thumbnail_size_for(model.cell)))
         self.previews = ThumbnailLoader(library, size=round(PREVIEW_SIZE * ratio))
         self.previews.ready.connect(self._preview_ready)
-        self.thumbnails = thumbnails
+
+    def set_thumbnail_size(self, cell: int) -> None:
+        """The slider above the grid moved: the cells take the new size at once; past the
+        size of the thumbnails made so far they are made larger (and asked for again)."""
+        self.window.grid.set_thumbnail_size(cell)
+        if self.thumbnails is not None:
+            self._use_loader(self._loader(thumbnail_size_for(cell)))
+
+    def _loader(self, size: int) -> ThumbnailLoader:
+        model = self.grid_model
+        assert model.library is not None
+        pixels = round(size * model.pixel_ratio)
+        if pixels not in self._loaders:
+            self._loaders[pixels] = _WhileInUse(self, ThumbnailLoader(model.library, size=pixels))
+        return self._loaders[pixels].loader
+
+    def _use_loader(self, loader: ThumbnailLoader | None) -> None:
+        """Make the grid's thumbnails with ``loader`` (None: with none, the library closes)."""
+        old, model = self.thumbnails, self.grid_model
+        if old is loader:
+            return
+        if old is not None:
+            model.thumbnail_wanted.disconnect(old.request)
+            model.reset_rows.disconnect(old.cancel_pending)
+            old.cancel_pending()
+        self.thumbnails = loader
+        if loader is None:
+            return
+        model.thumbnail_wanted.connect(loader.request)
+        model.reset_rows.connect(loader.cancel_pending)
+        model.thumbnails_made_at(loader.size)
 
     def connect_reader(self) -> None:
         reader = self.window.pages.reader
@@ -62,7 +120,7 @@ class BrowsingController(Controller):
 
     def wait(self) -> None:
         """Until the thumbnails being made are done (before the library closes)."""
-        for loader in (self.thumbnails, self.previews):
+        for loader in (*(made.loader for made in self._loaders.values()), self.previews):
             if loader is not None:
                 loader.wait()
         if self.viewer is not None:

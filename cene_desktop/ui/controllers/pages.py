@@ -49,6 +49,7 @@ class PagesController(Controller):
         # Rows removed take their selection with them without a selectionChanged.
         window.grid_model.rowsRemoved.connect(self._selection_changed)
         window.grid_model.modelReset.connect(self._selection_changed)
+        window.grid_bar.order_changed.connect(lambda _: self.refresh(NO_CHANGES, page=True))
 
     def _selection_changed(self, *_: object) -> None:
         self.window.heading.show_selected(len(self.window.grid.selectionModel().selectedIndexes()))
@@ -122,6 +123,7 @@ class PagesController(Controller):
             window.review_filter,
             settings.review_below,
             thresholds.get(choice),
+            window.grid_bar.order,
         )
 
     def refresh(self, changes: Changes = EVERYTHING, page: bool = False) -> int:
@@ -155,6 +157,7 @@ class PagesController(Controller):
             window.albums.set_counts(page.counts)
         suggestions = window.current_album == REVIEW and window.review_filter == SUGGESTIONS
         window.review_bar.accept_button.setVisible(suggestions)
+        window.grid_bar.set_review(window.current_album == REVIEW)
         window.heading.show_page(page.heading)
         selected = set(window.selected_ids())
         model = window.grid_model

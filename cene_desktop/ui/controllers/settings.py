@@ -76,12 +76,18 @@ class SettingsController:
         window.library_ready.connect(switch)
 
     def save(self) -> None:
-        """The settings, with the window's size, panes and album, on disk."""
+        """The settings, with the window's size, panes, album, the order its photos are in
+        and the size of their thumbnails, on disk."""
         window = self.window
         geometry = bytes(window.saveGeometry().toBase64().data()).decode()
         panes = bytes(window.panes.saveState().toBase64().data()).decode()
         window.settings = replace(
-            window.settings, window_geometry=geometry, panes=panes, album=window.current_album
+            window.settings,
+            window_geometry=geometry,
+            panes=panes,
+            album=window.current_album,
+            thumbnail_size=window.grid_bar.thumbnail_size,
+            photo_order=window.grid_bar.order,
         )
         try:
             save_settings(window.settings, window.settings_file)

@@ -3,8 +3,18 @@ and the menu of what can be done with the selected photos."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDrag,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -24,9 +34,57 @@ class ThumbnailDelegate(QStyledItemDelegate):
     (centred in it). The grid sizes all cells like the first one, so sizing each by its own
     picture put the names of tall photos over their pictures when the first photo was wide."""
 
+    cell = PhotoGridModel.CELL  # the grid's thumbnail size (its slider)
+
     def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
-        option.decorationSize = QSize(PhotoGridModel.CELL, PhotoGridModel.CELL)
+        option.decorationSize = QSize(self.cell, self.cell)
+
+
+#: The picture under the cursor while photos are dragged: the grabbed photo's thumbnail fitted in
+#: DRAG_SIDE pixels, DRAG_GAP below and right of the cursor, so the album row under the cursor
+#: stays in sight to drop on; a round badge with the count when there are more.
+DRAG_SIDE, DRAG_GAP, BADGE = 96, 18, 24
+BADGE_COLOUR = QColor("#d32f2f")
+
+
+def drag_image(thumbnail: QPixmap, count: int, ratio: float = 1.0) -> tuple[QPixmap, QPoint]:
+    """The drag picture of ``count`` photos, ``thumbnail`` the one grabbed, and its hot spot
+    (where the cursor is: off the picture, at its top-left). ``ratio``: the screen's device
+    pixel ratio."""
+    fitted = thumbnail.size().scaled(DRAG_SIDE, DRAG_SIDE, Qt.AspectRatioMode.KeepAspectRatio)
+    stack = 5 if count > 1 else 0  # the photos under it, shown as a card behind
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(13)
+    text = (f"{count:,}" if count < 1000 else "999+") if count > 1 else ""
+    side = max(BADGE, QFontMetrics(font).horizontalAdvance(text) + 12) if text else 0
+    picture = QRect(DRAG_GAP, DRAG_GAP + BADGE // 2, fitted.width(), fitted.height())
+    width = picture.right() + 1 + max(stack, side // 2) + 2
+    height = picture.bottom() + 1 + stack + 2
+    pixmap = QPixmap(round(width * ratio), round(height * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.setPen(QColor("#ffffff"))
+    if stack:
+        painter.setBrush(QColor("#cfd8dc"))
+        painter.drawRect(picture.translated(stack, stack))
+    painter.drawPixmap(picture, thumbnail)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(picture.adjusted(0, 0, -1, -1))
+    if text:
+        badge = QRect(picture.right() - side // 2, picture.top() - BADGE // 2, side, BADGE)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(BADGE_COLOUR)
+        painter.drawRoundedRect(badge, BADGE / 2, BADGE / 2)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), text)
+    painter.end()
+    return pixmap, QPoint(0, 0)
 
 
 #: The key that moves photos to each album (Library.album_for_key); Unsorted has none.
@@ -80,13 +138,13 @@ class PhotoGrid(QListView):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda: self.menu_wanted.emit(self._menu_position()))
-        self.setItemDelegate(ThumbnailDelegate(self))
+        self._delegate = ThumbnailDelegate(self)
+        self.setItemDelegate(self._delegate)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)  # keeps 10,000+ photos cheap to lay out
-        self.setIconSize(QSize(PhotoGridModel.CELL, PhotoGridModel.CELL))
-        self.setGridSize(QSize(178, 190))  # room for the thumbnail and one line of name
         self.setSpacing(6)
+        self.set_thumbnail_size(PhotoGridModel.CELL)
         self.setMovement(QListView.Movement.Static)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
@@ -101,6 +159,39 @@ class PhotoGrid(QListView):
             "QListView::item:selected {"
             " background: #d6e8fb; border: 3px solid #1e88e5; color: #0d2a4a; }"
         )
+
+    def set_thumbnail_size(self, cell: int) -> None:
+        """Lay the grid out for thumbnails of ``cell`` pixels (the slider above it)."""
+        self._delegate.cell = cell
+        self.setIconSize(QSize(cell, cell))
+        self.setGridSize(QSize(cell + 18, cell + 30))  # room for the picture and a line of name
+        model = self.model()
+        if isinstance(model, PhotoGridModel):
+            model.set_cell(cell)
+
+    def startDrag(self, supported: Qt.DropAction) -> None:  # noqa: N802
+        drag = self.make_drag()
+        if drag is not None:
+            drag.exec(supported, self.defaultDropAction())
+
+    def make_drag(self) -> QDrag | None:
+        """The drag of the selected photos: their ids and files (``PhotoGridModel.mimeData``)
+        under a picture of the one grabbed, with a badge saying how many there are."""
+        model, rows = self._selected_rows()
+        if not rows:
+            return None
+        current = self.currentIndex()
+        grabbed = current.row() if current.isValid() and current.row() in rows else rows[0]
+        thumbnail = model.data(model.index(grabbed), Qt.ItemDataRole.DecorationRole)
+        if not isinstance(thumbnail, QPixmap) or thumbnail.isNull():
+            thumbnail = QPixmap(DRAG_SIDE, DRAG_SIDE)
+            thumbnail.fill(QColor("#e0e0e0"))
+        drag = QDrag(self)
+        drag.setMimeData(model.mimeData([model.index(row) for row in rows]))
+        pixmap, hot_spot = drag_image(thumbnail, len(rows), self.devicePixelRatioF())
+        drag.setPixmap(pixmap)
+        drag.setHotSpot(hot_spot)
+        return drag
 
     def _menu_position(self) -> QPoint:
         """Under the current photo when it is selected, else in the middle of the grid."""
