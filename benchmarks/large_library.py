@@ -41,6 +41,7 @@ from cene_desktop.core.albums import (  # noqa: E402
     SCENE_CLASSES,
 )
 from cene_desktop.core.catalog import Catalog, now_iso  # noqa: E402
+from cene_desktop.core.catalog.photos import BY_NAME, BY_TAKEN  # noqa: E402
 from cene_desktop.core.library import CONFUSABLE_PAIRS  # noqa: E402
 from cene_desktop.ui.album_model import PhotoGridModel  # noqa: E402
 
@@ -82,6 +83,11 @@ def generate(library: Path, count: int) -> dict[str, int]:
         (library / album / name).write_bytes(tiny_jpeg(index))
         corrected = 1 if rng.random() < 0.02 else 0
         suggested = ranked[1].capitalize() if not corrected and rng.random() < 0.01 else None
+        # Most photos have a date taken (a camera's EXIF); scans and screenshots have none.
+        taken = None
+        if rng.random() < 0.9:
+            taken = f"{rng.randint(2005, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            taken += f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
         rows.append(
             (
                 f"{index:064x}",
@@ -95,6 +101,7 @@ def generate(library: Path, count: int) -> dict[str, int]:
                 ranked[1],
                 json.dumps(probabilities),
                 "1.4.0",
+                taken,
                 started,
                 corrected,
                 suggested,
@@ -111,9 +118,9 @@ def generate(library: Path, count: int) -> dict[str, int]:
         )
         db.executemany(
             "INSERT INTO photos(content_hash, size, original_path, current_path, album, mode,"
-            " predicted, confidence, runner_up, probabilities, model_version, sorted_at,"
-            " corrected, run_id, suggested, suggested_confidence, suggested_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            " predicted, confidence, runner_up, probabilities, model_version, taken_at,"
+            " sorted_at, corrected, run_id, suggested, suggested_confidence, suggested_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
             rows,
         )
     db.close()
@@ -143,6 +150,8 @@ def query_table(library: Path, largest: str) -> None:
             f"album list: review count (< {below:.0%} sure)": lambda: catalog.review_count(below),
             "album list: review count (all unreviewed)": catalog.review_count,
             f"album grid: ids of all of {largest}": lambda: catalog.photo_ids(largest),
+            "album grid: the same by date taken": lambda: catalog.photo_ids(largest, BY_TAKEN),
+            "album grid: the same by name": lambda: catalog.photo_ids(largest, BY_NAME),
             "album grid: records of one block": lambda: catalog.photos_by_ids(block),
             "review pane: least sure 1,000 (ids)": lambda: catalog.review_ids(None, below=below),
             "review pane: mountain or glacier": lambda: catalog.review_ids(pair, below=below),

@@ -246,3 +246,15 @@ def test_an_album_sorts_by_date_taken_or_name_and_review_keeps_least_sure_first(
     with Catalog.open_copy(Path(settings.library_dir)) as catalog:
         assert again.grid_model.ids == catalog.photo_ids(album)
     again.close()
+
+
+def test_a_damaged_size_or_order_in_the_settings_file_goes_back_to_the_default(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"version": 1, "thumbnail_size": 4000, "photo_order": "random"}')
+    settings = load_settings(path)
+    assert (settings.thumbnail_size, settings.photo_order) == (160, BY_ADDED)
+    path.write_text('{"version": 1, "thumbnail_size": 112, "photo_order": "taken"}')
+    settings = load_settings(path)
+    assert (settings.thumbnail_size, settings.photo_order) == (112, BY_TAKEN)
