@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from cene_desktop.core.catalog import CATALOG_FILE_NAME, Catalog
+from cene_desktop.core.catalog import CATALOG_FILE_NAME, MIGRATIONS, Catalog
 from cene_desktop.core.catalog.photos import _ORDER_BY, BY_ADDED, BY_NAME, BY_TAKEN
 from cene_desktop.core.pages import REVIEW, PageQuery, read_page
 
@@ -109,21 +109,24 @@ def test_each_order_is_read_along_an_index_without_sorting(tmp_path: Path) -> No
 
 
 def test_a_catalog_of_schema_6_gets_the_indexes_after_a_copy_is_kept(tmp_path: Path) -> None:
-    library_with(tmp_path, PHOTOS)
-    db = sqlite3.connect(tmp_path / ".cene" / CATALOG_FILE_NAME)
-    db.execute("DROP INDEX photos_taken")
-    db.execute("DROP INDEX photos_name")
+    """A catalog as Cene wrote it before the orders (schema 6), made by its own migrations."""
+    folder = tmp_path / ".cene"
+    folder.mkdir()
+    db = sqlite3.connect(folder / CATALOG_FILE_NAME)
+    for migration in MIGRATIONS[:6]:
+        db.executescript(migration)
     db.execute("PRAGMA user_version=6")
     db.commit()
     db.close()
+    library_with(tmp_path, PHOTOS)  # opens (migrates) it, then adds the photos
+    copy = sqlite3.connect(folder / "catalog-schema-6.db")
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == 6
+    indexes = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "photos_album" in indexes and "photos_taken" not in indexes
+    copy.close()
     with Catalog.open(tmp_path) as catalog:
         assert names(catalog, catalog.photo_ids("Sea", BY_TAKEN))[0] == "beach.jpg"
-    copy = sqlite3.connect(tmp_path / ".cene" / "catalog-schema-6.db")
-    indexes = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert copy.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == len(PHOTOS)
-    assert "photos_taken" not in indexes
-    copy.close()
-    db = sqlite3.connect(tmp_path / ".cene" / CATALOG_FILE_NAME)
+    db = sqlite3.connect(folder / CATALOG_FILE_NAME)
     indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"photos_taken", "photos_name"} <= indexes
     db.close()
