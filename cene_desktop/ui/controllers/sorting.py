@@ -179,6 +179,7 @@ class SortingController(Controller):
         self._previews.append(worker)  # kept: a worker nobody holds is collected, never runs
         self.window.threads.append(start_in_thread(worker, "cene-preview"))
         worker.plan_ready.connect(dialog.show_summary)
+        worker.plan_ready.connect(self._plan_shown)  # the "working out" line goes
         worker.error.connect(self.window.show_error)
         worker.device.connect(self.status.show_device)
         self.request_preview.connect(worker.preview)
@@ -187,3 +188,6 @@ class SortingController(Controller):
         self.status.message("Working out where each photo would go…")
         dialog.show()
         return dialog
+
+    def _plan_shown(self, _summary: object) -> None:
+        self.status.message("The preview is ready; nothing has been moved.", 8000)
