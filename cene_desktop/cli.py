@@ -31,6 +31,7 @@ from cene_desktop.core.pipeline import (
     format_eta,
 )
 from cene_desktop.core.scanner import display_path
+from cene_desktop.core.words import count_of
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ def _print_summary(summary: SortSummary, out: TextIO) -> None:
     verb = "Would sort" if summary.dry_run else "Sorted"
     placed = summary.count("planned" if summary.dry_run else "placed")
     out.write(
-        f"{verb} {placed} photos into {summary.library} ({summary.mode}) in "
+        f"{verb} {count_of(placed)} into {summary.library} ({summary.mode}) in "
         f"{summary.elapsed:.1f} s ({rate:.1f} photos/s) on {summary.device}, model "
         f"{summary.model_version}.\n"
     )
@@ -206,20 +207,25 @@ def _print_summary(summary: SortSummary, out: TextIO) -> None:
     if summary.companion_count():
         went = "would go" if summary.dry_run else "went"
         out.write(
-            f"{summary.companion_count()} files that go with those photos (RAW files, Live Photo "
-            f"videos, edits, sidecars) {went} with them.\n"
+            f"{count_of(summary.companion_count(), 'file that goes', 'files that go')} with "
+            f"those photos (RAW files, Live Photo videos, edits, sidecars) {went} with them.\n"
         )
     duplicates, unchanged = summary.count("duplicate"), summary.count("unchanged")
     if duplicates:
-        out.write(f"{duplicates} photos are identical to photos already in the library; ")
+        same = "is identical to a photo" if duplicates == 1 else "are identical to photos"
+        out.write(f"{count_of(duplicates)} {same} already in the library; ")
         out.write("they were left where they are:\n")
         for outcome in summary.outcomes:
             if outcome.status == "duplicate":
                 out.write(f"  {outcome.source}: same as {outcome.dest}\n")
     if unchanged:
-        out.write(f"{unchanged} photos were sorted before and have not changed.\n")
+        were = (
+            "was sorted before and has not" if unchanged == 1 else "were sorted before and have not"
+        )
+        out.write(f"{count_of(unchanged)} {were} changed.\n")
     if summary.skipped:
-        out.write(f"Skipped {len(summary.skipped)} files (left exactly where they were):\n")
+        skipped = count_of(len(summary.skipped), "file")
+        out.write(f"Skipped {skipped} (left exactly where they were):\n")
         for outcome in summary.skipped:
             out.write(f"  {display_path(outcome.source)}: {outcome.reason}\n")
     if summary.cancelled:
@@ -327,7 +333,7 @@ def run_watch(args: argparse.Namespace) -> int:
         lambda: _sorter(args, dry_run=False), open_watcher, cancel, notice, on_outcome=on_outcome
     )
     if not args.json:
-        print(f"Stopped watching. Sorted {summary.count('placed')} photos.")
+        print(f"Stopped watching. Sorted {count_of(summary.count('placed'))}.")
     if summary.error:
         print(f"Error: {summary.error}", file=sys.stderr)
     return 1 if summary.error else 0
@@ -342,7 +348,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**asdict(report), "clean": report.clean}, indent=2))
     else:
-        print(f"{report.photos} photos in the catalog of {args.library}.")
+        print(f"{count_of(report.photos)} in the catalog of {args.library}.")
         sections = (
             ("in the catalog but no longer in the library", report.missing),
             ("changed since Cene sorted them", report.changed),
@@ -395,7 +401,7 @@ def run_undo(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
     else:
         print(
-            f"Undid the {run.kind} run of {run.started_at}: {len(result.moved)} photos "
+            f"Undid the {run.kind} run of {run.started_at}: {count_of(len(result.moved))} "
             "put back where they came from."
         )
         for problem in result.problems:

@@ -84,13 +84,13 @@ def test_sort_prints_a_summary_with_albums_and_skipped_reasons(tmp_path: Path) -
     (photos / "sea.CR2").write_bytes(b"the RAW of sea.jpg")
     out = cene("sort", str(photos), "--library", str(library), "--dry-run", code=1).stdout
     assert "Dry run: nothing was changed" in out and "Would sort 6 photos" in out
-    assert "with it -> Sea/sea.CR2" in out and "1 files that go with those photos" in out
+    assert "with it -> Sea/sea.CR2" in out and "1 file that goes with those photos" in out
     assert "would go with them" in out
     assert not library.exists()
     out = cene("sort", str(photos), "--library", str(library), code=1).stdout
     assert "Sorted 6 photos" in out and "photos/s" in out
-    assert "broken.jpg" in out and "Skipped 1 files" in out
-    assert "1 files that go with those photos (RAW files" in out and "went with them" in out
+    assert "broken.jpg" in out and "Skipped 1 file " in out
+    assert "1 file that goes with those photos (RAW files" in out and "went with them" in out
 
 
 def test_a_missing_photo_folder_is_a_clear_error(tmp_path: Path) -> None:
