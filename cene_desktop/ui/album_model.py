@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from cene_desktop.core.albums import ALBUMS, OTHER, UNSORTED, library_file_to_read
 from cene_desktop.core.catalog import PhotoRecord
 from cene_desktop.core.pages import REVIEW
+from cene_desktop.ui.captions import NAMES, caption
 
 PHOTO_MIME = "application/x-cene-photo-ids"
 PhotoRole = Qt.ItemDataRole.UserRole + 1
@@ -40,22 +41,6 @@ ALBUM_COLOURS = {
 }
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-NAMES, GUESSES, SUGGESTED = "names", "guesses", "suggested"
-
-
-def caption(photo: PhotoRecord, captions: str) -> str:
-    """The line under a thumbnail. In the review pane a person decides from it (and the
-    thumbnail) without opening each photo: which album it is in and what the model made of
-    it, or where Cene would now move it."""
-    if captions == SUGGESTED and photo.suggested:
-        return f"{photo.album} → {photo.suggested} {photo.suggested_confidence or 0:.0%}"
-    if captions in (GUESSES, SUGGESTED):
-        if photo.album == OTHER and photo.scene_probability is not None:
-            return f"Other: {photo.scene_probability:.0%} a scene"
-        sure = f" {photo.confidence:.0%}" if photo.confidence is not None else ""
-        return f"{photo.album}: {photo.predicted}{sure}"
-    return Path(photo.current_path).name
 
 
 def album_icon(album: str, size: int = 14) -> QIcon:
@@ -257,14 +242,10 @@ class PhotoGridModel(QAbstractListModel):
             self._records.clear()
         self._take(records)
         self._remove_rows_gone(set(ids))
-        old = self.ids
-        if ids[: len(old)] == old:
-            if len(ids) > len(old):
-                self.beginInsertRows(QModelIndex(), len(old), len(ids) - 1)
-                self.ids = list(ids)
-                self.endInsertRows()
+        old = list(self.ids)
+        if self._insert_rows_new(ids):
             if old:
-                self.dataChanged.emit(self.index(0), self.index(len(old) - 1))
+                self.dataChanged.emit(self.index(0), self.index(len(self.ids) - 1))
             return
         self.beginResetModel()
         self.ids = list(ids)
@@ -272,6 +253,29 @@ class PhotoGridModel(QAbstractListModel):
         self._wanted.clear()
         self.reset_rows.emit()
         self.endResetModel()
+
+    def _insert_rows_new(self, ids: list[int]) -> bool:
+        """When the rows shown keep their order in ``ids``, insert the new ones where they go,
+        one run at a time (a photo sorted into the middle of an album by date), so the view
+        keeps its scroll position and selection. False: another order, to be reset."""
+        kept = set(self.ids)
+        if [photo_id for photo_id in ids if photo_id in kept] != self.ids:
+            return False
+        start = 0
+        while start < len(ids):
+            if ids[start] in kept:
+                start += 1
+                continue
+            end = start
+            while end < len(ids) and ids[end] not in kept:
+                end += 1
+            if start < len(self.ids):
+                self._row_of_hash.clear()  # rows below move down
+            self.beginInsertRows(QModelIndex(), start, end - 1)
+            self.ids[start:start] = ids[start:end]
+            self.endInsertRows()
+            start = end
+        return True
 
     def _take(self, records: Sequence[PhotoRecord]) -> None:
         for record in records:

@@ -169,6 +169,21 @@ def test_photos_moved_away_leave_without_resetting_the_grid(qtbot) -> None:  # t
     assert grid.ids == [8, 1]
 
 
+def test_photos_arriving_in_the_middle_of_an_album_are_inserted_not_reset(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """By date taken, a photo sorted while watching lands mid-album: the grid inserts it there,
+    keeping the person's scroll position and selection, as it does for photos appended."""
+    grid = PhotoGridModel()
+    grid.set_photos([record(i) for i in (1, 3, 5)])
+    inserted: list[tuple[int, int]] = []
+    grid.rowsInserted.connect(lambda parent, first, last: inserted.append((first, last)))
+    with qtbot.assertNotEmitted(grid.modelReset):
+        grid.set_photos([record(i) for i in (0, 1, 2, 3, 4, 5, 6, 7)])
+    assert inserted == [(0, 0), (2, 2), (4, 4), (6, 7)] and grid.ids == [0, 1, 2, 3, 4, 5, 6, 7]
+    with qtbot.assertNotEmitted(grid.modelReset):
+        grid.set_photos([record(i) for i in (1, 2, 9, 4, 6)])  # some left, one came
+    assert grid.ids == [1, 2, 9, 4, 6]
+
+
 def test_photo_names_sit_below_every_thumbnail_whatever_the_first_photo_looks_like(
     qtbot, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]

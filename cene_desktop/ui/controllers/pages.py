@@ -16,7 +16,7 @@ from PySide6.QtCore import QItemSelectionModel, QTimer, Signal, SignalInstance
 from cene_desktop.core import gate
 from cene_desktop.core.events import EVERYTHING, NO_CHANGES, Changes
 from cene_desktop.core.pages import REVIEW, SUGGESTIONS, Page, PageQuery, page_touched
-from cene_desktop.ui.album_model import GUESSES, NAMES, SUGGESTED
+from cene_desktop.ui.captions import GUESSES, NAMES, SUGGESTED
 from cene_desktop.ui.controllers.base import Controller
 from cene_desktop.ui.reader import CatalogReader, Counts, LibraryOpened
 from cene_desktop.ui.worker import start_in_thread
