@@ -326,8 +326,11 @@ def decide(
     more = round((candidate.accuracy - current.accuracy) * candidate.count)
     beats = more >= MIN_MORE_RIGHT
     loss = shipped_check.accuracy - check.accuracy
-    unseen = f"{candidate.count} of your photos it had not seen"
-    yours = f"{current.accuracy:.0%} → {candidate.accuracy:.0%} right on {unseen}"
+    was, now = (round(score.accuracy * candidate.count) for score in (current, candidate))
+    yours = (
+        f"of {candidate.count} of your photos it had not learnt from, {was} were right before "
+        f"and {now} with it"
+    )
     checked = f"{check.accuracy:.1%} on the check set (shipped model {shipped_check.accuracy:.1%})"
     if more == 1:
         return False, (
