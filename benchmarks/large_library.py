@@ -172,7 +172,7 @@ def query_table(library: Path, largest: str) -> None:
 DRIVER = r"""
 import json, os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QEventLoop, QPoint
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from cene_desktop.config import Settings
@@ -215,16 +215,14 @@ def settle():
         time.sleep(0.002)
 
 def show(album):
+    # Waits as the app does, in Qt's event loop (idle until the reader's answer comes), not
+    # by polling: a polling loop holds Python's lock and slows the reader thread down.
     started = time.perf_counter()
-    shown = []
-    def on_shown():
-        shown.append(True)
-    window.page_shown.connect(on_shown)
+    loop = QEventLoop()
+    window.page_shown.connect(loop.quit)
     window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of(album)))
-    while not shown:  # read in the reader's thread, shown when it comes
-        app.processEvents()
-        time.sleep(0.001)
-    window.page_shown.disconnect(on_shown)
+    loop.exec()
+    window.page_shown.disconnect(loop.quit)
     listed = time.perf_counter() - started
     seconds, shown = settle()
     first_screen = time.perf_counter() - started

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 
 from cene_desktop.core.albums import ALBUMS, OTHER, UNSORTED, library_file_to_read
-from cene_desktop.core.catalog import PhotoRecord
+from cene_desktop.core.catalog import PhotoRecord, missing_photo
 from cene_desktop.core.pages import REVIEW
 from cene_desktop.ui.captions import NAMES, caption
 
@@ -277,6 +277,12 @@ class PhotoGridModel(QAbstractListModel):
             start = end
         return True
 
+    def leaving(self) -> None:
+        """Another page is asked for: the thumbnails not made yet are not wanted now (asked
+        again when their rows are drawn), so the new page's come first."""
+        self._wanted.clear()
+        self.reset_rows.emit()
+
     def _take(self, records: Sequence[PhotoRecord]) -> None:
         for record in records:
             self._records[record.id] = record
@@ -290,7 +296,7 @@ class PhotoGridModel(QAbstractListModel):
         block = self.ids[first_row : first_row + self.BLOCK]
         for photo_id in block:
             if photo_id not in self._fresh:  # gone from the catalog since the list was read
-                self._records[photo_id] = _missing(photo_id)
+                self._records[photo_id] = missing_photo(photo_id)
                 self._fresh.add(photo_id)
         if block:
             self.dataChanged.emit(self.index(first_row), self.index(first_row + len(block) - 1))
@@ -423,25 +429,3 @@ class PhotoGridModel(QAbstractListModel):
         """Copy only: another program may copy a photo out, never take it out of the library
         behind the catalog's back. Dropped on an album, Cene itself moves it (journaled)."""
         return Qt.DropAction.CopyAction
-
-
-def _missing(photo_id: int) -> PhotoRecord:
-    """A stand-in for a row whose photo left the catalog before the list was read again."""
-    return PhotoRecord(
-        id=photo_id,
-        content_hash=f"missing-{photo_id}",
-        size=0,
-        original_path="",
-        current_path="",
-        album="",
-        mode="",
-        predicted=None,
-        confidence=None,
-        runner_up=None,
-        probabilities={},
-        model_version=None,
-        taken_at=None,
-        sorted_at="",
-        corrected=True,
-        run_id=None,
-    )

@@ -213,10 +213,12 @@ class MainWindow(QMainWindow):
         self.current_album = name
         self.review_bar.setVisible(name == REVIEW)
         self.grid.clearSelection()
+        self.grid_model.leaving()
         self.pages.refresh(NO_CHANGES, page=True)  # another page: nothing changed
 
     def _filter_chosen(self, name: str) -> None:
         self.review_filter = name or None
+        self.grid_model.leaving()
         self.pages.refresh(NO_CHANGES, page=True)
 
     def selected_photos(self) -> list[PhotoRecord]:

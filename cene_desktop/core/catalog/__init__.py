@@ -33,6 +33,7 @@ from cene_desktop.core.catalog.records import (
     PhotoRecord,
     Run,
     local_time,
+    missing_photo,
     now_iso,
 )
 from cene_desktop.core.catalog.review import ReviewMixin
@@ -52,6 +53,7 @@ __all__ = [
     "LibraryInUse",
     "PhotoRecord",
     "Run",
+    "missing_photo",
     "local_time",
     "now_iso",
     "stop_requested",

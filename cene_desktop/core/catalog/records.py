@@ -160,3 +160,25 @@ def _review_filter(below: float | None) -> tuple[str, tuple[object, ...]]:
 def _delete_photo(db: sqlite3.Connection, photo_id: int) -> None:
     db.execute("DELETE FROM sources WHERE photo_id = ?", (photo_id,))
     db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+
+
+def missing_photo(photo_id: int) -> PhotoRecord:
+    """A stand-in for a row whose photo left the catalog before the list was read again."""
+    return PhotoRecord(
+        id=photo_id,
+        content_hash=f"missing-{photo_id}",
+        size=0,
+        original_path="",
+        current_path="",
+        album="",
+        mode="",
+        predicted=None,
+        confidence=None,
+        runner_up=None,
+        probabilities={},
+        model_version=None,
+        taken_at=None,
+        sorted_at="",
+        corrected=True,
+        run_id=None,
+    )
