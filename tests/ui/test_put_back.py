@@ -57,3 +57,19 @@ def test_put_back_lists_the_runs_and_keeps_what_was_looked_at(window, qtbot) -> 
     assert len(names) == 21 + 1  # and the fixture's Live Photo video went back with its photo
     assert "Put 21 photos back" in window.statusBar().currentMessage()
     assert offer_put_back(window, qtbot) is None  # nothing left to put back
+
+
+def test_when_every_photo_was_looked_at_it_says_so(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from .test_main_window import show
+
+    for album in ALBUMS:  # the person confirms every photo of every album
+        if window.albums.counts[album]:
+            show(window, qtbot, album)
+            window.grid.selectAll()
+            with qtbot.waitSignal(window.action_finished, timeout=10_000):
+                window.confirm_selected()
+    dialog = offer_put_back(window, qtbot)
+    assert dialog.summary.text().startswith("You corrected or confirmed every one of the 18")
+    assert not dialog.put_back_button.isEnabled()
+    dialog.keep.setChecked(False)
+    assert dialog.put_back_button.isEnabled() and "Put the 18 photos" in dialog.summary.text()

@@ -115,6 +115,12 @@ class PutBackDialog(QDialog):
                 f" Your corrections and confirmations of {count_of(looked_at)} go with them: "
                 "Cene forgets them and will not learn from them."
             )
+        if not going:
+            text = (
+                f"You corrected or confirmed every one of the {count_of(photos)} Cene sorted "
+                f"since {since}: they stay where you put them. Untick the box to put them back "
+                "too."
+            )
         self.summary.setText(text)
         self.put_back_button.setEnabled(going > 0)
 
