@@ -1,6 +1,7 @@
 """The GUI thread runs no SQL: every query of a whole session (start, sorting 200 photos,
-browsing every album, the review pane and its filters, a drag, undo, a key, Enter, put back
-asked and cancelled, learning, re-checking, closing) runs in a worker's thread.
+browsing every album, the review pane and its filters, a drag, undo, a key, Enter, the viewer,
+the photo menu, Delete and its undo, put back asked and cancelled, Settings → OK, learning,
+re-checking, closing) runs in a worker's thread.
 
 A trace on every catalog connection the window's workers open records the thread each
 statement runs in. The window read its pages, its records and its companions on the GUI thread
@@ -15,14 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from cene_desktop.config import Settings
 from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.pages import REVIEW
 
 from ..conftest import sample_files
+from ..core.test_trash import trash_home  # noqa: F401 - the fixture: a temporary trash
 from .conftest import started
 from .test_main_window import offer_put_back, show
 
@@ -61,7 +64,14 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[QueryTrace]:
     yield trace
 
 
-def test_a_whole_session_runs_no_query_on_the_gui_thread(qtbot, tmp_path: Path, queries) -> None:  # type: ignore[no-untyped-def]
+# The offscreen platform cannot raise a popup menu or let it grab the keyboard.
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing the keyboard)")
+def test_a_whole_session_runs_no_query_on_the_gui_thread(
+    qtbot,
+    tmp_path: Path,
+    queries,
+    trash_home,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
     from cene_desktop.ui.main_window import MainWindow
 
     photos, library = tmp_path / "photos", tmp_path / "Albums"
@@ -119,10 +129,40 @@ def test_a_whole_session_runs_no_query_on_the_gui_thread(qtbot, tmp_path: Path, 
         with qtbot.waitSignal(window.action_finished, timeout=10_000):
             QTest.keyClick(window.grid, key)
 
+    # The viewer (Space, then the next photo), the photo menu, Delete and Ctrl+Z.
+    window.grid.setCurrentIndex(grid.index(0))
+    QTest.keyClick(window.grid, Qt.Key.Key_Space)
+    viewer = window.browsing.viewer
+    assert viewer is not None and viewer.isVisible()
+    QTest.keyClick(viewer, Qt.Key.Key_Right)
+    QTest.keyClick(viewer, Qt.Key.Key_Escape)
+    window.grid.setFocus()
+    window.grid.setCurrentIndex(grid.index(0))
+    window.editing.show_photo_menu(window.grid.mapToGlobal(window.grid.rect().center()))
+    assert window.editing.photo_menu is not None
+    window.editing.photo_menu.close()
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        window.editing.trash_selected()  # what Delete does (the key: test_context_menu.py)
+    assert any((trash_home / "files").iterdir())
+    with qtbot.waitSignal(window.action_finished, timeout=10_000):
+        window.toolbar.undo_action.trigger()  # Ctrl+Z: back from the trash
+
     # Put back asked about, and cancelled.
     box = offer_put_back(window, qtbot)
     assert box is not None and "Put the 198 photos" in box.summary.text()  # 2 looked at stay
     box.cancel_button.click()
+
+    # Settings → OK, nothing changed: watching goes on.
+    def press_ok() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(100, press_ok)
+            return
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(100, press_ok)
+    window.preferences.open()
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
 
     # Learning from the corrections, then re-checking the albums.
     with qtbot.waitSignal(window.learning_finished, timeout=120_000):
