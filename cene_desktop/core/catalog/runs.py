@@ -36,21 +36,19 @@ class RunsMixin(CatalogBase):
             db.execute("UPDATE runs SET undone_at = ? WHERE id = ?", (now_iso(), run_id))
 
     def last_undoable_run(self) -> Run | None:
-        """The latest sort or watch run that placed at least one photo and is not undone yet."""
-        rows = self._query(
-            "SELECT * FROM runs WHERE undone_at IS NULL AND kind IN ('sort', 'watch')"
-            " AND EXISTS (SELECT 1 FROM journal j WHERE j.run_id = runs.id AND j.state = 'done')"
-            " ORDER BY id DESC LIMIT 1"
-        )
-        return _run(rows[0]) if rows else None
+        """The latest of :meth:`undoable_runs` (what "Put back" and ``cene undo`` undo)."""
+        runs = self.undoable_runs(limit=1)
+        return runs[0] if runs else None
 
-    def undoable_runs(self) -> list[Run]:
-        """The sort and watch runs that placed photos and are not undone yet, newest first."""
+    def undoable_runs(self, limit: int = -1) -> list[Run]:
+        """The sort and watch runs that placed photos still their own and are not undone yet,
+        newest first (``limit``: at most that many; -1, all)."""
         rows = self._query(
             "SELECT * FROM runs WHERE undone_at IS NULL AND kind IN ('sort', 'watch')"
             " AND EXISTS (SELECT 1 FROM journal j WHERE j.run_id = runs.id AND j.state = 'done')"
             " AND EXISTS (SELECT 1 FROM photos p WHERE p.run_id = runs.id)"
-            " ORDER BY id DESC"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
         )
         return [_run(row) for row in rows]
 
