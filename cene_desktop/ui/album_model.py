@@ -205,6 +205,9 @@ class PhotoGridModel(QAbstractListModel):
         self.cell = cell
         self._placeholder = QPixmap(cell, cell)
         self._placeholder.fill(QColor("#e0e0e0"))
+        self._redraw_thumbnails()
+
+    def _redraw_thumbnails(self) -> None:
         if self.ids:
             self.dataChanged.emit(
                 self.index(0), self.index(len(self.ids) - 1), [Qt.ItemDataRole.DecorationRole]
@@ -223,10 +226,7 @@ class PhotoGridModel(QAbstractListModel):
         self._wanted.clear()
         self._failed.clear()
         self._row_of_hash.clear()
-        if self.ids:
-            self.dataChanged.emit(
-                self.index(0), self.index(len(self.ids) - 1), [Qt.ItemDataRole.DecorationRole]
-            )
+        self._redraw_thumbnails()
 
     def set_rows(self, ids: list[int], records: Sequence[PhotoRecord] = ()) -> None:
         """Show the photos ``ids``; ``records``: fresh ones read with the list (its first
@@ -242,9 +242,9 @@ class PhotoGridModel(QAbstractListModel):
             self._records.clear()
         self._take(records)
         self._remove_rows_gone(set(ids))
-        old = list(self.ids)
+        had_rows = bool(self.ids)
         if self._insert_rows_new(ids):
-            if old:
+            if had_rows:
                 self.dataChanged.emit(self.index(0), self.index(len(self.ids) - 1))
             return
         self.beginResetModel()
