@@ -13,7 +13,11 @@ photo is classified by the shipped model (gate and threshold as shipped) from it
   letterbox bars, JPEG quality 80.
 
 Prints, for each, how often the album is the same, and for the labelled scenes and the photos of
-no scene how the two ways file them. Nothing is written beside PHOTOS.
+no scene how the two ways file them. The whole photo is judged by the fp32 model, as Cene's
+second look at an unclear verdict is. A second table shows, by kind of verdict from the picture,
+how often that second look changes the album and whether for the better (by the photo's label),
+including the verdicts Cene does not look at again (those in Other): what that look would do.
+Nothing is written beside PHOTOS.
 """
 
 from __future__ import annotations
@@ -56,12 +60,40 @@ def camera_copy(data: bytes, side: int) -> bytes | None:
     return stream.getvalue()
 
 
-def verdicts_of(classifier: SceneClassifier, pixels: list[np.ndarray]) -> list[tuple[str, bool]]:
-    """(album, whether Cene takes it from this picture alone) for each picture."""
+#: Kinds of verdict from an embedded picture, as the second-look table names them.
+UNSURE_SCENE = "Unsorted (model unsure of the scene)"
+GATE_UNSURE = "a scene album, near the gate line"
+NEAR_OTHER = "Other, within half the line's odds (not looked at again)"
+FAR_OTHER = "Other, further (not looked at again)"
+KINDS = (UNSURE_SCENE, GATE_UNSURE, NEAR_OTHER, FAR_OTHER)
+
+
+def kind_of_verdict(probability: float | None, other: float | None) -> str:
+    """Which of ``KINDS`` an unclear (or formerly unclear) verdict is; "" for the others."""
+    if other is not None and probability is not None and gate.is_other(probability, other):
+        low = gate.boundary_band(other)[0]
+        if probability < low:
+            return ""
+        edge = gate.within_odds(other, 0.5)
+        return FAR_OTHER if probability < edge else NEAR_OTHER
+    if (
+        other is not None
+        and probability is not None
+        and probability <= gate.boundary_band(other)[1]
+    ):
+        return GATE_UNSURE
+    return ""
+
+
+def verdicts_of(
+    classifier: SceneClassifier, pixels: list[np.ndarray]
+) -> list[tuple[str, bool, str]]:
+    """(album, whether Cene takes it from this picture alone, ``kind_of_verdict``) for each
+    picture."""
     info = classifier.info
     shipped = classifier.shipped_gate
     other = None if shipped is None else shipped.threshold(gate.DEFAULT_SENSITIVITY)
-    out: list[tuple[str, bool]] = []
+    out: list[tuple[str, bool, str]] = []
     for start in range(0, len(pixels), BATCH):
         batch = np.stack(pixels[start : start + BATCH])
         probabilities, _, features = classifier.classify_with_features(batch)
@@ -79,7 +111,8 @@ def verdicts_of(classifier: SceneClassifier, pixels: list[np.ndarray]) -> list[t
             clear = gate.clear_verdict(
                 verdict.confidence, probability, info.default_threshold, other
             )
-            out.append((album, clear))
+            kind = UNSURE_SCENE if album == UNSORTED else kind_of_verdict(probability, other)
+            out.append((album, clear, kind))
     return out
 
 
@@ -92,15 +125,31 @@ def filed(label: str, album: str) -> str:
 
 
 def compare(
-    name: str, classifier: SceneClassifier, rows: list[tuple[str, np.ndarray, np.ndarray]]
+    name: str,
+    classifier: SceneClassifier,
+    rows: list[tuple[str, np.ndarray, np.ndarray]],
+    looks: list[str],
 ) -> list[str]:
+    """The line of the first table for ``rows``; adds this picture's lines of the second-look
+    table to ``looks``."""
     if not rows:
         return [f"| {name} | 0 | | | | | |"]
-    whole = [album for album, _ in verdicts_of(classifier, [r[1] for r in rows])]
+    whole = [album for album, *_ in verdicts_of(classifier.exact(), [r[1] for r in rows])]
     small = verdicts_of(classifier, [r[2] for r in rows])
     # As Cene sorts: the embedded picture's album where it is clear, else the whole photo's.
-    cene = [album if clear else full for (album, clear), full in zip(small, whole, strict=True)]
-    looked_again = sum(not clear for _, clear in small)
+    cene = [album if clear else full for (album, clear, _), full in zip(small, whole, strict=True)]
+    looked_again = sum(not clear for _, clear, _ in small)
+    labels = [label for label, *_ in rows]
+    for kind in KINDS:
+        chosen = [i for i, (*_, k) in enumerate(small) if k == kind]
+        changed = [i for i in chosen if small[i][0] != whole[i]]
+
+        def good(i: int, album: str) -> bool:
+            return filed(labels[i], album) in ("right", "kept out")
+
+        better = sum(good(i, whole[i]) and not good(i, small[i][0]) for i in changed)
+        worse = sum(good(i, small[i][0]) and not good(i, whole[i]) for i in changed)
+        looks.append(f"| {name} | {kind} | {len(chosen)} | {len(changed)} | {better} | {worse} |")
     scenes = sum(label in RIGHT_ALBUMS for label, *_ in rows)
     others = len(rows) - scenes
 
@@ -110,7 +159,7 @@ def compare(
     def same(albums: list[str]) -> str:
         return f"{sum(a == b for a, b in zip(whole, albums, strict=True)) / len(rows):.1%}"
 
-    before, alone, after = filing(whole), filing([a for a, _ in small]), filing(cene)
+    before, alone, after = filing(whole), filing([a for a, *_ in small]), filing(cene)
 
     def shares(key: str, of: int) -> str:
         if not of:
@@ -118,7 +167,7 @@ def compare(
         return " / ".join(f"{counts[key] / of:.1%}" for counts in (before, alone, after))
 
     return [
-        f"| {name} | {len(rows)} | {same([a for a, _ in small])} | {same(cene)} "
+        f"| {name} | {len(rows)} | {same([a for a, *_ in small])} | {same(cene)} "
         f"| {looked_again / len(rows):.1%} | {shares('right', scenes)} "
         f"| {shares('wrong', scenes)} | {shares('in a scene album', others)} |"
     ]
@@ -166,15 +215,26 @@ def main() -> None:
         "| others in a scene album |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for line in compare("own (the camera's)", classifier, own):
+    looks: list[str] = []
+    for line in compare("own (the camera's)", classifier, own, looks):
         print(line)
     for side, rows in cameras.items():
-        for line in compare(f"camera {side} x {side * 3 // 4}", classifier, rows):
+        for line in compare(f"camera {side} x {side * 3 // 4}", classifier, rows, looks):
             print(line)
     print(
         "\n(the last three: whole photo / embedded picture alone / as Cene sorts: the embedded "
         "picture where its verdict is clear, else the whole photo)"
     )
+    print(
+        "\nWhat the second look (the whole photo, fp32) does, by the picture's verdict; better "
+        "and worse by the photo's label (a scene in its album, anything else out of the six):\n"
+    )
+    print(
+        "| embedded picture | verdict from the picture | photos | album changed | better | worse |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
+    for line in looks:
+        print(line)
 
 
 if __name__ == "__main__":

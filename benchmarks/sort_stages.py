@@ -1,9 +1,11 @@
 """Where the CPU time of sorting one camera photo goes, stage by stage.
 
-    python -m benchmarks.sort_stages [--count 100] [--workdir /tmp/cene-bench] [--no-thumbnail]
+    python -m benchmarks.sort_stages [--count 100] [--workdir /tmp/cene-bench] [--format heic]
+        [--no-thumbnail]
 
 Runs each stage of ``cene sort`` alone, one thread, over the same benchmark camera photos
-(benchmarks/camera_photos.py) and prints CPU ms per photo: reading the file, the completeness
+(benchmarks/camera_photos.py: 12 MP JPEGs, or with ``--format heic`` phone HEICs) and prints
+CPU ms per photo: reading the file, the completeness
 check, the content hash, decoding for the model, the model (batches of 32) and placing (journal,
 move, catalog; measured through a real ``Sorter`` with the other stages' time taken off) and the
 second looks at photos whose first verdict was not clear (a sort without them, taken off).
@@ -38,9 +40,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cene-bench"))
+    parser.add_argument("--format", choices=("jpeg", "heic"), default="jpeg")
     parser.add_argument("--no-thumbnail", action="store_true")
     args = parser.parse_args()
-    kind = "jpeg-bare" if args.no_thumbnail else "jpeg"
+    kind = f"{args.format}-bare" if args.no_thumbnail else args.format
     originals = make_camera_folder(args.workdir / kind, args.count, kind)
     classifier = SceneClassifier()
     classifier.load()
@@ -92,7 +95,7 @@ def main() -> None:
     rows.append((f"second looks ({looked} of {args.count} photos)", whole - without))
     rows.append(("whole sort (cene sort, 1 read thread)", whole))
     print(
-        f"\n{args.count} camera photos (12 MP JPEG"
+        f"\n{args.count} camera photos (12 MP {args.format.upper()}"
         f"{', no embedded picture' if args.no_thumbnail else ''}), CPU ms per photo\n"
     )
     print("| stage | CPU ms/photo |\n|---|---:|")
