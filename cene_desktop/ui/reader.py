@@ -47,6 +47,7 @@ class CatalogReader(QObject):
     records_ready = Signal(int, int, list)  # generation, first row, records
     companions_ready = Signal(int, list)  # photo id, names of the files that go with it
     put_back_ready = Signal(list)  # core.library.SortingRun: what Put back can undo
+    photos_ready = Signal(int, list)  # serial of the request, records (those still there)
     failed = Signal(str)  # a read failed (its drive went away): a sentence; opened afresh
 
     def __init__(self, library: Path) -> None:
@@ -107,6 +108,18 @@ class CatalogReader(QObject):
             return
         try:
             self.records_ready.emit(generation, first_row, catalog.photos_by_ids(ids))
+        except sqlite3.Error as error:
+            self._failed(error)
+
+    @Slot(int, list)
+    def read_photos(self, serial: int, ids: list[int]) -> None:
+        """The records of ``ids``, in that order, for an action on photos whose records the
+        grid has not read (Select all in a large album); a photo gone since is left out."""
+        catalog = self._catalog()
+        if catalog is None:
+            return
+        try:
+            self.photos_ready.emit(serial, catalog.photos_by_ids(ids))
         except sqlite3.Error as error:
             self._failed(error)
 

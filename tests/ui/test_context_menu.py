@@ -167,3 +167,37 @@ def test_the_menu_s_move_to_trash_and_copy_path(
 @pytest.fixture(autouse=True)
 def _no_real_trash(trash_home: Path) -> None:  # noqa: F811
     """Every test here trashes into the temporary trash, should it press Delete."""
+
+
+def test_copy_path_after_select_all_in_a_large_album_copies_every_photo(
+    qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Select all in an album of hundreds of photos, whose records the grid reads a block at
+    a time: Copy path still puts every photo's file on the clipboard, in the grid's order."""
+    from benchmarks.large_library import generate
+    from cene_desktop.config import Settings
+    from cene_desktop.ui.main_window import MainWindow
+
+    from .conftest import started
+
+    library, photos = tmp_path / "Albums", tmp_path / "photos"
+    photos.mkdir()
+    counts = generate(library, 4_000)
+    album = max(counts, key=lambda name: counts[name])
+    settings = Settings(photos_dir=str(photos), library_dir=str(library), watching=False)
+    main = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(main)
+    main.show()
+    started(main, qtbot)
+    show(main, qtbot, album)
+    main.grid.setFocus()
+    main.grid.selectAll()
+    ids = main.selected_ids()
+    assert len(ids) == counts[album] > len(main.selected_photos())  # not all read yet
+    edit = next(a.menu() for a in main.menuBar().actions() if a.text() == "&Edit")
+    next(a for a in edit.actions() if a.text() == "&Copy path").trigger()  # Edit → Copy path
+    with catalog_of(main) as catalog:
+        expected = "\n".join(str(library / p.current_path) for p in catalog.photos_by_ids(ids))
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == expected, timeout=10_000)
+    assert main.statusBar().currentMessage() == f"Copied the path of {len(ids):,} photos."
+    main.close()

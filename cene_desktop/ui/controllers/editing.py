@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 
 from cene_desktop.core.albums import ALBUMS
+from cene_desktop.core.catalog import PhotoRecord
 from cene_desktop.core.library import SortingRun
 from cene_desktop.core.pages import REVIEW
 from cene_desktop.core.words import count_of
@@ -34,6 +35,7 @@ class EditingController(Controller):
     request_accept = Signal(list)  # photo ids: to their suggested albums
     request_trash = Signal(list)  # photo ids: to the system trash
     request_put_back_offer = Signal()  # to the catalog reader
+    request_photos = Signal(int, list)  # to the catalog reader: serial, photo ids
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -43,6 +45,8 @@ class EditingController(Controller):
         self._put_back_run: tuple[int, int, bool] | None = None
         window.sorting.watching_changed.connect(self._watching_changed)
         self.photo_menu: PhotoMenu | None = None  # the one shown last
+        #: The Copy path asked last, whose records are being read (an earlier one is dropped).
+        self._copy_serial = 0
         window.grid.menu_wanted.connect(self.show_photo_menu)
         keys = [(QKeySequence(QKeySequence.StandardKey.Delete), self.trash_selected)]
         if sys.platform == "darwin":  # the Finder's Move to Trash: Cmd+Backspace
@@ -77,6 +81,8 @@ class EditingController(Controller):
         assert reader is not None
         self.window.pages.link(self.request_put_back_offer, reader.read_put_back_offer)
         reader.put_back_ready.connect(self._ask_put_back)
+        self.window.pages.link(self.request_photos, reader.read_photos)
+        reader.photos_ready.connect(self._copy_read_paths)
 
     def close(self) -> None:
         if self.worker is not None:
@@ -118,8 +124,22 @@ class EditingController(Controller):
 
     def copy_paths(self) -> None:
         """The selected photos' files, one a line, to the clipboard (to paste in a terminal,
-        a mail, another program's Open dialog)."""
-        photos = self.window.selected_photos()
+        a mail, another program's Open dialog). Photos whose records the grid has not read
+        (Select all in a large album) are read first, by the catalog reader."""
+        window = self.window
+        ids, photos = window.selected_ids(), window.selected_photos()
+        self._copy_serial += 1
+        if len(photos) == len(ids):
+            self._copy(photos)
+        elif window.pages.reader is not None:
+            self.status.message(f"Reading the paths of {count_of(len(ids))}…")
+            self.request_photos.emit(self._copy_serial, ids)
+
+    def _copy_read_paths(self, serial: int, photos: list[PhotoRecord]) -> None:
+        if serial == self._copy_serial:  # not overtaken by a later Copy path
+            self._copy(photos)
+
+    def _copy(self, photos: list[PhotoRecord]) -> None:
         if photos:
             paths = [str(self.window.grid_model.path_of(photo)) for photo in photos]
             QGuiApplication.clipboard().setText("\n".join(paths))
