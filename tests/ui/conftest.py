@@ -6,6 +6,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,26 @@ def started(window, qtbot) -> None:  # type: ignore[no-untyped-def]
         window.start()
 
 
+def started_window(qtbot, settings: Settings, settings_file: Path):  # type: ignore[no-untyped-def]
+    """A main window on ``settings``, shown, its library open and its first page shown."""
+    from cene_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(settings, settings_file=settings_file)
+    qtbot.addWidget(window)
+    window.show()
+    started(window, qtbot)
+    return window
+
+
+def watching_window(qtbot, tmp_path: Path, classifier):  # type: ignore[no-untyped-def]
+    """A window on a library of six sorted photos, watching its photo folder: (window, the
+    photo folder)."""
+    settings = replace(sorted_library(tmp_path, classifier, per_class=1), watching=True)
+    window = started_window(qtbot, settings, tmp_path / "settings.json")
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
+    return window, Path(settings.photos_dir)
+
+
 def refreshed(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Refresh the window and wait until the catalog reader's answer is shown."""
     with qtbot.waitSignal(window.page_shown, timeout=10_000):
@@ -73,12 +94,7 @@ def refreshed(window, qtbot) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path, classifier) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    from cene_desktop.ui.main_window import MainWindow
-
     settings = sorted_library(tmp_path, classifier)
-    main = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(main)
-    main.show()
-    started(main, qtbot)
+    main = started_window(qtbot, settings, tmp_path / "settings.json")
     yield main
     main.close()

@@ -24,7 +24,7 @@ from cene_desktop.core.catalog import Catalog
 
 from ..conftest import sample_files
 from ..core.test_cli import cene
-from .conftest import sorted_library, started
+from .conftest import sorted_library, started_window
 
 
 def digest(path: Path) -> str:
@@ -36,8 +36,6 @@ def test_arrivals_drags_and_undos_at_once_leave_catalog_and_disk_in_agreement(
     tmp_path: Path,
     classifier,  # type: ignore[no-untyped-def]
 ) -> None:
-    from cene_desktop.ui.main_window import MainWindow
-
     settings = replace(
         sorted_library(tmp_path, classifier, per_class=2), settle_seconds=0.2, learn_after=10_000
     )
@@ -48,10 +46,7 @@ def test_arrivals_drags_and_undos_at_once_leave_catalog_and_disk_in_agreement(
     expected |= {digest(p) for p in arrivals}
     arrivals[10:10] = [samples[0], samples[7]]  # and two that are: left where they arrive
 
-    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    window.show()
-    started(window, qtbot)
+    window = started_window(qtbot, settings, tmp_path / "settings.json")
     window.sorting.set_watching(True)
     qtbot.waitUntil(lambda: window.sorting.watching, timeout=30_000)
 

@@ -176,19 +176,15 @@ def test_copy_path_after_select_all_in_a_large_album_copies_every_photo(
     a time: Copy path still puts every photo's file on the clipboard, in the grid's order."""
     from benchmarks.large_library import generate
     from cene_desktop.config import Settings
-    from cene_desktop.ui.main_window import MainWindow
 
-    from .conftest import started
+    from .conftest import started_window
 
     library, photos = tmp_path / "Albums", tmp_path / "photos"
     photos.mkdir()
     counts = generate(library, 4_000)
     album = max(counts, key=lambda name: counts[name])
     settings = Settings(photos_dir=str(photos), library_dir=str(library), watching=False)
-    main = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(main)
-    main.show()
-    started(main, qtbot)
+    main = started_window(qtbot, settings, tmp_path / "settings.json")
     show(main, qtbot, album)
     main.grid.setFocus()
     main.grid.selectAll()

@@ -16,7 +16,7 @@ from cene_desktop.ui.dialogs.plan import PlanDialog
 from cene_desktop.ui.dialogs.settings import SettingsDialog, WelcomeDialog
 
 from ..conftest import sample_files
-from .conftest import sorted_library, started
+from .conftest import sorted_library, started, started_window, watching_window
 
 
 def test_the_welcome_preview_shows_the_plan_on_top_of_the_welcome(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -48,14 +48,7 @@ def test_the_welcome_preview_shows_the_plan_on_top_of_the_welcome(qtbot, tmp_pat
 def test_settings_ok_keeps_watching_and_photos_arriving_afterwards_are_sorted(
     qtbot, tmp_path: Path, classifier
 ) -> None:  # type: ignore[no-untyped-def]
-    from cene_desktop.ui.main_window import MainWindow
-
-    settings = replace(sorted_library(tmp_path, classifier, per_class=1), watching=True)
-    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    window.show()
-    started(window, qtbot)
-    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
+    window, photos = watching_window(qtbot, tmp_path, classifier)
     sorted_before = sum(window.albums.counts[album] for album in ALBUMS)
 
     def press_ok() -> None:
@@ -71,7 +64,7 @@ def test_settings_ok_keeps_watching_and_photos_arriving_afterwards_are_sorted(
     assert window.sorting.watching and window.settings.watching
     assert window.status.watch_label.text().startswith("● Watching")
     _, sample = sample_files(3)[2]
-    shutil.copyfile(sample, Path(settings.photos_dir) / "after-settings.jpg")
+    shutil.copyfile(sample, photos / "after-settings.jpg")
     qtbot.waitUntil(
         lambda: sum(window.albums.counts[album] for album in ALBUMS) == sorted_before + 1,
         timeout=30_000,
@@ -100,10 +93,7 @@ def test_the_watching_button_says_what_it_will_do_and_waits_for_a_folder(
     assert button.text() == "Start watching"
     window.close()
 
-    unset = MainWindow(replace(settings, photos_dir=""), settings_file=tmp_path / "other.json")
-    qtbot.addWidget(unset)
-    unset.show()
-    started(unset, qtbot)
+    unset = started_window(qtbot, replace(settings, photos_dir=""), tmp_path / "other.json")
     assert not unset.toolbar.pause_action.isEnabled()  # nothing to watch: no photo folder
     unset.close()
 

@@ -21,7 +21,7 @@ from cene_desktop.ui.album_model import decode_photo_ids
 from cene_desktop.ui.panes.photo_grid import BADGE, BADGE_COLOUR, DRAG_GAP, DRAG_SIDE, drag_image
 
 from ..conftest import sample_files
-from .conftest import started
+from .conftest import started_window
 from .test_main_window import show
 
 
@@ -157,12 +157,8 @@ def test_the_slider_resizes_the_cells_and_thumbnails_are_made_to_fill_them(  # t
 
     settings = load_settings(tmp_path / "settings.json")
     assert settings.thumbnail_size == 208
-    from cene_desktop.ui.main_window import MainWindow
 
-    again = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(again)
-    again.show()
-    started(again, qtbot)
+    again = started_window(qtbot, settings, tmp_path / "settings.json")
     assert again.grid_bar.thumbnail_size == 208 and again.grid.gridSize().width() == 226
     assert again.browsing.thumbnails.size == round(256 * ratio)
     again.close()
@@ -195,8 +191,6 @@ def dated_library(tmp_path: Path, classifier) -> tuple[Settings, dict[str, str |
 def test_an_album_sorts_by_date_taken_or_name_and_review_keeps_least_sure_first(  # type: ignore[no-untyped-def]
     qtbot, tmp_path: Path, classifier
 ) -> None:
-    from cene_desktop.ui.main_window import MainWindow
-
     settings, dates = dated_library(tmp_path, classifier)
     with Catalog.open(Path(settings.library_dir)) as catalog:
         counts = catalog.album_counts()
@@ -205,10 +199,7 @@ def test_an_album_sorts_by_date_taken_or_name_and_review_keeps_least_sure_first(
         review = catalog.review_ids(None, below=1.0)
     assert taken == dates  # the dates written are the ones the catalog has
     settings.album = album
-    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    window.show()
-    started(window, qtbot)
+    window = started_window(qtbot, settings, tmp_path / "settings.json")
     model, box = window.grid_model, window.grid_bar.order_box
 
     def shown() -> list[str]:
@@ -230,10 +221,9 @@ def test_an_album_sorts_by_date_taken_or_name_and_review_keeps_least_sure_first(
     window.close()
     assert load_settings(tmp_path / "settings.json").photo_order == BY_NAME
 
-    again = MainWindow(load_settings(tmp_path / "settings.json"), tmp_path / "settings.json")
-    qtbot.addWidget(again)
-    again.show()
-    started(again, qtbot)
+    again = started_window(
+        qtbot, load_settings(tmp_path / "settings.json"), tmp_path / "settings.json"
+    )
     assert again.grid_bar.order == BY_NAME and again.current_album == REVIEW
     assert again.grid_model.ids == review  # still least sure first
     show(again, qtbot, album)

@@ -26,7 +26,7 @@ from cene_desktop.core.pages import REVIEW
 
 from ..conftest import sample_files
 from ..core.test_trash import trash_home  # noqa: F401 - the fixture: a temporary trash
-from .conftest import started
+from .conftest import started_window
 from .test_main_window import offer_put_back, show
 
 
@@ -72,8 +72,6 @@ def test_a_whole_session_runs_no_query_on_the_gui_thread(
     queries,
     trash_home,  # noqa: F811
 ) -> None:  # type: ignore[no-untyped-def]
-    from cene_desktop.ui.main_window import MainWindow
-
     photos, library = tmp_path / "photos", tmp_path / "Albums"
     photos.mkdir()
     for name, path in sample_files(40)[:200]:
@@ -82,10 +80,7 @@ def test_a_whole_session_runs_no_query_on_the_gui_thread(
         photos_dir=str(photos), library_dir=str(library), watching=False, learn_after=0
     )
     queries.recording = True
-    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    window.show()
-    started(window, qtbot)
+    window = started_window(qtbot, settings, tmp_path / "settings.json")
 
     # Sorting 200 photos while watching.
     window.sorting.set_watching(True)

@@ -21,7 +21,7 @@ from cene_desktop.ui.dialogs.settings import SettingsDialog
 from cene_desktop.ui.dialogs.versions import CHOSEN
 
 from ..core.test_learning import label_like_the_person, make_inbox
-from .conftest import started
+from .conftest import started_window
 from .test_main_window import show
 
 
@@ -37,12 +37,7 @@ def warm_settings(tmp_path: Path, classifier) -> Settings:  # type: ignore[no-un
 
 
 def open_window(qtbot, settings: Settings, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from cene_desktop.ui.main_window import MainWindow
-
-    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    window.show()
-    started(window, qtbot)
+    window = started_window(qtbot, settings, tmp_path / "settings.json")
     return window
 
 

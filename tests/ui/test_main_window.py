@@ -14,7 +14,7 @@ from cene_desktop.core.albums import ALBUMS
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.ui.album_model import REVIEW
 
-from .conftest import Recorder, refreshed, started
+from .conftest import Recorder, refreshed, started_window
 
 
 def catalog_of(window) -> Catalog:  # type: ignore[no-untyped-def]
@@ -360,7 +360,6 @@ def test_an_old_library_is_offered_a_recheck_for_its_photos_of_no_scene(
     qtbot, tmp_path: Path, classifier
 ) -> None:  # type: ignore[no-untyped-def]
     from cene_desktop.config import Settings
-    from cene_desktop.ui.main_window import MainWindow
 
     from ..core.test_other_album import _albums, _mixed_folder, _old_library
 
@@ -370,10 +369,7 @@ def test_an_old_library_is_offered_a_recheck_for_its_photos_of_no_scene(
     library = _old_library((photos, truth), tmp_path, classifier)
     before = _albums(library)
     settings = Settings(photos_dir=str(photos), library_dir=str(library), watching=False)
-    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    window.show()
-    started(window, qtbot)
+    window = started_window(qtbot, settings, tmp_path / "settings.json")
     offer = window.learner.other_offer
     assert offer.isVisible() and f"{len(truth)} photos" in offer.text()
     rechecked = Recorder()

@@ -6,7 +6,6 @@ while watching are told of in one notice. Real files, the real model."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from cene_desktop.ui.dialogs.settings import SettingsDialog, WelcomeDialog
 from cene_desktop.ui.dialogs.skipped import SkippedDialog
 
 from ..conftest import sample_files
-from .conftest import sorted_library, started
+from .conftest import watching_window
 
 
 def _browse(form_row_edit: QLineEdit, qtbot, act) -> None:  # type: ignore[no-untyped-def]
@@ -138,22 +137,10 @@ class Opened(QObject):
         self.urls.append(url)
 
 
-def _watching_window(qtbot, tmp_path: Path, classifier):  # type: ignore[no-untyped-def]
-    from cene_desktop.ui.main_window import MainWindow
-
-    settings = replace(sorted_library(tmp_path, classifier, per_class=1), watching=True)
-    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    window.show()
-    started(window, qtbot)
-    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
-    return window, Path(settings.photos_dir)
-
-
 def test_files_skipped_while_watching_are_listed_with_why_until_sorted(
     qtbot, tmp_path: Path, classifier
 ) -> None:  # type: ignore[no-untyped-def]
-    window, photos = _watching_window(qtbot, tmp_path, classifier)
+    window, photos = watching_window(qtbot, tmp_path, classifier)
     button = window.status.skipped_button
     assert not button.isVisible()  # nothing skipped yet
     _, sample = sample_files(2)[7]  # a glacier photo the library does not have
@@ -213,7 +200,7 @@ def test_files_skipped_while_watching_are_listed_with_why_until_sorted(
 def test_photos_arriving_while_watching_are_told_of_in_one_notice(
     qtbot, tmp_path: Path, classifier
 ) -> None:  # type: ignore[no-untyped-def]
-    window, photos = _watching_window(qtbot, tmp_path, classifier)
+    window, photos = watching_window(qtbot, tmp_path, classifier)
     messages: list[str] = []
     window.statusBar().messageChanged.connect(messages.append)
     before = {album: window.albums.counts[album] for album in ALBUMS}

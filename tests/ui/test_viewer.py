@@ -20,7 +20,7 @@ from cene_desktop.core.albums import SCENE_ALBUMS
 from cene_desktop.core.catalog import Catalog
 from cene_desktop.core.pipeline import Sorter, SortOptions
 
-from .conftest import sorted_library, started
+from .conftest import sorted_library, started_window
 from .test_main_window import show
 
 CAMERA_WIDTH, CAMERA_HEIGHT = 3000, 2000
@@ -45,17 +45,13 @@ def camera_photo(path: Path) -> None:
 @pytest.fixture
 def window(qtbot, tmp_path: Path, classifier) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """The sample library, with a camera's photo sorted into it too."""
-    from cene_desktop.ui.main_window import MainWindow
 
     settings = sorted_library(tmp_path, classifier)
     camera_photo(Path(settings.photos_dir) / "IMG_0001.jpg")
     options = SortOptions(threshold=0.0)
     with Sorter(Path(settings.library_dir), Path(settings.photos_dir), classifier, options) as s:
         assert s.sort_folder().count("placed") == 1
-    main = MainWindow(settings, settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(main)
-    main.show()
-    started(main, qtbot)
+    main = started_window(qtbot, settings, tmp_path / "settings.json")
     yield main
     main.close()
 

@@ -15,7 +15,7 @@ from cene_desktop.core.albums import ALBUMS
 from cene_desktop.ui.worker import SortWorker, start_in_thread
 
 from ..conftest import sample_files
-from .conftest import Recorder, started
+from .conftest import Recorder, started, started_window
 
 
 def test_the_worker_reports_each_photo_device_and_progress(
@@ -132,16 +132,11 @@ def test_settings_survive_a_restart_and_old_files_are_migrated(tmp_path: Path) -
 
 
 def test_the_window_saves_what_was_changed(qtbot, tmp_path: Path, classifier) -> None:  # type: ignore[no-untyped-def]
-    from cene_desktop.ui.main_window import MainWindow
-
     from .conftest import sorted_library
 
     settings = sorted_library(tmp_path, classifier, per_class=1)
     path = tmp_path / "settings.json"
-    window = MainWindow(settings, settings_file=path)
-    qtbot.addWidget(window)
-    window.show()
-    started(window, qtbot)
+    window = started_window(qtbot, settings, path)
     window.sorting.set_watching(True)
     qtbot.waitUntil(lambda: window.sorting.watching, timeout=10_000)
     window.sorting.toggle_watching()
@@ -154,10 +149,7 @@ def test_the_window_saves_what_was_changed(qtbot, tmp_path: Path, classifier) ->
     assert saved.watching is False and saved.library_dir == settings.library_dir
     assert saved.window_geometry and saved.album == "Glacier"
 
-    again = MainWindow(saved, settings_file=path)  # the next start looks the same
-    qtbot.addWidget(again)
-    again.show()
-    started(again, qtbot)
+    again = started_window(qtbot, saved, path)  # the next start looks the same
     assert again.current_album == "Glacier"
     # The album list and the preview keep their widths; the photos take what the (offscreen,
     # 800 px) screen leaves.
