@@ -129,22 +129,12 @@ class Library:
         run_id = self.catalog.start_run("trash", None, None, None)
         report = trash.trash_photos(self.placer, photos, run_id)
         self.catalog.finish_run(run_id)
-        return ActionResult(
-            f"Moved {count_of(len(report.done))} to the trash.",
-            moved=report.done,
-            problems=report.problems,
-            changes=photos_moved(*report.albums),
-        )
+        return _trash_result(f"Moved {count_of(len(report.done))} to the trash.", report)
 
     def _untrash(self, run_id: int) -> ActionResult:
         report = trash.untrash_run(self.placer, run_id)
         self.catalog.mark_run_undone(run_id)
-        return ActionResult(
-            f"Brought {count_of(len(report.done))} back from the trash.",
-            moved=report.done,
-            problems=report.problems,
-            changes=photos_moved(*report.albums),
-        )
+        return _trash_result(f"Brought {count_of(len(report.done))} back from the trash.", report)
 
     def confirm(self, photo_ids: list[int]) -> ActionResult:
         """'Looks right': the album is correct; the photo leaves the review queue."""
@@ -290,3 +280,13 @@ class Library:
         if key == 0:
             return OTHER
         return SCENE_ALBUMS[key - 1] if 1 <= key <= len(SCENE_ALBUMS) else None
+
+
+def _trash_result(message: str, report: trash.TrashReport) -> ActionResult:
+    """What a person is told of photos sent to the trash or brought back, and what changed."""
+    return ActionResult(
+        message,
+        moved=report.done,
+        problems=report.problems,
+        changes=photos_moved(*report.albums),
+    )
