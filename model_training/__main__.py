@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
             "features",
             "train",
             "finetune",
+            "finetune-real",
+            "interpolate",
             "soup",
             "export",
             "adaptation",
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--views", type=int, default=None, help="augmented train views to cache")
     parser.add_argument("--data-root", type=Path, default=Path("/tmp/intel"))
     parser.add_argument("--cache-root", type=Path, default=Path("/tmp/cene-cache"))
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=None, help="finetune: 8; finetune-real: 3")
     parser.add_argument("--run", default="finetune", help="name of the fine-tuning run")
     parser.add_argument(
         "--source",
@@ -56,7 +58,18 @@ def main(argv: list[str] | None = None) -> int:
         help="int8: Intel training photos per scene that calibrate the quantisation",
     )
     parser.add_argument("--seed", type=int, default=0, help="finetune: random seed")
-    parser.add_argument("--lr", type=float, default=4e-4, help="finetune: peak learning rate")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="peak learning rate: finetune 4e-4, finetune-real 1e-4",
+    )
+    parser.add_argument(
+        "--real-per-batch", type=int, default=8, help="finetune-real: real views in each 64"
+    )
+    parser.add_argument(
+        "--alphas", default="0.3,0.5,0.7", help="interpolate: comma-separated weights of the run"
+    )
     parser.add_argument("--runs", default="", help="soup: comma-separated runs to average")
     parser.add_argument(
         "--model-version", default=None, help="export, adaptation: version in metadata.json"
@@ -92,8 +105,30 @@ def main(argv: list[str] | None = None) -> int:
         from model_training import train
 
         train.finetune(
-            config, run=args.run, epochs=args.epochs, seed=args.seed, learning_rate=args.lr
+            config,
+            run=args.run,
+            epochs=args.epochs or 8,
+            seed=args.seed,
+            learning_rate=args.lr or 4e-4,
         )
+    elif args.stage in ("finetune-real", "interpolate"):
+        from model_training import real_finetune
+
+        if args.stage == "interpolate":
+            alphas = [float(a) for a in args.alphas.split(",")]
+            print(real_finetune.interpolate(config, args.run, alphas))
+        elif args.real_photos is None:
+            parser.error("finetune-real needs --real-photos DIR (the fit split)")
+        else:
+            real_finetune.finetune_real(
+                config,
+                args.real_photos,
+                args.run,
+                epochs=args.epochs or 3,
+                learning_rate=args.lr or 1e-4,
+                real_per_batch=args.real_per_batch,
+                seed=args.seed,
+            )
     elif args.stage == "soup":
         from model_training import train
 

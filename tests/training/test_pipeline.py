@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model_training import adaptation, data, export, pipeline, train
+from model_training import adaptation, data, export, pipeline, real_finetune, train
 from model_training.config import TrainingConfig
 
 TRAIN_PER_CLASS = 30
@@ -83,3 +83,28 @@ def test_pipeline_trains_and_exports_a_model(tiny_dataset: Path, tmp_path: Path)
     ours = classifier.predict(photo)
     assert np.abs(ours - softmax(logits, classifier.info.temperature)).max() < 1e-3
     assert np.load(config.model_dir / adaptation.CHECK_FILE)["labels"].shape == (30,)
+
+    # Fine-tuning that model further with real scene photos, then interpolating its weights.
+    real = tmp_path / "real"
+    for name in ("mountain", "sea", "people"):  # people: not a scene, never read
+        (real / name).mkdir(parents=True)
+        for photo in sorted((tiny_dataset / "seg_test" / "glacier").glob("*.jpg"))[:3]:
+            (real / name / photo.name).symlink_to(photo.resolve())
+    (real / "sea" / "empty.jpg").write_bytes(b"")  # the app would not sort it: left out
+    tuned = real_finetune.finetune_real(config, real, "real", epochs=1, real_per_batch=8)
+    assert tuned["settings"]["real_photos"] == 6
+    activations, labels = real_finetune.real_views(config, real)
+    assert len(activations) == 6 * real_finetune.VIEWS_PER_PHOTO
+    assert sorted(set(labels.tolist())) == [3, 4]  # mountain, sea
+
+    scores = real_finetune.interpolate(config, "real", [0.0, 1.0])
+    assert scores["real-a00"] == tuned["start_val"]
+    assert scores["real-a100"] == tuned["history"][-1]["val_accuracy"]
+    start = real_finetune.start_tail(config)
+    halfway = train.build_tail(config)
+    ends = []
+    for name in ("real-a00", "real-a100"):
+        halfway.load_weights(train.run_dir(config, name) / "best.weights.h5")
+        ends.append(halfway.get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(ends[0], start.get_weights(), strict=True))
+    assert any(not np.array_equal(a, b) for a, b in zip(ends[0], ends[1], strict=True))
