@@ -415,6 +415,13 @@ def describe_version(store: ModelStore, base_version: str) -> tuple[str, str]:
     version = store.version(name) if name != SHIPPED else None
     if version is None:
         return f"Model {base_version}", "The model that came with Cene."
+    if version.base_version != base_version:
+        return (
+            f"Model {base_version}",
+            f"The model that came with Cene. Your version {name} was learnt for model "
+            f"{version.base_version}, which this Cene no longer has; the next time Cene "
+            "improves the model, it learns from your corrections again.",
+        )
     total = version.examples + version.held_out
     return (
         f"Model {name} (learnt from {total} of your photos)",
@@ -439,7 +446,7 @@ class Learner:
         self.library = library.resolve()
         self.catalog = catalog
         self.classifier = classifier
-        self.store = store or ModelStore(self.library)
+        self.store = store or ModelStore(self.library, classifier.info.version)
         self.options = options or FitOptions()
         info = classifier.info
         self.classes = tuple(info.classes)
@@ -559,8 +566,8 @@ class Learner:
             progress(0, 1, "Learning")
         name = self.store.next_name()
         shipped = self.classifier.shipped_head
-        current_name = self.store.active_name()
         current = self.store.active_head(shipped)
+        current_name = current.name  # "shipped" where the active version cannot be used
         scenes = training.labels != OTHER_LABEL
         candidate = fit_head(
             shipped,
@@ -733,8 +740,8 @@ class Learner:
 
 def new_examples(catalog: Catalog, store: ModelStore) -> int:
     """Labelled photos added since the last version was made (adopted or not)."""
-    versions = store.versions()
-    seen = versions[-1].labelled_total if versions else 0
+    versions = [version for version in store.versions() if store.usable(version)]
+    seen = versions[-1].labelled_total if versions else 0  # after a new model: every one
     return max(0, catalog.labelled_count() - seen)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cene_desktop.core.albums import state_dir
-from cene_desktop.core.classifier import SHIPPED, Head
+from cene_desktop.core.classifier import SHIPPED, Head, ModelError
 from cene_desktop.core.gate import SceneGate
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,12 @@ def _write_atomically(path: Path, text: str) -> None:
 class ModelStore:
     """The versions in ``LIB/.cene/models``. Thread-safe; cheap to ask for the active head."""
 
-    def __init__(self, library: Path) -> None:
+    def __init__(self, library: Path, model_version: str | None = None) -> None:
+        """``model_version``: the shipped model's version (``ModelInfo.version``). A version
+        adapted from another one (a library sorted by an older Cene) is then never used: its
+        head reads features that model no longer computes."""
         self.folder = state_dir(library) / MODELS_DIR_NAME
+        self.model_version = model_version
         self._lock = threading.Lock()
         # "head" / "gate" -> (active.json stamp, that part of the active version)
         self._cached: dict[str, tuple[tuple[int, int], Any]] = {}
@@ -93,6 +97,10 @@ class ModelStore:
 
     def version(self, name: str) -> ModelVersion | None:
         return next((v for v in self.versions() if v.name == name), None)
+
+    def usable(self, version: ModelVersion) -> bool:
+        """Whether ``version`` adapts the model this Cene ships (any, when not told which)."""
+        return self.model_version is None or version.base_version == self.model_version
 
     def next_name(self) -> str:
         numbers = [0]
@@ -227,7 +235,13 @@ class ModelStore:
             if cached is not None and cached[0] == stamp:
                 return cached[1]  # type: ignore[no-any-return]
         name = self.active_name()
+        record = None if name == SHIPPED or self.model_version is None else self.version(name)
         try:
+            if record is not None and not self.usable(record):
+                raise ModelError(
+                    f"it was made for model {record.base_version}, this Cene has "
+                    f"{self.model_version}"
+                )
             found = load(name, shipped)
         except Exception as error:  # noqa: BLE001 - a broken version must not stop sorting
             log.warning(

@@ -244,7 +244,7 @@ class Sorter:
             self.library.mkdir(parents=True, exist_ok=True)
             self.catalog = Catalog.open(self.library)
         # Predictions use the model version this library has active (adapted or shipped).
-        classifier.follow(ModelStore(self.library))
+        classifier.follow(ModelStore(self.library, info.version))
         self.placer = Placer(
             self.library, self.catalog, dry_run=self.options.dry_run, photos_dir=self.photos_dir
         )

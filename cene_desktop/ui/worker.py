@@ -166,12 +166,17 @@ class LibraryWorker(QObject):
     learning_due = Signal()  # enough new corrections to learn from (Settings: learn_after)
 
     def __init__(
-        self, library_dir: Path, photos_dir: Path | None = None, learn_after: int = 0
+        self,
+        library_dir: Path,
+        photos_dir: Path | None = None,
+        learn_after: int = 0,
+        model_version: str | None = None,
     ) -> None:
         super().__init__()
         self.library_dir = library_dir
         self.photos_dir = photos_dir
         self.learn_after = learn_after
+        self.model_version = model_version  # the shipped model's, for ModelStore
         self._library: Library | None = None
 
     def library(self) -> Library:
@@ -206,7 +211,9 @@ class LibraryWorker(QObject):
 
         try:
             return improvement_due(
-                self.library().catalog, ModelStore(self.library_dir), self.learn_after
+                self.library().catalog,
+                ModelStore(self.library_dir, self.model_version),
+                self.learn_after,
             )
         except (sqlite3.Error, OSError) as error:
             log.warning("Could not tell whether to learn now: %s", error)

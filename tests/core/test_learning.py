@@ -9,6 +9,7 @@ predictions of before.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,6 +179,35 @@ def test_the_adopted_version_sorts_new_photos(
     assert summary.model_version == f"{classifier.info.version}+v1"
     newest = learner.catalog.photos()[-12:]
     assert {photo.model_version for photo in newest} == {f"{classifier.info.version}+v1"}
+
+
+def test_a_version_learnt_for_an_older_model_is_not_used_by_a_newer_one(
+    learner: learning.Learner, library: Path, tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    """A library whose owner taught Cene 1.x, opened by a Cene that ships another model: the
+    adapted head reads features that model no longer computes, so photos are sorted by the
+    shipped model, the status bar says why, and every correction counts again for learning."""
+    assert learner.improve().adopted
+    record = library / ".cene" / "models" / "v1" / "version.json"
+    written = json.loads(record.read_text())
+    written["base_version"] = "0.9.0-older"
+    record.write_text(json.dumps(written))
+    store = ModelStore(library, classifier.info.version)
+    assert store.active_name() == "v1"  # kept, and shown in Settings, but not used
+    assert store.active_head(classifier.shipped_head) is classifier.shipped_head
+    assert store.active_gate(classifier.shipped_gate) is classifier.shipped_gate
+    label, tooltip = learning.describe_version(store, classifier.info.version)
+    assert label == f"Model {classifier.info.version}"
+    assert "learnt for model 0.9.0-older" in tooltip
+    assert learning.new_examples(learner.catalog, store) == 135
+    inbox = tmp_path / "more"
+    make_inbox(inbox, per_class=2, offset=30)
+    with Sorter(library, inbox, classifier, SortOptions(mode="move")) as sorter:
+        summary = sorter.sort_folder()
+    assert summary.count("placed") == 12
+    assert summary.model_version == classifier.info.version
+    fresh = learning.Learner(library, learner.catalog, classifier).improve()
+    assert fresh.version is not None and fresh.version.scores["current"] == SHIPPED
 
 
 def test_rollback_restores_the_previous_predictions_exactly(

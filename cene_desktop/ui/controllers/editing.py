@@ -60,7 +60,10 @@ class EditingController(Controller):
     def start(self, library: Path) -> LibraryWorker:
         settings = self.window.settings
         photos = Path(settings.photos_dir) if settings.photos_dir else None
-        worker = self.worker = LibraryWorker(library, photos, settings.learn_after)
+        info = self.window.model_info
+        worker = self.worker = LibraryWorker(
+            library, photos, settings.learn_after, info.version if info else None
+        )
         self.window.threads.append(start_in_thread(worker, "cene-library"))
         self.request_relabel.connect(worker.relabel)
         self.request_confirm.connect(worker.confirm)

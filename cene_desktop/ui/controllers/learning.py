@@ -53,7 +53,8 @@ class LearningController(Controller):
     ) -> None:
         """``unjudged``: photos of the library sorted before Cene had an Other album."""
         settings = self.window.settings
-        self.model_store = ModelStore(library)
+        info = self.window.model_info
+        self.model_store = ModelStore(library, info.version if info else None)
         worker = self.worker = LearnWorker(library, classifier, settings.threshold, settings.other)
         self.window.threads.append(start_in_thread(worker, "cene-learn"))
         self.request_improve.connect(worker.improve)
