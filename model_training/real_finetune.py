@@ -179,13 +179,8 @@ def finetune_real(
     }
     for epoch in range(1, epochs + 1):
         rng = np.random.default_rng(seed * 1000 + epoch)
-        order = rng.permutation(len(train_y))
-        chosen = rng.integers(0, len(view_keys), size=len(train_y))
         started, losses = time.monotonic(), []
-        for step in range(steps):
-            index = order[step * intel_per_batch : (step + 1) * intel_per_batch]
-            batch = views[chosen[index], index].astype(np.float32)
-            labels = train_y[index]
+        for batch, labels in train.epoch_batches(views, train_y, intel_per_batch, rng):
             if real_per_batch:
                 real = rng.integers(0, len(real_y), size=real_per_batch)
                 batch = np.concatenate([batch, real_x[real].astype(np.float32)])

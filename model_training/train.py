@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,18 @@ def tail_logits(tail, activations: np.ndarray, batch: int = 256) -> np.ndarray:
     return np.concatenate(out)
 
 
+def epoch_batches(
+    views: np.ndarray, labels: np.ndarray, batch_size: int, rng: np.random.Generator
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """One epoch of (activations, labels) batches: every photo once, in random order, each
+    through one of its cached views (``views``: views x photos x ...) drawn at random."""
+    order = rng.permutation(len(labels))
+    chosen = rng.integers(0, len(views), size=len(labels))
+    for start in range(0, len(labels), batch_size):
+        index = order[start : start + batch_size]
+        yield views[chosen[index], index].astype(np.float32), labels[index]
+
+
 def finetune(
     config: TrainingConfig,
     run: str = "finetune",
@@ -180,7 +193,7 @@ def finetune(
     val_y = pipeline.labels_of(record, "val")
     val_clean = pipeline.load_view(config, "val_clean", "act")
     val_flip = pipeline.load_view(config, "val_flip", "act")
-    targets = np.eye(NUM_CLASSES, dtype=np.float32)[train_y]
+    targets = np.eye(NUM_CLASSES, dtype=np.float32)  # a class index -> its one-hot row
     steps_per_epoch = int(np.ceil(len(train_y) / batch_size))
 
     if state["epoch"] > 0 and last_model.exists():
@@ -208,13 +221,10 @@ def finetune(
     while state["epoch"] < epochs:
         epoch = state["epoch"] + 1
         rng = np.random.default_rng(seed * 1000 + epoch)
-        order = rng.permutation(len(train_y))
-        chosen_view = rng.integers(0, len(view_keys), size=len(train_y))
         started, losses = time.monotonic(), []
-        for step in range(steps_per_epoch):
-            index = order[step * batch_size : (step + 1) * batch_size]
-            batch = views[chosen_view[index], index].astype(np.float32)
-            losses.append(float(model.train_on_batch(batch, targets[index])))
+        batches = epoch_batches(views, train_y, batch_size, rng)
+        for step, (batch, labels) in enumerate(batches):
+            losses.append(float(model.train_on_batch(batch, targets[labels])))
             if step % 50 == 0:
                 log.info(
                     "%s epoch %d step %d/%d loss %.4f (%.1f photos/s)",
