@@ -69,14 +69,42 @@ def views(image, size: int) -> list[np.ndarray]:
     ]
 
 
+def model_key(config: TrainingConfig) -> str:
+    """What the cached features depend on: the model file the app runs (a new model, or the
+    same version exported again, must never be fitted on another model's features)."""
+    import hashlib
+
+    from cene_desktop.core.classifier import ModelInfo
+
+    info = ModelInfo.load(config.model_dir)
+    digest = hashlib.sha256()
+    for part in ("tflite", "tflite_int8"):  # the int8 file runs where it ships
+        if part in info.files:
+            digest.update(info.asset(part).read_bytes())
+    return f"{info.version} {digest.hexdigest()}"
+
+
+def _cached(cache: Path, key: str, listing: list[str] | None = None) -> dict | None:
+    """The arrays in ``cache`` when it was made for ``key`` (and the same files), else None."""
+    if not cache.exists():
+        return None
+    stored = dict(np.load(cache))
+    if "model" not in stored or str(stored["model"]) != key:
+        log.info("%s was made for another model: computing it again", cache)
+        return None
+    if listing is not None and list(stored.get("listing", [])) != listing:
+        return None
+    return stored
+
+
 def real_features(config: TrainingConfig, folder: Path) -> tuple[np.ndarray, np.ndarray]:
     """Raw model outputs (N, 4 views, features) and labels of the photos under ``folder``."""
     cache = config.cache_root / "gate" / "real.npz"
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    if cache.exists():
-        stored = np.load(cache)
-        if list(stored["names"]) == [str(p.relative_to(folder)) for p in files]:
-            return stored["features"], stored["labels"]
+    listing, key = [str(p.relative_to(folder)) for p in files], model_key(config)
+    stored = _cached(cache, key, listing)
+    if stored is not None:
+        return stored["features"], stored["labels"]
     from cene_desktop.core import scanner
 
     scanner.enable_heif()
@@ -98,15 +126,23 @@ def real_features(config: TrainingConfig, folder: Path) -> tuple[np.ndarray, np.
         if index % 200 == 0:
             log.info("Real photos: %d of %d", index, len(files))
     cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, features=np.stack(features), labels=np.array(labels), names=np.array(kept))
+    np.savez(
+        cache,
+        features=np.stack(features),
+        labels=np.array(labels),
+        names=np.array(kept),
+        listing=np.array(listing),  # every file, read or not: what the cache is for
+        model=np.array(key),
+    )
     return np.stack(features), np.array(labels)
 
 
 def intel_features(config: TrainingConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw outputs for Intel training photos, their labels, and which are validation photos."""
     cache = config.cache_root / "gate" / "intel.npz"
-    if cache.exists():
-        stored = np.load(cache)
+    key = model_key(config)
+    stored = _cached(cache, key)
+    if stored is not None:
         return stored["features"], stored["labels"], stored["val"]
     from cene_desktop.core import scanner
     from model_training.data import make_splits
@@ -127,7 +163,7 @@ def intel_features(config: TrainingConfig) -> tuple[np.ndarray, np.ndarray, np.n
             log.info("Intel photos: %d of %d", start, len(paths))
     features = np.concatenate(out)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, features=features, labels=labels, val=val)
+    np.savez(cache, features=features, labels=labels, val=val, model=np.array(key))
     return features, labels, val
 
 
