@@ -153,6 +153,32 @@ def test_the_settings_list_versions_and_roll_back(window, qtbot, monkeypatch) ->
     again.close()
 
 
+def test_a_version_learnt_for_an_older_model_is_shown_but_not_offered(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """After a Cene update that ships another model, the version a person taught the old one
+    is listed with the model it was for, cannot be chosen, and the shipped model is in use."""
+    with qtbot.waitSignal(window.learning_finished, timeout=60_000):
+        window.learner.improve()
+    library = Path(window.settings.library_dir)
+    record = library / ".cene" / "models" / "v1" / "version.json"
+    record.write_text(record.read_text().replace(window.model_info.version, "0.9.0-older"))
+    window.learner.show_model_version()
+    assert window.status.model_label.text() == f"Model {window.model_info.version}"
+    assert "learnt for model 0.9.0-older" in window.status.model_label.toolTip()
+    dialog = window.settings_dialog()
+    qtbot.addWidget(dialog)
+    panel = dialog.versions
+    assert panel is not None
+    rows = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
+    assert [(row.text(0), row.text(4)) for row in rows] == [
+        ("Shipped", "● in use"),
+        ("v1", "for model 0.9.0-older"),
+    ]
+    panel.tree.setCurrentItem(rows[1])
+    assert not panel.use_button.isEnabled()
+    assert panel.choice() is None
+    dialog.close()
+
+
 def test_no_automatic_learning_when_switched_off(
     qtbot, warm_settings: Settings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ class ModelVersionsPanel(QGroupBox):
     def __init__(self, store: ModelStore) -> None:
         super().__init__("Model versions of this library")
         self.store = store
-        self.active = store.active_name()
+        self.active = _in_use(store)
         self.chosen = self.active
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(list(self.COLUMNS))
@@ -56,13 +56,15 @@ class ModelVersionsPanel(QGroupBox):
     def reload(self) -> None:
         self.tree.clear()
         shipped = QTreeWidgetItem(["Shipped", "with Cene", "", "", ""])
-        rows = [(shipped, SHIPPED, True)]
+        rows = [(shipped, SHIPPED, "")]
         for version in reversed(self.store.versions()):
-            rows.append((self._item(version), version.name, version.adopted))
-        for item, name, usable in rows:
-            if not usable:
-                item.setText(4, "refused")
-            item.setData(0, Qt.ItemDataRole.UserRole, name if usable else None)
+            status = "" if version.adopted else "refused"
+            if not self.store.usable(version):  # learnt for a model this Cene no longer has
+                status = f"for model {version.base_version}"
+            rows.append((self._item(version), version.name, status))
+        for item, name, status in rows:
+            item.setText(4, status)
+            item.setData(0, Qt.ItemDataRole.UserRole, None if status else name)
             self.tree.addTopLevelItem(item)
         self._show_choice()
 
@@ -147,3 +149,11 @@ def _right_of(before: dict[str, float], after: dict[str, float], learnt: int) ->
         return f"learnt from {learnt}, none held back to check"
     was, now = (round(score.get("accuracy", 0) * n) for score in (before, after))
     return f"{was} of {n} right before, {now} after (learnt from {learnt})"
+
+
+def _in_use(store: ModelStore) -> str:
+    """The version predictions come from: the active one, or the shipped model where the
+    active one was learnt for another model (``ModelStore.usable``)."""
+    name = store.active_name()
+    version = store.version(name) if name != SHIPPED else None
+    return SHIPPED if version is not None and not store.usable(version) else name
