@@ -110,7 +110,7 @@ def real_features(config: TrainingConfig, folder: Path) -> tuple[np.ndarray, np.
     scanner.enable_heif()
     classifier = _classifier(config)
     size = classifier.info.input_size
-    kept, features, labels = [], [], []
+    features, labels = [], []
     for index, path in enumerate(files):
         try:
             image, *_ = scanner._open_upright(path.read_bytes(), size)
@@ -122,7 +122,6 @@ def real_features(config: TrainingConfig, folder: Path) -> tuple[np.ndarray, np.
         pixels = np.stack(views(image, size)).astype(np.float32)
         features.append(np.asarray(classifier._run(pixels), np.float32))
         labels.append(path.parent.name)
-        kept.append(str(path.relative_to(folder)))
         if index % 200 == 0:
             log.info("Real photos: %d of %d", index, len(files))
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -130,7 +129,6 @@ def real_features(config: TrainingConfig, folder: Path) -> tuple[np.ndarray, np.
         cache,
         features=np.stack(features),
         labels=np.array(labels),
-        names=np.array(kept),
         listing=np.array(listing),  # every file, read or not: what the cache is for
         model=np.array(key),
     )

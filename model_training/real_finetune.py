@@ -104,7 +104,6 @@ def real_views(config: TrainingConfig, folder: Path) -> tuple[np.ndarray, np.nda
         activations=activations,
         labels=labels_array,
         listing=np.asarray(names),  # what the folder held: the cache's key
-        kept=np.asarray(kept),
     )
     log.info("real views: %d photos, %s", len(kept), activations.shape)
     return activations, labels_array

@@ -415,7 +415,7 @@ def describe_version(store: ModelStore, base_version: str) -> tuple[str, str]:
     version = store.version(name) if name != SHIPPED else None
     if version is None:
         return f"Model {base_version}", "The model that came with Cene."
-    if version.base_version != base_version:
+    if not store.usable(version):
         return (
             f"Model {base_version}",
             f"The model that came with Cene. Your version {name} was learnt for model "

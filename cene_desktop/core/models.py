@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cene_desktop.core.albums import state_dir
-from cene_desktop.core.classifier import SHIPPED, Head, ModelError
+from cene_desktop.core.classifier import SHIPPED, Head
 from cene_desktop.core.gate import SceneGate
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,15 @@ class ModelStore:
     def usable(self, version: ModelVersion) -> bool:
         """Whether ``version`` adapts the model this Cene ships (any, when not told which)."""
         return self.model_version is None or version.base_version == self.model_version
+
+    def in_use(self, active: str | None = None) -> str:
+        """The version predictions come from: the active one (``active``, else read from
+        ``active.json``), or the shipped model where it was learnt for another model."""
+        name = self.active_name() if active is None else active
+        if name == SHIPPED or self.model_version is None:
+            return name
+        record = self.version(name)
+        return SHIPPED if record is not None and not self.usable(record) else name
 
     def next_name(self) -> str:
         numbers = [0]
@@ -234,14 +243,15 @@ class ModelStore:
             cached = self._cached.get(part)
             if cached is not None and cached[0] == stamp:
                 return cached[1]  # type: ignore[no-any-return]
-        name = self.active_name()
-        record = None if name == SHIPPED or self.model_version is None else self.version(name)
+        active = self.active_name()
+        name = self.in_use(active)
+        if name != active:
+            log.warning(
+                "Model version %s was learnt for another model than %s; using the shipped one",
+                active,
+                self.model_version,
+            )
         try:
-            if record is not None and not self.usable(record):
-                raise ModelError(
-                    f"it was made for model {record.base_version}, this Cene has "
-                    f"{self.model_version}"
-                )
             found = load(name, shipped)
         except Exception as error:  # noqa: BLE001 - a broken version must not stop sorting
             log.warning(

@@ -32,7 +32,7 @@ class ModelVersionsPanel(QGroupBox):
     def __init__(self, store: ModelStore) -> None:
         super().__init__("Model versions of this library")
         self.store = store
-        self.active = _in_use(store)
+        self.active = store.in_use()
         self.chosen = self.active
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(list(self.COLUMNS))
@@ -149,11 +149,3 @@ def _right_of(before: dict[str, float], after: dict[str, float], learnt: int) ->
         return f"learnt from {learnt}, none held back to check"
     was, now = (round(score.get("accuracy", 0) * n) for score in (before, after))
     return f"{was} of {n} right before, {now} after (learnt from {learnt})"
-
-
-def _in_use(store: ModelStore) -> str:
-    """The version predictions come from: the active one, or the shipped model where the
-    active one was learnt for another model (``ModelStore.usable``)."""
-    name = store.active_name()
-    version = store.version(name) if name != SHIPPED else None
-    return SHIPPED if version is not None and not store.usable(version) else name
