@@ -1,10 +1,11 @@
 """Realistic camera photos for benchmarks: sample scenes upscaled to 12 MP, with sensor-like
 noise (so they compress like real photos, 3-5 MB each) and camera EXIF with the 160 x 120
 picture cameras embed (every fourth photo is 3:2, its embedded picture letterboxed, as cameras
-do); "jpeg-bare" photos have none. Phone HEICs are about 1.3 MB with a 320 px thumbnail, as
-phones save them: the 12 MP phone HEICs of the real-photo set are 0.8-3.0 MB (median 1.5), and
-their thumbnails take 2.6-4 ms to decode (3.3 ms here; at quality 80 these were 7.3 MB and
-took 6.6 ms)."""
+do); "jpeg-bare" photos have none, "jpeg-preview" ones also carry the Full HD preview (MPF)
+many cameras store after the photo (1440 x 1080 at 4:3). Phone HEICs are about 1.3 MB with a
+320 px thumbnail, as phones save them: the 12 MP phone HEICs of the real-photo set are 0.8-3.0
+MB (median 1.5), and their thumbnails take 2.6-4 ms to decode (3.3 ms here; at quality 80 these
+were 7.3 MB and took 6.6 ms)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
 CAMERA_SIZE = (4000, 3000)  # 12 MP, 4:3
 WIDE_CAMERA_SIZE = (4240, 2832)  # 12 MP, 3:2
 EMBEDDED_SIZE = (160, 120)  # what most cameras embed in their EXIF (IFD1)
+PREVIEW_SIZE = (1920, 1080)  # the MPF "Full HD" preview many cameras add: 1440 x 1080 at 4:3
 HEIC_QUALITY = 50  # x265 at this quality gives phone-sized files from these noisy pictures
 #: Bumped when the photos made change, so that folders made before are made again.
 MADE_BY = ".made-by-camera-photos-2"
@@ -98,6 +100,35 @@ def camera_exif(
     return b"Exif\0\0" + tiff
 
 
+#: MPF image types (CIPA DC-007): the primary image, and the large previews cameras add after it.
+MPF_PRIMARY = 0x030000
+MPF_PREVIEW_VGA = 0x010001
+MPF_PREVIEW_FULL_HD = 0x010002
+_UNDEFINED = 7
+
+
+def with_mpf_preview(jpeg: bytes, preview: bytes, mp_type: int = MPF_PREVIEW_FULL_HD) -> bytes:
+    """``jpeg`` as many cameras (Sony, Nikon, Panasonic, Fujifilm, ...) save it: an MPF index
+    (APP2, after the EXIF) naming a large preview, ``preview`` (a JPEG), stored after the photo's
+    end marker."""
+    at = 2  # after SOI, and after the APP0/APP1 segments that lead the file
+    while jpeg[at] == 0xFF and jpeg[at + 1] in (0xE0, 0xE1):
+        at += 2 + struct.unpack(">H", jpeg[at + 2 : at + 4])[0]
+    entries_at = 8 + 2 + 3 * 12 + 4  # TIFF header, IFD count, three tags, next IFD
+    index_length = entries_at + 2 * 16
+    segment_length = 2 + 4 + index_length
+    tiff_start = at + 4 + 4  # marker, length, "MPF\0"
+    primary = len(jpeg) + 2 + segment_length
+    entries = struct.pack("<IIIHH", 0x20000000 | MPF_PRIMARY, primary, 0, 0, 0)
+    entries += struct.pack("<IIIHH", mp_type, len(preview), primary - tiff_start, 0, 0)
+    index = b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", 3)
+    index += struct.pack("<HHI4s", 0xB000, _UNDEFINED, 4, b"0100")
+    index += struct.pack("<HHII", 0xB001, _LONG, 1, 2)
+    index += struct.pack("<HHII", 0xB002, _UNDEFINED, 32, entries_at) + struct.pack("<I", 0)
+    segment = b"\xff\xe2" + struct.pack(">H", segment_length) + b"MPF\0" + index + entries
+    return jpeg[:at] + segment + jpeg[at:] + preview
+
+
 def sample_paths() -> list[Path]:
     if not SAMPLE_DIR.is_dir():
         raise SystemExit(f"sample photos not found at {SAMPLE_DIR}")
@@ -139,24 +170,34 @@ def camera_jpeg(source: Path, target: Path, seed: int) -> int:
             thumbnail = small.getvalue()
         orientation = exif[0x0112]
         taken = exif[0x8769][36867]
+        stream = io.BytesIO()
         photo.save(
-            target,
+            stream,
             "JPEG",
             quality=92,
             exif=camera_exif(orientation=orientation, taken=taken, thumbnail=thumbnail),
         )
+        data = stream.getvalue()
+        if target.stem.endswith("-preview"):  # and a Full HD preview after it, named by MPF
+            preview, large = photo.copy(), io.BytesIO()
+            preview.thumbnail(PREVIEW_SIZE, Image.Resampling.BICUBIC)
+            preview.save(large, "JPEG", quality=85)
+            data = with_mpf_preview(data, large.getvalue())
+        target.write_bytes(data)
     return target.stat().st_size
 
 
 def make_camera_folder(folder: Path, count: int, kind: str = "jpeg") -> list[Path]:
     """``count`` distinct 12 MP photos in ``folder`` (kept between runs: making them is slow);
-    ``kind``: "jpeg" (a camera), "jpeg-bare" (no embedded picture), "heic" (a phone) or
+    ``kind``: "jpeg" (a camera), "jpeg-bare" (no embedded picture), "jpeg-preview" (a camera
+    that also stores a large preview after the photo, MPF), "heic" (a phone) or
     "heic-bare" (HEIC with no thumbnail)."""
     folder.mkdir(parents=True, exist_ok=True)
     sources = sample_paths()
     names = {
         "jpeg": "DSC_{:05d}.JPG",
         "jpeg-bare": "DSC_{:05d}-bare.JPG",
+        "jpeg-preview": "DSC_{:05d}-preview.JPG",
         "heic": "IMG_{:05d}.HEIC",
         "heic-bare": "IMG_{:05d}-bare.HEIC",
     }

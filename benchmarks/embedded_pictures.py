@@ -34,7 +34,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.camera_photos import camera_exif, letterboxed  # noqa: E402
+from benchmarks.camera_photos import camera_exif, letterboxed, with_mpf_preview  # noqa: E402
 from benchmarks.real_photos import RIGHT_ALBUMS  # noqa: E402
 from cene_desktop.core import gate, scanner  # noqa: E402
 from cene_desktop.core.albums import OTHER, SCENE_ALBUMS, UNSORTED  # noqa: E402
@@ -58,6 +58,25 @@ def camera_copy(data: bytes, side: int) -> bytes | None:
     stream = io.BytesIO()
     photo.save(stream, "JPEG", quality=85, exif=camera_exif(thumbnail=small.getvalue()))
     return stream.getvalue()
+
+
+def mpf_copy(data: bytes, preview: tuple[int, int]) -> bytes | None:
+    """``data`` saved again as cameras with a large preview save it: the photo with an MPF
+    index naming a preview that fits in ``preview`` (the photo's own shape, JPEG quality 80);
+    None when it cannot be decoded."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.draft("RGB", preview)
+            photo = scanner.ImageOps.exif_transpose(opened).convert("RGB")
+    except Exception:  # noqa: BLE001 - damaged files have no camera copy
+        return None
+    photo.thumbnail((max(1024, *preview), max(1024, *preview)))
+    small = photo.copy()
+    small.thumbnail(preview)
+    stream, large = io.BytesIO(), io.BytesIO()
+    small.save(large, "JPEG", quality=80)
+    photo.save(stream, "JPEG", quality=85, exif=camera_exif())
+    return with_mpf_preview(stream.getvalue(), large.getvalue())
 
 
 #: Kinds of verdict from an embedded picture, as the second-look table names them.
@@ -129,26 +148,32 @@ def compare(
     classifier: SceneClassifier,
     rows: list[tuple[str, np.ndarray, np.ndarray]],
     looks: list[str],
+    stands_for_photo: bool = False,
 ) -> list[str]:
     """The line of the first table for ``rows``; adds this picture's lines of the second-look
-    table to ``looks``."""
+    table to ``looks``. A picture that ``stands_for_photo`` (a large preview) gets its second
+    look from itself, by the fp32 model, as Cene does."""
     if not rows:
         return [f"| {name} | 0 | | | | | |"]
     whole = [album for album, *_ in verdicts_of(classifier.exact(), [r[1] for r in rows])]
     small = verdicts_of(classifier, [r[2] for r in rows])
-    # As Cene sorts: the embedded picture's album where it is clear, else the whole photo's.
-    cene = [album if clear else full for (album, clear, _), full in zip(small, whole, strict=True)]
+    # As Cene sorts: the embedded picture's album where it is clear, else the whole photo's
+    # (a large preview's own, by the fp32 model).
+    looked = whole
+    if stands_for_photo:
+        looked = [album for album, *_ in verdicts_of(classifier.exact(), [r[2] for r in rows])]
+    cene = [album if clear else full for (album, clear, _), full in zip(small, looked, strict=True)]
     looked_again = sum(not clear for _, clear, _ in small)
     labels = [label for label, *_ in rows]
     for kind in KINDS:
         chosen = [i for i, (*_, k) in enumerate(small) if k == kind]
-        changed = [i for i in chosen if small[i][0] != whole[i]]
+        changed = [i for i in chosen if small[i][0] != looked[i]]
 
         def good(i: int, album: str) -> bool:
             return filed(labels[i], album) in ("right", "kept out")
 
-        better = sum(good(i, whole[i]) and not good(i, small[i][0]) for i in changed)
-        worse = sum(good(i, small[i][0]) and not good(i, whole[i]) for i in changed)
+        better = sum(good(i, looked[i]) and not good(i, small[i][0]) for i in changed)
+        worse = sum(good(i, small[i][0]) and not good(i, looked[i]) for i in changed)
         looks.append(f"| {name} | {kind} | {len(chosen)} | {len(changed)} | {better} | {worse} |")
     scenes = sum(label in RIGHT_ALBUMS for label, *_ in rows)
     others = len(rows) - scenes
@@ -185,6 +210,10 @@ def main() -> None:
     files = sorted(p for folder in args.photos for p in folder.glob("*/*") if p.is_file())
     own: list[tuple[str, np.ndarray, np.ndarray]] = []
     cameras: dict[int, list[tuple[str, np.ndarray, np.ndarray]]] = {160: [], 320: []}
+    previews: dict[tuple[int, int], list[tuple[str, np.ndarray, np.ndarray]]] = {
+        (640, 480): [],
+        (1920, 1440): [],
+    }
     for path in files:
         label = path.parent.name
         data = path.read_bytes()
@@ -204,6 +233,18 @@ def main() -> None:
                 rows.append((label, whole, scanner.decode_for_model(copy, size)[0]))
             finally:
                 scanner.EMBEDDED_PICTURE_FOR_PIXELS = limit
+        for dims, rows in previews.items():
+            copy = mpf_copy(data, dims)
+            if copy is None:
+                continue
+            limit, scanner.EMBEDDED_PICTURE_FOR_PIXELS = scanner.EMBEDDED_PICTURE_FOR_PIXELS, 0
+            try:
+                with Image.open(io.BytesIO(copy)) as opened:
+                    found = scanner._embedded_picture(opened, copy, size)
+                if found is not None and found[1]:  # the preview stands for the photo
+                    rows.append((label, whole, scanner.decode_for_model(copy, size)[0]))
+            finally:
+                scanner.EMBEDDED_PICTURE_FOR_PIXELS = limit
     print(
         f"\n{len(files)} photos from {', '.join(str(p) for p in args.photos)}; model "
         f"{classifier.info.version}; embedded pictures used from "
@@ -220,6 +261,10 @@ def main() -> None:
         print(line)
     for side, rows in cameras.items():
         for line in compare(f"camera {side} x {side * 3 // 4}", classifier, rows, looks):
+            print(line)
+    for (w, h), rows in previews.items():
+        lines = compare(f"MPF preview {w} x {h}", classifier, rows, looks, stands_for_photo=True)
+        for line in lines:
             print(line)
     print(
         "\n(the last three: whole photo / embedded picture alone / as Cene sorts: the embedded "

@@ -42,8 +42,13 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cene-bench"))
     parser.add_argument("--format", choices=("jpeg", "heic"), default="jpeg")
     parser.add_argument("--no-thumbnail", action="store_true")
+    parser.add_argument(
+        "--preview", action="store_true", help="JPEGs with a Full HD preview after the photo (MPF)"
+    )
     args = parser.parse_args()
     kind = f"{args.format}-bare" if args.no_thumbnail else args.format
+    if args.preview:
+        kind = "jpeg-preview"
     originals = make_camera_folder(args.workdir / kind, args.count, kind)
     classifier = SceneClassifier()
     classifier.load()
@@ -96,7 +101,8 @@ def main() -> None:
     rows.append(("whole sort (cene sort, 1 read thread)", whole))
     print(
         f"\n{args.count} camera photos (12 MP {args.format.upper()}"
-        f"{', no embedded picture' if args.no_thumbnail else ''}), CPU ms per photo\n"
+        f"{', no embedded picture' if args.no_thumbnail else ''}"
+        f"{', and a Full HD preview (MPF)' if args.preview else ''}), CPU ms per photo\n"
     )
     print("| stage | CPU ms/photo |\n|---|---:|")
     for name, ms in rows:

@@ -43,12 +43,17 @@ def main() -> None:
         "--no-thumbnail", action="store_true", help="photos without an embedded picture"
     )
     parser.add_argument(
+        "--preview", action="store_true", help="JPEGs with a Full HD preview after the photo (MPF)"
+    )
+    parser.add_argument(
         "--live-photos", action="store_true", help="a 3 MB .MOV beside each photo (Live Photos)"
     )
     args = parser.parse_args()
     video = np.random.default_rng(0).integers(0, 256, 3_000_000, dtype=np.uint8).tobytes()
 
     kind = f"{args.format}-bare" if args.no_thumbnail else args.format
+    if args.preview:
+        kind = "jpeg-preview"
     folder = args.workdir / kind
     originals = make_camera_folder(folder, args.count, kind)
     megabytes = sum(p.stat().st_size for p in originals) / 1e6
@@ -82,7 +87,8 @@ def main() -> None:
     print()
     print(
         f"Sorting {args.count} camera photos (12 MP {args.format.upper()}"
-        f"{', no embedded picture' if args.no_thumbnail else ''}, "
+        f"{', no embedded picture' if args.no_thumbnail else ''}"
+        f"{', and a Full HD preview (MPF)' if args.preview else ''}, "
         f"{megabytes / args.count:.1f} MB "
         f"each, {megabytes:.0f} MB in all)"
         f"{', each with a 3 MB Live Photo video' if args.live_photos else ''}, move mode, on "

@@ -84,6 +84,10 @@ _FIRST_GUESS_BYTES = 48 * 2**20
 EMBEDDED_PICTURE_FOR_PIXELS = 2_000_000
 #: ... and the embedded picture, bars cut, is at least this big on its shorter side.
 EMBEDDED_PICTURE_MIN_SIDE = 100
+#: A large preview a camera stores after the photo (MPF) stands for the photo itself when it is
+#: at least this big on its shorter side, bars cut: the model sees a 224 px square either way,
+#: so no second look from the whole photo is needed (``benchmarks/embedded_pictures.py``).
+PREVIEW_FOR_PHOTO_SIDE = 400
 #: An embedded picture shows the whole photo when its shape is the photo's within this share,
 #: once uniform letterbox bars are cut; any other (a crop edited later, a stale one) is not used.
 _SAME_SHAPE = 0.03
@@ -622,9 +626,10 @@ def _open_upright(
             if opened.format == "PNG":  # its EXIF may follow the picture: reading it decodes
                 _afford(_decode_bytes(opened, data, width, height), width, height)
             taken_at = _taken_at(opened)
-            picture = _embedded_picture(opened) if embedded else None
-            if picture is not None:
-                return picture, width, height, taken_at, True
+            found = _embedded_picture(opened, data, size) if embedded else None
+            if found is not None:
+                picture, stands_for_photo = found
+                return picture, width, height, taken_at, not stands_for_photo
             opened.draft("RGB", (size, size))
             _afford(_decode_bytes(opened, data, width, height), width, height)
             # In place and only when needed: a copy of a large picture is what does not fit.
@@ -656,13 +661,91 @@ def _open_upright(
     return image, width, height, taken_at, False
 
 
-def _embedded_picture(opened: Image.Image) -> Image.Image | None:
-    """The picture a camera embeds in a large JPEG's EXIF (IFD1), upright, RGB, letterbox bars
-    cut, when it shows the whole photo at a size the model can use; else None."""
+def _embedded_picture(
+    opened: Image.Image, data: bytes, size: int
+) -> tuple[Image.Image, bool] | None:
+    """The picture a camera embeds in a large JPEG, upright, RGB, letterbox bars cut, when it
+    shows the whole photo at a size the model can use, and whether it stands for the photo (a
+    large preview: its verdict needs no second look from the photo); else None. A large preview
+    after the photo (MPF) comes first, then the small picture in the EXIF (IFD1)."""
     width, height = opened.size
-    raw = opened.info.get("exif")
     if opened.format not in ("JPEG", "MPO") or width * height < EMBEDDED_PICTURE_FOR_PIXELS:
         return None
+    try:
+        orientation = opened.getexif().get(0x0112)
+    except Exception:  # noqa: BLE001 - an EXIF that cannot be read: no picture from it
+        log.debug("EXIF unreadable", exc_info=True)
+        return None
+    preview = _large_preview(opened, data, size)
+    if preview is not None:
+        picture, side = preview
+        if orientation in _ORIENTATION_TRANSPOSE:
+            picture = picture.transpose(_ORIENTATION_TRANSPOSE[orientation])
+        return picture, side >= PREVIEW_FOR_PHOTO_SIDE
+    small = _exif_picture(opened)
+    if small is None:
+        return None
+    if orientation in _ORIENTATION_TRANSPOSE:
+        small = small.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    return small, False
+
+
+def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.Image, int] | None:
+    """The largest preview a camera stored after the photo (MPF "large thumbnail", VGA or Full
+    HD), decoded at the smallest scale that still gives the model ``size`` pixels, bars cut, and
+    its shorter side at full scale; None when there is none the model can use."""
+    mp_index = getattr(opened, "mpinfo", None)  # Pillow reads MPF into it (format "MPO")
+    tiff_start = _mpf_index_start(data)
+    if not isinstance(mp_index, dict) or tiff_start is None:
+        return None
+    found: list[tuple[int, bytes]] = []
+    for entry in mp_index.get(0xB002, [])[1:]:
+        kind = str(entry.get("Attribute", {}).get("MPType", ""))
+        start, length = tiff_start + int(entry.get("DataOffset", 0)), int(entry.get("Size", 0))
+        if kind.startswith("Large Thumbnail") and length and start + length <= len(data):
+            found.append((length, data[start : start + length]))
+    for _, preview in sorted(found, key=lambda item: item[0], reverse=True):
+        try:
+            if completeness.damaged_reason(preview) is not None:
+                continue
+            with Image.open(io.BytesIO(preview)) as large:
+                declared = large.size
+                if (
+                    large.format != "JPEG"
+                    or declared[0] > opened.width
+                    or declared[1] > opened.height
+                ):
+                    continue  # not a preview: larger than the photo itself
+                large.draft("RGB", (size, size))
+                large.load()
+                decoded = large.convert("RGB")
+        except Exception:  # noqa: BLE001 - a broken preview: the next one, or the photo
+            log.debug("Large preview unusable", exc_info=True)
+            continue
+        picture = _without_bars(decoded, opened.width / opened.height)
+        if picture is not None and min(picture.size) >= min(size, EMBEDDED_PICTURE_MIN_SIDE):
+            return picture, min(picture.size) * declared[0] // decoded.width
+    return None
+
+
+def _mpf_index_start(data: bytes) -> int | None:
+    """Where the MPF index (the TIFF header in the APP2 segment the offsets count from) starts
+    in a JPEG, looking only at the segments before its first scan."""
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xDA:
+            return None
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xE2 and data[pos + 4 : pos + 8] == b"MPF\x00":
+            return pos + 8
+        pos += 2 + length
+    return None
+
+
+def _exif_picture(opened: Image.Image) -> Image.Image | None:
+    """The small picture in a JPEG's EXIF (IFD1), RGB, bars cut, as it is stored (not turned)."""
+    raw = opened.info.get("exif")
     if not isinstance(raw, bytes):
         return None
     try:
@@ -680,15 +763,12 @@ def _embedded_picture(opened: Image.Image) -> Image.Image | None:
                 return None
             small.load()
             decoded = small.convert("RGB")
-        orientation = exif.get(0x0112)
     except Exception:  # noqa: BLE001 - a broken embedded picture: the photo itself is decoded
         log.debug("Embedded picture unusable", exc_info=True)
         return None
-    picture = _without_bars(decoded, width / height)
+    picture = _without_bars(decoded, opened.width / opened.height)
     if picture is None or min(picture.size) < EMBEDDED_PICTURE_MIN_SIDE:
         return None
-    if orientation in _ORIENTATION_TRANSPOSE:
-        picture = picture.transpose(_ORIENTATION_TRANSPOSE[orientation])
     return picture
 
 

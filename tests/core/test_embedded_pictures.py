@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.camera_photos import camera_exif, letterboxed
+from benchmarks.camera_photos import (
+    MPF_PREVIEW_FULL_HD,
+    MPF_PREVIEW_VGA,
+    camera_exif,
+    letterboxed,
+    with_mpf_preview,
+)
 from cene_desktop.core import scanner
 from cene_desktop.core.pipeline import Sorter, SortOptions
 
@@ -169,3 +175,104 @@ def test_a_photo_whose_embedded_picture_leaves_the_model_unsure_is_judged_from_t
         (outcome,) = sorter.sort_folder().outcomes
     assert (outcome.album, outcome.predicted) == ("Forest", "forest"), outcome
     assert outcome.confidence == pytest.approx(sure.confidence, abs=1e-4)
+
+
+def with_preview(
+    photo: Image.Image,
+    preview: Image.Image,
+    mp_type: int = MPF_PREVIEW_FULL_HD,
+    damage: str = "",
+) -> bytes:
+    """``photo`` as cameras with a large preview save it: a green 160 x 120 picture in its EXIF
+    and ``preview`` after the photo, named in its MPF index."""
+    large = io.BytesIO()
+    preview.save(large, "JPEG", quality=80)
+    stored = large.getvalue()
+    if damage == "cut off":
+        stored = stored[: len(stored) // 2]
+    return with_mpf_preview(camera_file(photo, scene(photo.size, (30, 200, 30))), stored, mp_type)
+
+
+def test_a_large_preview_after_the_photo_is_what_the_model_sees() -> None:
+    """Many cameras store a preview of 640 to 1920 pixels after the photo (MPF): it is used
+    before the 160 x 120 picture in the EXIF, and it stands for the photo."""
+    photo = scene((2400, 1800), (20, 40, 220))  # blue; the EXIF picture is green
+    for dims, kind in (((1920, 1440), MPF_PREVIEW_FULL_HD), ((640, 480), MPF_PREVIEW_VGA)):
+        data = with_preview(photo, scene(dims, (220, 40, 20)), kind)  # the preview: red
+        pixels, width, height, taken, small = scanner._decode_picture(data, SIZE, True)
+        assert (width, height, taken) == (2400, 1800, "2026-07-01T10:00:00")
+        assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (220, 40, 20)).max() <= 6, dims
+        assert not small, "a preview this large needs no second look from the photo"
+
+
+@pytest.mark.parametrize(
+    ("preview", "kind", "damage", "why"),
+    [
+        (scene((1440, 1440), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "", "a square preview"),
+        (scene((3200, 2400), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "", "larger than the photo"),
+        (scene((1920, 1440), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "cut off", "cut off"),
+        (scene((1920, 1440), (220, 40, 20)), 0x020002, "", "a stereo pair's other view"),
+        (scene((1920, 1440), (220, 40, 20)), 0x000000, "", "an image of no stated kind"),
+    ],
+)
+def test_a_preview_that_is_not_one_is_not_used(
+    preview: Image.Image, kind: int, damage: str, why: str
+) -> None:
+    """Another shape, larger than the photo, damaged, or not a preview at all: the small picture
+    in the EXIF (green) is used as before, and the photo is looked at again when unsure."""
+    data = with_preview(scene((2400, 1800), (20, 40, 220)), preview, kind, damage)
+    pixels, *_, small = scanner._decode_picture(data, SIZE, True)
+    assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (30, 200, 30)).max() <= 12, why
+    assert small
+
+
+def test_a_small_preview_is_used_but_does_not_stand_for_the_photo() -> None:
+    photo = scene((2400, 1800), (20, 40, 220))
+    data = with_preview(photo, scene((320, 240), (220, 40, 20)), MPF_PREVIEW_VGA)
+    pixels, *_, small = scanner._decode_picture(data, SIZE, True)
+    assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (220, 40, 20)).max() <= 6
+    assert small, "below PREVIEW_FOR_PHOTO_SIDE an unclear verdict looks at the photo"
+
+
+def test_a_turned_photo_and_its_preview_are_turned_upright_together() -> None:
+    sideways = scene((2400, 1800), (225, 225, 225))
+    sideways.paste(scene((1200, 1800), (30, 200, 30)), (0, 0))  # left half green: the top
+    large = io.BytesIO()
+    sideways.resize((1920, 1440)).save(large, "JPEG", quality=85)
+    data = with_mpf_preview(camera_file(sideways, None, orientation=6), large.getvalue())
+    pixels = scanner.decode_for_model(data, SIZE)[0].astype(int)
+    whole = scanner.decode_for_model(data, SIZE, embedded=False)[0].astype(int)
+    assert np.abs(pixels[20, SIZE // 2] - (30, 200, 30)).max() <= 12
+    assert np.abs(pixels - whole).mean() < 6
+
+
+def test_a_photo_whose_large_preview_leaves_the_model_unsure_is_judged_from_the_preview(
+    tmp_path: Path, classifier
+) -> None:  # type: ignore[no-untyped-def]
+    """A preview of 1920 x 1440 shows what the photo does at the model's 224 px: an unclear
+    verdict is made again from the preview's pixels by the fp32 model, and the 12 MP photo is
+    not decoded a second time (here the photo, a forest, differs from its preview to show
+    it)."""
+    photos = tmp_path / "camera"
+    photos.mkdir()
+    samples = sample_files(2)
+    with Image.open(dict(samples)["forest"]) as opened:
+        forest = opened.convert("RGB").resize((2400, 1800), Image.Resampling.BICUBIC)
+    exact = classifier.exact()
+    for (first, one), (second, other) in itertools.combinations(samples, 2):
+        if "forest" in (first, second) or first == second:
+            continue
+        with Image.open(one) as a, Image.open(other) as b:
+            both = Image.blend(a.convert("RGB"), b.convert("RGB").resize(a.size), 0.5)
+        data = with_preview(forest, both.resize((1920, 1440)))
+        seen = scanner.decode_for_model(data, SIZE)[0]
+        if classifier.verdicts(classifier.predict(seen[None]))[0].confidence < 0.8:
+            break
+    else:
+        pytest.fail("no pair of sample scenes leaves the model unsure")
+    looked = exact.verdicts(exact.predict(seen[None]))[0]
+    (photos / "DSC_0001.JPG").write_bytes(data)
+    with Sorter(tmp_path / "library", photos, classifier, SortOptions(mode="copy")) as sorter:
+        (outcome,) = sorter.sort_folder().outcomes
+    assert outcome.predicted == looked.predicted != "forest", outcome
+    assert outcome.confidence == pytest.approx(looked.confidence, abs=1e-4)
