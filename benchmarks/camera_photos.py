@@ -108,25 +108,34 @@ _UNDEFINED = 7
 
 
 def with_mpf_preview(jpeg: bytes, preview: bytes, mp_type: int = MPF_PREVIEW_FULL_HD) -> bytes:
-    """``jpeg`` as many cameras (Sony, Nikon, Panasonic, Fujifilm, ...) save it: an MPF index
-    (APP2, after the EXIF) naming a large preview, ``preview`` (a JPEG), stored after the photo's
-    end marker."""
+    """``jpeg`` as many cameras (Sony, Panasonic, ...) save it: an MPF index (APP2, after the
+    EXIF) naming a large preview, ``preview`` (a JPEG), stored after the photo's end marker."""
+    return with_mpf_previews(jpeg, [(preview, mp_type)])
+
+
+def with_mpf_previews(jpeg: bytes, previews: list[tuple[bytes, int]]) -> bytes:
+    """``jpeg`` with an MPF index naming ``previews`` (JPEG, MPF type), stored after it in that
+    order (a Baseline MP file: the VGA preview, then the Full HD one)."""
     at = 2  # after SOI, and after the APP0/APP1 segments that lead the file
     while jpeg[at] == 0xFF and jpeg[at + 1] in (0xE0, 0xE1):
         at += 2 + struct.unpack(">H", jpeg[at + 2 : at + 4])[0]
     entries_at = 8 + 2 + 3 * 12 + 4  # TIFF header, IFD count, three tags, next IFD
-    index_length = entries_at + 2 * 16
-    segment_length = 2 + 4 + index_length
+    count = 1 + len(previews)
+    segment_length = 2 + 4 + entries_at + 16 * count
     tiff_start = at + 4 + 4  # marker, length, "MPF\0"
     primary = len(jpeg) + 2 + segment_length
     entries = struct.pack("<IIIHH", 0x20000000 | MPF_PRIMARY, primary, 0, 0, 0)
-    entries += struct.pack("<IIIHH", mp_type, len(preview), primary - tiff_start, 0, 0)
+    offset = primary - tiff_start
+    for data, mp_type in previews:
+        entries += struct.pack("<IIIHH", mp_type, len(data), offset, 0, 0)
+        offset += len(data)
     index = b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", 3)
     index += struct.pack("<HHI4s", 0xB000, _UNDEFINED, 4, b"0100")
-    index += struct.pack("<HHII", 0xB001, _LONG, 1, 2)
-    index += struct.pack("<HHII", 0xB002, _UNDEFINED, 32, entries_at) + struct.pack("<I", 0)
+    index += struct.pack("<HHII", 0xB001, _LONG, 1, count)
+    index += struct.pack("<HHII", 0xB002, _UNDEFINED, 16 * count, entries_at)
+    index += struct.pack("<I", 0)
     segment = b"\xff\xe2" + struct.pack(">H", segment_length) + b"MPF\0" + index + entries
-    return jpeg[:at] + segment + jpeg[at:] + preview
+    return jpeg[:at] + segment + jpeg[at:] + b"".join(data for data, _ in previews)
 
 
 def sample_paths() -> list[Path]:

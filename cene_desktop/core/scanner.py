@@ -691,9 +691,10 @@ def _embedded_picture(
 
 
 def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.Image, int] | None:
-    """The largest preview a camera stored after the photo (MPF "large thumbnail", VGA or Full
-    HD), decoded at the smallest scale that still gives the model ``size`` pixels, bars cut, and
-    its shorter side at full scale; None when there is none the model can use."""
+    """A preview a camera stored after the photo (MPF "large thumbnail", VGA or Full HD),
+    decoded at the smallest scale that still gives the model ``size`` pixels, bars cut, and its
+    shorter side at full scale: the smallest that stands for the photo (cheapest to decode),
+    else the largest; None when there is none the model can use."""
     mp_index = getattr(opened, "mpinfo", None)  # Pillow reads MPF into it (format "MPO")
     tiff_start = _mpf_index_start(data)
     if not isinstance(mp_index, dict) or tiff_start is None:
@@ -704,7 +705,8 @@ def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.I
         start, length = tiff_start + int(entry.get("DataOffset", 0)), int(entry.get("Size", 0))
         if kind.startswith("Large Thumbnail") and length and start + length <= len(data):
             found.append((length, data[start : start + length]))
-    for _, preview in sorted(found, key=lambda item: item[0], reverse=True):
+    best: tuple[Image.Image, int] | None = None
+    for _, preview in sorted(found, key=lambda item: item[0]):
         try:
             if completeness.damaged_reason(preview) is not None:
                 continue
@@ -723,9 +725,12 @@ def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.I
             log.debug("Large preview unusable", exc_info=True)
             continue
         picture = _without_bars(decoded, opened.width / opened.height)
-        if picture is not None and min(picture.size) >= min(size, EMBEDDED_PICTURE_MIN_SIDE):
-            return picture, min(picture.size) * declared[0] // decoded.width
-    return None
+        if picture is None or min(picture.size) < min(size, EMBEDDED_PICTURE_MIN_SIDE):
+            continue
+        best = picture, min(picture.size) * declared[0] // decoded.width
+        if best[1] >= PREVIEW_FOR_PHOTO_SIDE:
+            break
+    return best
 
 
 def _mpf_index_start(data: bytes) -> int | None:

@@ -17,6 +17,7 @@ from benchmarks.camera_photos import (
     camera_exif,
     letterboxed,
     with_mpf_preview,
+    with_mpf_previews,
 )
 from cene_desktop.core import scanner
 from cene_desktop.core.pipeline import Sorter, SortOptions
@@ -276,3 +277,23 @@ def test_a_photo_whose_large_preview_leaves_the_model_unsure_is_judged_from_the_
         (outcome,) = sorter.sort_folder().outcomes
     assert outcome.predicted == looked.predicted != "forest", outcome
     assert outcome.confidence == pytest.approx(looked.confidence, abs=1e-4)
+
+
+def test_of_two_previews_the_smallest_that_stands_for_the_photo_is_decoded() -> None:
+    """A Baseline MP file carries a VGA and a Full HD preview: the VGA one (red) is enough and
+    four times cheaper to decode; a VGA preview too small to stand for the photo gives way to
+    the Full HD one (white)."""
+    photo = scene((2400, 1800), (20, 40, 220))
+    for vga, expected in (((640, 480), (220, 40, 20)), ((480, 360), (225, 225, 225))):
+        stored = []
+        for dims, colour, kind in (
+            (vga, (220, 40, 20), MPF_PREVIEW_VGA),
+            ((1440, 1080), (225, 225, 225), MPF_PREVIEW_FULL_HD),
+        ):
+            large = io.BytesIO()
+            scene(dims, colour).save(large, "JPEG", quality=85)
+            stored.append((large.getvalue(), kind))
+        data = with_mpf_previews(camera_file(photo, None), stored)
+        pixels, *_, small = scanner._decode_picture(data, SIZE, True)
+        assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - expected).max() <= 6, vga
+        assert not small
