@@ -690,6 +690,36 @@ def _embedded_picture(
     return small, False
 
 
+#: Window thumbnails read a camera's preview only from files up to this size (read whole).
+_PREVIEW_FILE_LIMIT = 64 * 2**20
+
+
+def camera_preview(path: Path, side: int) -> Image.Image | None:
+    """The preview a camera stored after a JPEG photo (MPF), upright, RGB, bars cut, when it
+    shows the whole photo at ``side`` pixels or more on its shorter side (decoded at the
+    smallest scale that gives them): a window thumbnail made from it costs a tenth of decoding
+    the photo. None when there is no such preview, or the file cannot be read."""
+    try:
+        with open(path, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size > _PREVIEW_FILE_LIMIT:
+                return None
+            data = stream.read()
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.format != "MPO":
+                return None
+            found = _large_preview(opened, data, side)
+            orientation = opened.getexif().get(0x0112)
+    except Exception:  # noqa: BLE001 - no preview: the photo itself is decoded
+        log.debug("No camera preview in %s", display_path(path), exc_info=True)
+        return None
+    if found is None or found[1] < side:
+        return None
+    picture = found[0]
+    if orientation in _ORIENTATION_TRANSPOSE:
+        picture = picture.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    return picture
+
+
 def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.Image, int] | None:
     """A preview a camera stored after the photo (MPF "large thumbnail", VGA or Full HD),
     decoded at the smallest scale that still gives the model ``size`` pixels, bars cut, and its

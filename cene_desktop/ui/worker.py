@@ -378,6 +378,11 @@ def make_thumbnail(source: Path, size: int = THUMBNAIL_SIZE) -> Image.Image:
     """The photo, upright, fitted into ``size`` × ``size`` (a Pillow RGB image)."""
     from PIL import Image, ImageOps
 
+    if source.suffix.lower() in (".jpg", ".jpeg"):  # a camera's Full HD or VGA preview
+        preview = scanner.camera_preview(source, size * 2)
+        if preview is not None:
+            preview.thumbnail((size, size))
+            return preview
     heif = source.suffix.lower() in scanner.HEIF_SUFFIXES and scanner.enable_heif()
     with Image.open(source) as image:
         # A JPEG decodes at the nearest scale of 1/2…1/8 above twice the size (sharper after

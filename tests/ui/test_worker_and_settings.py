@@ -172,3 +172,33 @@ def test_phone_photos_get_thumbnails(tmp_path: Path) -> None:
         assert thumbnail.size == (160, 107)
         red, green, blue = thumbnail.getpixel((80, 50))
         assert red > 150 and green < 90 and blue < 90
+
+
+def test_camera_photos_with_a_preview_get_their_thumbnail_from_it(tmp_path: Path) -> None:
+    """A camera's Full HD preview (MPF) makes the thumbnail (a tenth of decoding the photo);
+    turned upright like the photo. One of another shape is not used: the photo is decoded."""
+    import io
+
+    from PIL import Image
+
+    from benchmarks.camera_photos import camera_exif, with_mpf_preview
+    from cene_desktop.ui.worker import make_thumbnail
+
+    def camera(preview: tuple[int, int], orientation: int) -> bytes:
+        photo, large = io.BytesIO(), io.BytesIO()
+        Image.new("RGB", (2400, 1800), (30, 40, 200)).save(
+            photo, "JPEG", exif=camera_exif(orientation=orientation)
+        )
+        Image.new("RGB", preview, (200, 40, 40)).save(large, "JPEG")
+        return with_mpf_preview(photo.getvalue(), large.getvalue())
+
+    for name, preview, orientation, size, red in (
+        ("DSC_0001.JPG", (1440, 1080), 1, (160, 120), True),
+        ("DSC_0002.JPG", (1440, 1080), 6, (120, 160), True),
+        ("DSC_0003.JPG", (1080, 1080), 1, (160, 120), False),
+    ):
+        path = tmp_path / name
+        path.write_bytes(camera(preview, orientation))
+        thumbnail = make_thumbnail(path)
+        assert thumbnail.size == size, name
+        assert (thumbnail.getpixel((60, 60))[0] > 150) == red, name
