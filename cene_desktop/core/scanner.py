@@ -690,6 +690,9 @@ def _embedded_picture(
     return small, False
 
 
+#: The largest preview Cene decodes: MPF's are at most Full HD (1920 x 1080, 1920 x 1440 at 4:3);
+#: a larger one (a progressive JPEG is buffered whole) would be outside the memory budget.
+_PREVIEW_MAX_SIDE = 2048
 #: Window thumbnails read a camera's preview only from files up to this size (read whole).
 _PREVIEW_FILE_LIMIT = 64 * 2**20
 
@@ -730,11 +733,14 @@ def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.I
     if not isinstance(mp_index, dict) or tiff_start is None:
         return None
     found: list[tuple[int, bytes]] = []
-    for entry in mp_index.get(0xB002, [])[1:]:
-        kind = str(entry.get("Attribute", {}).get("MPType", ""))
-        start, length = tiff_start + int(entry.get("DataOffset", 0)), int(entry.get("Size", 0))
-        if kind.startswith("Large Thumbnail") and length and start + length <= len(data):
-            found.append((length, data[start : start + length]))
+    try:
+        for entry in mp_index.get(0xB002, [])[1:]:
+            kind = str(entry["Attribute"]["MPType"])
+            start, length = tiff_start + int(entry["DataOffset"]), int(entry["Size"])
+            if kind.startswith("Large Thumbnail") and length and start + length <= len(data):
+                found.append((length, data[start : start + length]))
+    except (KeyError, TypeError, ValueError):  # an index Pillow accepted but cannot be read
+        return None
     best: tuple[Image.Image, int] | None = None
     for _, preview in sorted(found, key=lambda item: item[0]):
         try:
@@ -746,8 +752,9 @@ def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.I
                     large.format != "JPEG"
                     or declared[0] > opened.width
                     or declared[1] > opened.height
+                    or max(declared) > _PREVIEW_MAX_SIDE
                 ):
-                    continue  # not a preview: larger than the photo itself
+                    continue  # not a preview: larger than the photo, or than any preview
                 large.draft("RGB", (size, size))
                 large.load()
                 decoded = large.convert("RGB")

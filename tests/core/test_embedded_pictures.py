@@ -214,6 +214,7 @@ def test_a_large_preview_after_the_photo_is_what_the_model_sees() -> None:
         (scene((1920, 1440), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "cut off", "cut off"),
         (scene((1920, 1440), (220, 40, 20)), 0x020002, "", "a stereo pair's other view"),
         (scene((1920, 1440), (220, 40, 20)), 0x000000, "", "an image of no stated kind"),
+        (scene((2400, 1800), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "", "the photo's own size"),
     ],
 )
 def test_a_preview_that_is_not_one_is_not_used(
