@@ -385,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
             },
             "missing_from_photos": len(missing),
             **figures,
+            # each photo's album, for benchmarks/real_photos_compare.py
+            "rows": [{k: row[k] for k in ("label", "file", "column")} for row in rows],
         }
         args.json_out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0
