@@ -89,18 +89,19 @@ def test_letterbox_bars_of_a_wide_photo_are_cut_and_the_picture_turned_upright()
 @pytest.mark.parametrize(
     ("embedded", "bars", "why"),
     [
-        (scene((1000, 1000), (220, 40, 20)), False, "a square picture of a 4:3 photo"),
-        (scene((1500, 2000), (220, 40, 20)), True, "a portrait picture with bars, 4:3"),
-        (scene((3000, 1500), (220, 40, 20)), True, "a 2:1 picture with bars, 4:3"),
+        ((1000, 1000), False, "a square picture of a 4:3 photo"),
+        ((1500, 2000), True, "a portrait picture with bars, 4:3"),
+        ((3000, 1500), True, "a 2:1 picture with bars, 4:3"),
         (None, True, "no embedded picture"),
     ],
 )
 def test_an_embedded_picture_of_another_shape_is_not_used(
-    embedded: Image.Image | None, bars: bool, why: str
+    embedded: tuple[int, int] | None, bars: bool, why: str
 ) -> None:
     """A picture that does not show the photo as it is (edited or cropped later) is ignored."""
     photo = scene((2000, 1500), (20, 40, 220))
-    pixels = scanner.decode_for_model(camera_file(photo, embedded, bars=bars), SIZE)[0]
+    picture = None if embedded is None else scene(embedded, (220, 40, 20))
+    pixels = scanner.decode_for_model(camera_file(photo, picture, bars=bars), SIZE)[0]
     assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (20, 40, 220)).max() <= 6, why
 
 
@@ -208,21 +209,22 @@ def test_a_large_preview_after_the_photo_is_what_the_model_sees() -> None:
 
 @pytest.mark.parametrize(
     ("preview", "kind", "damage", "why"),
-    [
-        (scene((1440, 1440), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "", "a square preview"),
-        (scene((3200, 2400), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "", "larger than the photo"),
-        (scene((1920, 1440), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "cut off", "cut off"),
-        (scene((1920, 1440), (220, 40, 20)), 0x020002, "", "a stereo pair's other view"),
-        (scene((1920, 1440), (220, 40, 20)), 0x000000, "", "an image of no stated kind"),
-        (scene((2400, 1800), (220, 40, 20)), MPF_PREVIEW_FULL_HD, "", "the photo's own size"),
+    [  # the pictures are made in the test: collecting the tests must not hold them
+        ((1440, 1440), MPF_PREVIEW_FULL_HD, "", "a square preview"),
+        ((3200, 2400), MPF_PREVIEW_FULL_HD, "", "larger than the photo"),
+        ((1920, 1440), MPF_PREVIEW_FULL_HD, "cut off", "cut off"),
+        ((1920, 1440), 0x020002, "", "a stereo pair's other view"),
+        ((1920, 1440), 0x000000, "", "an image of no stated kind"),
+        ((2400, 1800), MPF_PREVIEW_FULL_HD, "", "the photo's own size"),
     ],
 )
 def test_a_preview_that_is_not_one_is_not_used(
-    preview: Image.Image, kind: int, damage: str, why: str
+    preview: tuple[int, int], kind: int, damage: str, why: str
 ) -> None:
     """Another shape, larger than the photo, damaged, or not a preview at all: the small picture
     in the EXIF (green) is used as before, and the photo is looked at again when unsure."""
-    data = with_preview(scene((2400, 1800), (20, 40, 220)), preview, kind, damage)
+    photo = scene((2400, 1800), (20, 40, 220))
+    data = with_preview(photo, scene(preview, (220, 40, 20)), kind, damage)
     pixels, *_, small = scanner._decode_picture(data, SIZE, True)
     assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (30, 200, 30)).max() <= 12, why
     assert small
