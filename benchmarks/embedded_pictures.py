@@ -23,9 +23,11 @@ Nothing is written beside PHOTOS.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +79,16 @@ def mpf_copy(data: bytes, preview: tuple[int, int]) -> bytes | None:
     small.save(large, "JPEG", quality=80)
     photo.save(stream, "JPEG", quality=85, exif=camera_exif())
     return with_mpf_preview(stream.getvalue(), large.getvalue())
+
+
+@contextlib.contextmanager
+def any_photo_size() -> Iterator[None]:
+    """Embedded pictures used whatever the photo's size (the camera copies here are small)."""
+    limit, scanner.EMBEDDED_PICTURE_FOR_PIXELS = scanner.EMBEDDED_PICTURE_FOR_PIXELS, 0
+    try:
+        yield
+    finally:
+        scanner.EMBEDDED_PICTURE_FOR_PIXELS = limit
 
 
 #: Kinds of verdict from an embedded picture, as the second-look table names them.
@@ -228,23 +240,16 @@ def main() -> None:
             copy = camera_copy(data, side)
             if copy is None:
                 continue
-            limit, scanner.EMBEDDED_PICTURE_FOR_PIXELS = scanner.EMBEDDED_PICTURE_FOR_PIXELS, 0
-            try:
+            with any_photo_size():
                 rows.append((label, whole, scanner.decode_for_model(copy, size)[0]))
-            finally:
-                scanner.EMBEDDED_PICTURE_FOR_PIXELS = limit
         for dims, rows in previews.items():
             copy = mpf_copy(data, dims)
             if copy is None:
                 continue
-            limit, scanner.EMBEDDED_PICTURE_FOR_PIXELS = scanner.EMBEDDED_PICTURE_FOR_PIXELS, 0
-            try:
-                with Image.open(io.BytesIO(copy)) as opened:
-                    found = scanner._embedded_picture(opened, copy, size)
+            with any_photo_size(), Image.open(io.BytesIO(copy)) as opened:
+                found = scanner._embedded_picture(opened, copy, size)
                 if found is not None and found[1]:  # the preview stands for the photo
                     rows.append((label, whole, scanner.decode_for_model(copy, size)[0]))
-            finally:
-                scanner.EMBEDDED_PICTURE_FOR_PIXELS = limit
     print(
         f"\n{len(files)} photos from {', '.join(str(p) for p in args.photos)}; model "
         f"{classifier.info.version}; embedded pictures used from "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,21 @@ def test_a_small_photo_is_decoded_itself() -> None:
     assert np.abs(pixels[SIZE // 2, SIZE // 2].astype(int) - (20, 40, 220)).max() <= 6
 
 
+def unsure_file(classifier, make: Callable[[Image.Image], bytes]) -> bytes:  # type: ignore[no-untyped-def]
+    """The first file ``make`` builds from a blend of two sample scenes (forest left out) whose
+    embedded picture leaves the model unsure: two scenes it cannot tell apart."""
+    for (first, one), (second, other) in itertools.combinations(sample_files(2), 2):
+        if "forest" in (first, second) or first == second:
+            continue
+        with Image.open(one) as a, Image.open(other) as b:
+            both = Image.blend(a.convert("RGB"), b.convert("RGB").resize(a.size), 0.5)
+        data = make(both)
+        seen = scanner.decode_for_model(data, SIZE)[0]
+        if classifier.verdicts(classifier.predict(seen[None]))[0].confidence < 0.8:
+            return data
+    pytest.fail("no pair of sample scenes leaves the model unsure")
+
+
 def test_camera_photos_sorted_from_their_embedded_pictures_land_where_the_photos_would(
     tmp_path: Path, classifier
 ) -> None:  # type: ignore[no-untyped-def]
@@ -161,17 +177,7 @@ def test_a_photo_whose_embedded_picture_leaves_the_model_unsure_is_judged_from_t
     exact = classifier.exact()  # what second looks run: the fp32 model where int8 ships
     sure = exact.verdicts(exact.predict(whole[None]))[0]
     assert (sure.predicted, sure.confidence > 0.97) == ("forest", True)
-    for (first, one), (second, other) in itertools.combinations(samples, 2):
-        if "forest" in (first, second) or first == second:
-            continue
-        with Image.open(one) as a, Image.open(other) as b:
-            both = Image.blend(a.convert("RGB"), b.convert("RGB").resize(a.size), 0.5)
-        data = camera_file(forest, both.resize((2400, 1800)))
-        small = scanner.decode_for_model(data, SIZE)[0]
-        if classifier.verdicts(classifier.predict(small[None]))[0].confidence < 0.8:
-            break  # two scenes the model cannot tell apart: Unsorted from this picture
-    else:
-        pytest.fail("no pair of sample scenes leaves the model unsure")
+    data = unsure_file(classifier, lambda both: camera_file(forest, both.resize((2400, 1800))))
     (photos / "DSC_0001.JPG").write_bytes(data)
     with Sorter(tmp_path / "library", photos, classifier, SortOptions(mode="copy")) as sorter:
         (outcome,) = sorter.sort_folder().outcomes
@@ -263,17 +269,8 @@ def test_a_photo_whose_large_preview_leaves_the_model_unsure_is_judged_from_the_
     with Image.open(dict(samples)["forest"]) as opened:
         forest = opened.convert("RGB").resize((2400, 1800), Image.Resampling.BICUBIC)
     exact = classifier.exact()
-    for (first, one), (second, other) in itertools.combinations(samples, 2):
-        if "forest" in (first, second) or first == second:
-            continue
-        with Image.open(one) as a, Image.open(other) as b:
-            both = Image.blend(a.convert("RGB"), b.convert("RGB").resize(a.size), 0.5)
-        data = with_preview(forest, both.resize((1920, 1440)))
-        seen = scanner.decode_for_model(data, SIZE)[0]
-        if classifier.verdicts(classifier.predict(seen[None]))[0].confidence < 0.8:
-            break
-    else:
-        pytest.fail("no pair of sample scenes leaves the model unsure")
+    data = unsure_file(classifier, lambda both: with_preview(forest, both.resize((1920, 1440))))
+    seen = scanner.decode_for_model(data, SIZE)[0]
     looked = exact.verdicts(exact.predict(seen[None]))[0]
     (photos / "DSC_0001.JPG").write_bytes(data)
     with Sorter(tmp_path / "library", photos, classifier, SortOptions(mode="copy")) as sorter:
