@@ -281,8 +281,8 @@ def test_a_photo_whose_large_preview_leaves_the_model_unsure_is_judged_from_the_
 
 def test_of_two_previews_the_smallest_that_stands_for_the_photo_is_decoded() -> None:
     """A Baseline MP file carries a VGA and a Full HD preview: the VGA one (red) is enough and
-    four times cheaper to decode; a VGA preview too small to stand for the photo gives way to
-    the Full HD one (white)."""
+    cheaper to decode (2.4 against 4.0 ms); a VGA preview too small to stand for the photo gives
+    way to the Full HD one (white)."""
     photo = scene((2400, 1800), (20, 40, 220))
     for vga, expected in (((640, 480), (220, 40, 20)), ((480, 360), (225, 225, 225))):
         stored = []
