@@ -693,6 +693,8 @@ def _embedded_picture(
 #: The largest preview Cene decodes: MPF's are at most Full HD (1920 x 1080, 1920 x 1440 at 4:3);
 #: a larger one (a progressive JPEG is buffered whole) would be outside the memory budget.
 _PREVIEW_MAX_SIDE = 2048
+#: Where a JPEG's MPF index is looked for: its first segments (APP0, an EXIF of up to 64 KB).
+_MPF_HEAD_BYTES = 192 * 1024
 #: Window thumbnails read a camera's preview only from files up to this size (read whole).
 _PREVIEW_FILE_LIMIT = 64 * 2**20
 
@@ -706,7 +708,10 @@ def camera_preview(path: Path, side: int) -> Image.Image | None:
         with open(path, "rb") as stream:
             if os.fstat(stream.fileno()).st_size > _PREVIEW_FILE_LIMIT:
                 return None
-            data = stream.read()
+            head = stream.read(_MPF_HEAD_BYTES)  # the MPF index follows the EXIF (<= 64 KB)
+            if _mpf_index_start(head) is None:
+                return None
+            data = head + stream.read()
         with Image.open(io.BytesIO(data)) as opened:
             if opened.format != "MPO":
                 return None
