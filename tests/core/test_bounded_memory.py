@@ -74,15 +74,40 @@ def sparse_file(path: Path, size: int, start: bytes = b"") -> None:
     os.truncate(path, size)
 
 
+#: Runs ``argv[2:]`` and writes its peak resident memory (kB) into the file ``argv[1]``. A child
+#: of pytest itself would report pytest's own peak as well: Linux keeps a process's peak across
+#: exec, and the child starts as a copy of pytest. The grandchild starts as a copy of this.
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as peak:
+    peak.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[float, str, str]:
-    """Run ``args``; its peak resident memory in MB (from the kernel), stdout and stderr."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(args, stdout=out, stderr=err, cwd=REPO, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return usage.ru_maxrss / 1024, out.read().decode(), err.read().decode()
+    """Run ``args``; its own peak resident memory in MB (from the kernel), stdout and stderr."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak = Path(folder) / "peak"
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            command = [sys.executable, "-c", LAUNCHER, str(peak), *args]
+            subprocess.run(command, stdout=out, stderr=err, cwd=REPO, env=env, check=False)
+            out.seek(0)
+            err.seek(0)
+            output, errors = out.read().decode(), err.read().decode()
+        return int(peak.read_text()) / 1024, output, errors
+
+
+def test_the_peak_measured_is_the_childs_own_not_pytests() -> None:
+    """pytest holding 300 MB more must not show in a small child's peak."""
+    held = bytearray(300 * 2**20)
+    held[::4096] = b"\x01" * len(held[::4096])  # touched: resident
+    peak, out, _ = peak_rss_mb([sys.executable, "-c", "print('small')"], dict(os.environ))
+    assert out.strip() == "small"
+    assert peak < 100, f"{peak:.0f} MB: pytest's own memory was counted"
+    del held
 
 
 @pytest.fixture
