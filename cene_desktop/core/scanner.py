@@ -678,16 +678,17 @@ def _embedded_picture(
         return None
     preview = _large_preview(opened, data, size)
     if preview is not None:
-        picture, side = preview
-        if orientation in _ORIENTATION_TRANSPOSE:
-            picture = picture.transpose(_ORIENTATION_TRANSPOSE[orientation])
-        return picture, side >= PREVIEW_FOR_PHOTO_SIDE
+        return _turned(preview[0], orientation), preview[1] >= PREVIEW_FOR_PHOTO_SIDE
     small = _exif_picture(opened)
-    if small is None:
-        return None
+    return None if small is None else (_turned(small, orientation), False)
+
+
+def _turned(picture: Image.Image, orientation: object) -> Image.Image:
+    """``picture`` as the photo of EXIF ``orientation`` is shown (its embedded pictures are
+    stored as the photo is, not turned)."""
     if orientation in _ORIENTATION_TRANSPOSE:
-        small = small.transpose(_ORIENTATION_TRANSPOSE[orientation])
-    return small, False
+        return picture.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    return picture
 
 
 #: The largest preview Cene decodes: MPF's are at most Full HD (1920 x 1080, 1920 x 1440 at 4:3);
@@ -722,10 +723,7 @@ def camera_preview(path: Path, side: int) -> Image.Image | None:
         return None
     if found is None or found[1] < side:
         return None
-    picture = found[0]
-    if orientation in _ORIENTATION_TRANSPOSE:
-        picture = picture.transpose(_ORIENTATION_TRANSPOSE[orientation])
-    return picture
+    return _turned(found[0], orientation)
 
 
 def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.Image, int] | None:
@@ -734,8 +732,10 @@ def _large_preview(opened: Image.Image, data: bytes, size: int) -> tuple[Image.I
     shorter side at full scale: the smallest that stands for the photo (cheapest to decode),
     else the largest; None when there is none the model can use."""
     mp_index = getattr(opened, "mpinfo", None)  # Pillow reads MPF into it (format "MPO")
+    if not isinstance(mp_index, dict):
+        return None
     tiff_start = _mpf_index_start(data)
-    if not isinstance(mp_index, dict) or tiff_start is None:
+    if tiff_start is None:
         return None
     found: list[tuple[int, bytes]] = []
     try:
