@@ -66,6 +66,20 @@ EVAL_REPOS = frozenset(
         "DepthAnything/Depth-Anything-V2",
         "elementary/wallpapers",
         "openMVG/ImageDataset_SceauxCastle",
+        # added December 3rd, 2026, to give the eval split more scenes
+        "GjjvdBurg/HugoPhotoSwipe-Demo",
+        "annejohnson/annejohnson.github.io",
+        "brookshelley/brookshelley.github.com",
+        "hauke96/the-green-spot",
+        "jacobproffer/blog",
+        "luanfujun/deep-photo-styletransfer",
+        "nk412/nk412.github.io",
+        "nmlau/octopress",
+        "norrskensleder/norrskensleder.github.io",
+        "ourmusings/blog.io",
+        "poeschko/longwayhome",
+        "ruib/ruib.github.io",
+        "vseventer/markmyjourney",
     )
 )
 SPLITS = ("eval", "fit", "all")
