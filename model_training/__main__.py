@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         "--real-per-batch", type=int, default=8, help="finetune-real: real views in each 64"
     )
     parser.add_argument(
+        "--distill",
+        type=float,
+        default=0.0,
+        help="finetune-real: weight of the starting model's own predictions in the Intel targets",
+    )
+    parser.add_argument(
         "--alphas", default="0.3,0.5,0.7", help="interpolate: comma-separated weights of the run"
     )
     parser.add_argument("--runs", default="", help="soup: comma-separated runs to average")
@@ -128,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                 learning_rate=args.lr or 1e-4,
                 real_per_batch=args.real_per_batch,
                 seed=args.seed,
+                distill=args.distill,
             )
     elif args.stage == "soup":
         from model_training import train

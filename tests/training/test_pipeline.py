@@ -91,7 +91,10 @@ def test_pipeline_trains_and_exports_a_model(tiny_dataset: Path, tmp_path: Path)
         for photo in sorted((tiny_dataset / "seg_test" / "glacier").glob("*.jpg"))[:3]:
             (real / name / photo.name).symlink_to(photo.resolve())
     (real / "sea" / "empty.jpg").write_bytes(b"")  # the app would not sort it: left out
-    tuned = real_finetune.finetune_real(config, real, "real", epochs=1, real_per_batch=8)
+    tuned = real_finetune.finetune_real(
+        config, real, "real", epochs=1, real_per_batch=8, distill=0.5
+    )
+    assert tuned["settings"]["distill"] == 0.5
     assert tuned["settings"]["real_photos"] == 6
     activations, labels = real_finetune.real_views(config, real)
     assert len(activations) == 6 * real_finetune.VIEWS_PER_PHOTO
@@ -108,3 +111,13 @@ def test_pipeline_trains_and_exports_a_model(tiny_dataset: Path, tmp_path: Path)
         ends.append(halfway.get_weights())
     assert all(np.array_equal(a, b) for a, b in zip(ends[0], start.get_weights(), strict=True))
     assert any(not np.array_equal(a, b) for a, b in zip(ends[0], ends[1], strict=True))
+
+
+def test_distilled_targets_mix_the_label_with_what_the_starting_model_said() -> None:
+    labels = np.eye(3, dtype=np.float32)[[0, 2]]
+    start = np.log(np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]))
+    mixed = real_finetune.intel_targets(labels, start, 0.25)
+    expected = [[0.8, 0.125, 0.075], [0.025, 0.025, 0.95]]
+    assert np.allclose(mixed, expected, atol=1e-6)
+    assert np.allclose(mixed.sum(axis=1), 1.0)
+    assert np.array_equal(real_finetune.intel_targets(labels, start, 0.0), labels)
