@@ -197,3 +197,16 @@ def test_copy_path_after_select_all_in_a_large_album_copies_every_photo(
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == expected, timeout=10_000)
     assert main.statusBar().currentMessage() == f"Copied the path of {len(ids):,} photos."
     main.close()
+
+
+def test_ctrl_shift_c_copies_the_selected_paths_wherever_the_focus_is(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    library = Path(window.settings.library_dir)
+    show(window, qtbot, "Sea")
+    select(window, qtbot, [0])
+    expected = str(library / window.selected_photos()[0].current_path)
+    for place in (window.grid, window.album_view):
+        QGuiApplication.clipboard().clear()
+        place.setFocus()
+        qtbot.waitUntil(place.hasFocus)
+        QTest.keySequence(window, "Ctrl+Shift+C")
+        qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == expected, timeout=5_000)

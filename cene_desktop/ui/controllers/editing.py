@@ -51,8 +51,9 @@ class EditingController(Controller):
         keys = [(QKeySequence(QKeySequence.StandardKey.Delete), self.trash_selected)]
         if sys.platform == "darwin":  # the Finder's Move to Trash: Cmd+Backspace
             keys.append((QKeySequence("Ctrl+Backspace"), self.trash_selected))
-        keys.append((QKeySequence("Ctrl+Shift+C"), self.copy_paths))
-        for key, do in keys:  # only while the grid has the focus: Delete in a field edits it
+        # Only while the grid has the focus: Delete in a field edits it. (Copy path's
+        # Ctrl+Shift+C is the Edit menu's, for the whole window.)
+        for key, do in keys:
             shortcut = QShortcut(key, window.grid)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(do)

@@ -68,7 +68,9 @@ def _build(window: MainWindow, full_screen: Callable[[], None]) -> QAction:
     trash = action(edit, "Move to &Trash", window.editing.trash_selected)
     trash.setShortcut(QKeySequence.StandardKey.Delete)
     trash.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the grid's own Delete acts
-    action(edit, "&Copy path", window.editing.copy_paths)
+    # Wherever the focus is (the album list, the details pane): no field of the window edits
+    # text with Ctrl+Shift+C.
+    action(edit, "&Copy path", window.editing.copy_paths, "Ctrl+Shift+C")
 
     view = bar.addMenu("&View")
     full_screen_action = action(view, "&Full screen", full_screen, "F11")
