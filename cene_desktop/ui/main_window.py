@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -72,7 +72,12 @@ class MainWindow(QMainWindow):
         self.settings_file = settings_file
         self.setWindowTitle("Cene")
         self.setAcceptDrops(True)
-        self.current_album = settings.album if settings.album in (*ALBUMS, REVIEW) else "Sea"
+        #: No album was chosen before (a first start): none is selected behind the welcome, and
+        #: the first album to receive photos is shown (:meth:`_choose_first_album`) unless the
+        #: person picks one first.
+        self._first_album_pending = settings.album not in (*ALBUMS, REVIEW)
+        self._choosing = False  # the window itself, not the person, is choosing the album
+        self.current_album = ALBUMS[0] if self._first_album_pending else settings.album
         self.review_filter: str | None = None
         self.threads: list[QThread] = []
         try:
@@ -91,7 +96,12 @@ class MainWindow(QMainWindow):
         self.pages.opened.connect(self._library_opened)
         self.menus = Menus(self)
         self._connect()
-        self.album_view.setCurrentIndex(self.albums.index(self.albums.row_of(self.current_album)))
+        if self._first_album_pending:
+            # Current but not selected: nothing shows selected behind the welcome, and the list
+            # taking the focus does not pick an album for the person.
+            self._select_album(ALBUMS[0], QItemSelectionModel.SelectionFlag.NoUpdate)
+        else:
+            self._select_album(self.current_album)
         if settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
         else:
@@ -141,6 +151,8 @@ class MainWindow(QMainWindow):
         self.album_view.selectionModel().currentChanged.connect(
             lambda current, _: self.show_album(self.albums.names[current.row()])
         )
+        self.albums.dataChanged.connect(lambda *_: self._choose_first_album())
+        self.library_ready.connect(lambda: self._choose_first_album(opened=True))
         self.review_bar.filter_chosen.connect(self._filter_chosen)
         self.review_bar.accept_button.clicked.connect(
             lambda: edit.accept_suggestions(self.selected_ids())
@@ -209,7 +221,38 @@ class MainWindow(QMainWindow):
     def refresh(self, changes: Changes = EVERYTHING) -> int:
         return self.pages.refresh(changes)
 
+    def _choose_first_album(self, opened: bool = False) -> None:
+        """On a first start, once photos are counted: select the first album that has some
+        (in the list's order), so the window shows the photos just sorted, not an empty album.
+        A library ``opened`` with none yet shows the first album until some arrive."""
+        if not self._first_album_pending:
+            return
+        counts = self.albums.counts
+        filled = next((name for name in ALBUMS if counts.get(name, 0) > 0), None)
+        if filled is not None:
+            self._first_album_pending = False
+            self._select_album(filled)
+        elif opened:
+            self._select_album(ALBUMS[0])  # still waiting for the first photos
+
+    def _select_album(
+        self,
+        name: str,
+        how: QItemSelectionModel.SelectionFlag = QItemSelectionModel.SelectionFlag.ClearAndSelect,
+    ) -> None:
+        """Make ``name`` the album list's current row, as the window's choice (``show_album``
+        then does not take it for the person's)."""
+        self._choosing = True
+        try:
+            self.album_view.selectionModel().setCurrentIndex(
+                self.albums.index(self.albums.row_of(name)), how
+            )
+        finally:
+            self._choosing = False
+
     def show_album(self, name: str) -> None:
+        if not self._choosing:
+            self._first_album_pending = False  # the person chose it
         self.current_album = name
         self.review_bar.setVisible(name == REVIEW)
         self.grid.clearSelection()

@@ -111,3 +111,57 @@ def test_an_album_of_one_photo_says_1_photo(tmp_path: Path, classifier) -> None:
     with Catalog.open(tmp_path / "lib") as catalog:
         page = read_page(catalog, PageQuery(str(outcome.album), None, 1.0, None))
     assert page.heading == f"{outcome.album}: 1 photo"
+
+
+def fresh_watching_window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A first start: no album chosen before, an empty photo folder being watched; (window,
+    the photo folder)."""
+    from cene_desktop.ui.main_window import MainWindow
+
+    photos = tmp_path / "Camera"
+    photos.mkdir()
+    settings = Settings(photos_dir=str(photos), library_dir=str(tmp_path / "Albums"), watching=True)
+    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.wait(100)
+    # Nothing shows selected behind the welcome (it read "Sea" before), focus or not.
+    window.album_view.setFocus()
+    assert not window.album_view.selectionModel().selectedIndexes()
+    started(window, qtbot)
+    qtbot.waitUntil(lambda: window.sorting.watching, timeout=20_000)
+    return window, photos
+
+
+def selected_album(window) -> str:  # type: ignore[no-untyped-def]
+    """The album the list shows selected (and current)."""
+    (selected,) = window.album_view.selectionModel().selectedIndexes()
+    assert selected == window.album_view.currentIndex()
+    return str(window.albums.names[selected.row()])
+
+
+def test_a_first_start_shows_the_first_album_photos_arrive_in(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window, photos = fresh_watching_window(qtbot, tmp_path)
+    assert selected_album(window) == ALBUMS[0] == window.current_album  # empty library: the first
+    for index, (name, path) in enumerate(sample_files(2)):
+        if name in ("mountain", "sea"):
+            shutil.copyfile(path, photos / f"IMG_{index:04d}.jpg")
+    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in ALBUMS) == 4, timeout=60_000)
+    qtbot.wait(200)
+    first = next(album for album in ALBUMS if window.albums.counts[album])
+    assert first != ALBUMS[0]
+    assert selected_album(window) == first == window.current_album
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == window.albums.counts[first])
+    window.close()
+
+
+def test_an_album_chosen_before_the_first_photos_arrive_stays_shown(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window, photos = fresh_watching_window(qtbot, tmp_path)
+    window.album_view.setCurrentIndex(window.albums.index(window.albums.row_of("Street")))
+    for index, (name, path) in enumerate(sample_files(1)):
+        if name == "forest":
+            shutil.copyfile(path, photos / f"IMG_{index:04d}.jpg")
+    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in ALBUMS) == 1, timeout=60_000)
+    qtbot.wait(200)
+    assert selected_album(window) == "Street" == window.current_album
+    window.close()
