@@ -2,7 +2,7 @@
 
     xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/take_screenshots.py
 
-(``... take_screenshots.py other``: only the Other album's screenshot.)
+(``... take_screenshots.py other``: only the Other album's and Review's "Not a scene?".)
 
 Sorts sample photos into a temporary library with the real model, then captures the whole X
 screen with ImageMagick's ``import`` (apt-get install imagemagick) at a few moments.
@@ -234,7 +234,7 @@ def pillow_photos(dest: Path) -> int:
 
 def mixed_folder(app: QApplication, workdir: Path) -> None:
     """A folder the way a person's is: scenes, pets, people, flowers, screenshots. Sorted with
-    the Other album on; the screenshot shows Other."""
+    the Other album on; the screenshots show Other, and Review's "Not a scene?" filter."""
     photos = camera_folder(workdir / "Mixed", 4)
     count = len(list(photos.iterdir())) + pillow_photos(photos)
     for shot in ("main-window.png", "welcome.png", "put-back.png"):
@@ -244,6 +244,13 @@ def mixed_folder(app: QApplication, workdir: Path) -> None:
     wait_until_sorted(app, window, count)
     show_album(app, window, "Other", 0)
     snap(app, "other-album.png")
+    show_album(app, window, REVIEW)
+    button = next(b for b in window.review_bar.filters.buttons() if b.text() == "Not a scene?")
+    button.click()
+    pump(app, 0.5)
+    if window.grid_model.rowCount():
+        window.grid.setCurrentIndex(window.grid_model.index(0))
+    snap(app, "not-a-scene.png")
     window.close()
 
 

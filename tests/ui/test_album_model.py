@@ -216,3 +216,25 @@ def test_photo_names_sit_below_every_thumbnail_whatever_the_first_photo_looks_li
         name = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
         assert picture.height() >= grid.CELL and picture.bottom() < name.top(), (row, picture, name)
         assert option.rect.contains(name), (row, option.rect, name)  # the name is not cut off
+
+
+def test_names_fit_under_the_pictures_when_the_first_photos_are_not_read_yet(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Every cell is sized like the first (uniform sizes): in a big album its record is still
+    being read when the grid lays out, and the cells came out too short for a line of name
+    (descenders and underscores cut off, as in a library of 100,000 photos)."""
+    from cene_desktop.ui.panes.photo_grid import PhotoGrid
+
+    def cell_height(records: list[PhotoRecord]) -> int:
+        grid = PhotoGrid()
+        qtbot.addWidget(grid)
+        model = PhotoGridModel()
+        grid.setModel(model)
+        model.set_rows([1, 2, 3], records)  # without records: asked for, not there yet
+        grid.resize(800, 600)
+        grid.show()
+        qtbot.waitExposed(grid)
+        return int(grid.visualRect(model.index(0)).height())
+
+    read = cell_height([record(1), record(2), record(3)])
+    assert read >= PhotoGridModel.CELL + PhotoGrid().fontMetrics().height()
+    assert cell_height([]) == read

@@ -17,8 +17,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QListView,
     QMenu,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QWidget,
@@ -30,15 +32,27 @@ from cene_desktop.ui.album_model import AnyIndex, PhotoGridModel
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
-    """Lays every cell out for a full square thumbnail, whatever the shape of the one drawn
-    (centred in it). The grid sizes all cells like the first one, so sizing each by its own
-    picture put the names of tall photos over their pictures when the first photo was wide."""
+    """Lays every cell out for a full square thumbnail and a line of name, whatever the shape
+    of the picture drawn (centred in it) and whether the photo's record has been read yet. The
+    grid sizes all cells like the first one: sizing each by its own picture put the names of
+    tall photos over their pictures when the first photo was wide, and a first photo not read
+    yet (a big album) made every cell too short for its name."""
 
     cell = PhotoGridModel.CELL  # the grid's thumbnail size (its slider)
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
         option.decorationSize = QSize(self.cell, self.cell)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
+        sized = QStyleOptionViewItem(option)
+        self.initStyleOption(sized, index)
+        if not sized.text:  # not read yet: as tall as a cell with its name
+            sized.text = "\u00a0"
+            sized.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+        widget = sized.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        return style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, sized, QSize(), widget)
 
 
 #: The picture under the cursor while photos are dragged: the grabbed photo's thumbnail fitted in
