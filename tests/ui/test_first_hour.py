@@ -165,3 +165,29 @@ def test_an_album_chosen_before_the_first_photos_arrive_stays_shown(qtbot, tmp_p
     qtbot.wait(200)
     assert selected_album(window) == "Street" == window.current_album
     window.close()
+
+
+def test_the_preview_s_nothing_moved_line_goes_once_photos_are_moved(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cene_desktop.ui.controllers.sorting import PREVIEW_READY
+    from cene_desktop.ui.main_window import MainWindow
+
+    photos = tmp_path / "Camera"
+    photos.mkdir()
+    for index, (_, path) in enumerate(sample_files(2)):
+        shutil.copyfile(path, photos / f"IMG_{index:04d}.jpg")
+    settings = Settings(photos_dir=str(photos), library_dir=str(tmp_path / "Albums"), watching=True)
+    window = MainWindow(settings, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    window.show()
+    welcome = WelcomeDialog(settings, window)
+    qtbot.addWidget(welcome)
+    plan = window.sorting.preview_plan(settings, welcome)
+    qtbot.waitUntil(lambda: "would be sorted" in plan.text.toPlainText(), timeout=60_000)
+    bar = window.status.bar
+    qtbot.waitUntil(lambda: bar.currentMessage() == PREVIEW_READY)
+    plan.close()
+    welcome.close()
+    started(window, qtbot)  # Sort and start watching
+    qtbot.waitUntil(lambda: sum(window.albums.counts[a] for a in ALBUMS) > 0, timeout=60_000)
+    assert bar.currentMessage() != PREVIEW_READY  # photos have moved: it would be untrue
+    window.close()

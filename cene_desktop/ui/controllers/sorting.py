@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 #: Photos sorted within this long of the first are told of in one notice.
 ARRIVALS_MS = 3000
+#: What the status bar says once a preview is shown; no longer true once a photo is placed.
+PREVIEW_READY = "The preview is ready; nothing has been moved."
 
 
 class SortingController(Controller):
@@ -132,6 +134,8 @@ class SortingController(Controller):
         if outcome.album is not None and outcome.status in ("placed", "companion"):
             self.window.schedule_refresh(Changes(frozenset((outcome.album,)), review=True))
         if outcome.album is not None and outcome.status == "placed":
+            if self.status.bar.currentMessage() == PREVIEW_READY:
+                self.status.bar.clearMessage()  # photos are moving now: progress shows instead
             self._arrived[outcome.album] += 1
             if not self._arrivals.isActive():
                 self._arrivals.start()
@@ -190,4 +194,4 @@ class SortingController(Controller):
         return dialog
 
     def _plan_shown(self, _summary: object) -> None:
-        self.status.message("The preview is ready; nothing has been moved.", 8000)
+        self.status.message(PREVIEW_READY, 8000)
