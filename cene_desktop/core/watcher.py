@@ -301,10 +301,12 @@ class FolderWatcher:
                 self._start_inotify()
                 return
             except OSError as error:
+                why = error.strerror or str(error)
+                if error.errno != errno.ENOSPC:
+                    why += "; often: too many folders for the system's inotify limit"
                 self.notice(
                     PollingInstead(
-                        f"Cene cannot watch {self.root} for changes ({error.strerror or error}; "
-                        "often: too many folders for the system's inotify limit). Checking it "
+                        f"Cene cannot watch {self.root} for changes ({why}). Checking it "
                         f"every {self.poll_interval:g} s instead.",
                         self.root,
                     )
@@ -321,7 +323,19 @@ class FolderWatcher:
         """
         before = inotify_watches()
         folders = watchable_folders(self.root)
-        self._observer = self._schedule(Observer())
+        try:
+            self._observer = self._schedule(Observer())
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+            # watchdog 7 and newer raise for a sub-folder too, once the limit is reached.
+            self.stop()
+            why = (
+                f"its {folders} folders are more than the system's inotify limit lets Cene watch"
+                if folders > 1
+                else "other programs use up the system's inotify limit"
+            )
+            raise OSError(errno.ENOSPC, why) from error
         after = inotify_watches()
         if before is None or after is None:
             return  # not Linux: no inotify, no such limit
@@ -329,7 +343,11 @@ class FolderWatcher:
         watched = sum(after[fd] for fd in self._inotify_fds)
         if watched < min(folders, watchable_folders(self.root)):
             self.stop()
-            raise OSError(errno.ENOSPC, f"only {watched} of its {folders} folders could be watched")
+            raise OSError(
+                errno.ENOSPC,
+                f"only {watched} of its {folders} folders could be watched: the system's "
+                "inotify limit is reached",
+            )
 
     def verify(self) -> bool:
         """Check that inotify still watches every folder (sub-folders keep being added);
