@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         "--real-per-batch", type=int, default=8, help="finetune-real: real views in each 64"
     )
     parser.add_argument(
+        "--others-per-batch",
+        type=int,
+        default=0,
+        help="finetune-real: views of real photos of no scene in each 64, trained towards no scene",
+    )
+    parser.add_argument(
         "--distill",
         type=float,
         default=0.0,
@@ -135,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 real_per_batch=args.real_per_batch,
                 seed=args.seed,
                 distill=args.distill,
+                others_per_batch=args.others_per_batch,
             )
     elif args.stage == "soup":
         from model_training import train

@@ -43,12 +43,30 @@ log = logging.getLogger(__name__)
 VIEWS_PER_PHOTO = 8  # clean, mirrored, six augmented squares
 SOURCE_SIDE = 300  # augmented views are cut from the photo at this short side
 REAL_VIEWS_FILE = "real_views.npz"
+OTHER_VIEWS_FILE = "other_views.npz"
+# The fit split's labels of photos that show no scene (benchmarks/real_photos_manifest.csv).
+OTHER_LABELS = (
+    "animal",
+    "document",
+    "food",
+    "indoor",
+    "night",
+    "object",
+    "people",
+    "plant",
+    "screenshot",
+    "vehicle",
+)
+NOT_A_SCENE = -1  # the label real_views gives a photo of no scene
 BATCH = 64
 
 
-def _real_photos(folder: Path) -> list[tuple[Path, int]]:
-    """The scene photos under ``folder`` (FOLDER/LABEL/photo) and their class indices."""
+def _real_photos(folder: Path, others: bool = False) -> list[tuple[Path, int]]:
+    """The scene photos under ``folder`` (FOLDER/LABEL/photo) and their class indices; with
+    ``others``, the photos of no scene instead, each labelled ``NOT_A_SCENE``."""
     classes = {name: index for index, name in enumerate(data.CLASSES)}
+    if others:
+        classes = dict.fromkeys(OTHER_LABELS, NOT_A_SCENE)
     return [
         (path, classes[path.parent.name])
         for path in sorted(folder.glob("*/*"))
@@ -56,16 +74,19 @@ def _real_photos(folder: Path) -> list[tuple[Path, int]]:
     ]
 
 
-def real_views(config: TrainingConfig, folder: Path) -> tuple[np.ndarray, np.ndarray]:
+def real_views(
+    config: TrainingConfig, folder: Path, others: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Activations entering ``first_block`` (N photos x 8 views) and labels of the real scene
-    photos under ``folder``; cached in the stage's cache folder, keyed by the file names."""
+    photos under ``folder`` (with ``others``: of its photos of no scene, labelled
+    ``NOT_A_SCENE``); cached in the stage's cache folder, keyed by the file names."""
     from PIL import Image, ImageOps
 
     from cene_desktop.core import scanner
 
-    photos = _real_photos(folder)
+    photos = _real_photos(folder, others)
     names = [str(path.relative_to(folder)) for path, _ in photos]
-    cache = config.cache / REAL_VIEWS_FILE
+    cache = config.cache / (OTHER_VIEWS_FILE if others else REAL_VIEWS_FILE)
     if cache.exists():
         stored = np.load(cache)
         if list(stored["listing"]) == names:
@@ -139,17 +160,24 @@ def finetune_real(
     real_per_batch: int = 8,
     seed: int = 0,
     distill: float = 0.0,
+    others_per_batch: int = 0,
 ) -> dict:
     """Stage ``finetune-real`` (see the module's docstring). ``distill`` > 0: the Intel
     photos' targets are ``(1 - distill) * label + distill * p_start``, where ``p_start`` is
     what the starting model says of the same view (learning without forgetting: the real
-    photos move the model, the Intel photos hold it where it was)."""
+    photos move the model, the Intel photos hold it where it was). ``others_per_batch`` > 0:
+    that many views of the real photos of no scene under ``real_photos`` in every batch, trained
+    towards the same probability for each of the six scenes (outlier exposure, Hendrycks et al.
+    2019: a photo of none of them should not look sure of one)."""
     import keras
 
     record = pipeline.prepare_splits(config)
     real_x, real_y = real_views(config, real_photos)
     if not len(real_y):
         raise RuntimeError(f"no scene photos under {real_photos} (expected DIR/LABEL/photo)")
+    other_x = real_views(config, real_photos, others=True)[0] if others_per_batch else None
+    if other_x is not None and not len(other_x):
+        raise RuntimeError(f"no photos of no scene under {real_photos} (--others-per-batch)")
     view_keys = ["train_clean", "train_flip", *pipeline.available_aug_views(config)]
     views = np.stack([np.asarray(pipeline.load_view(config, k, "act")) for k in view_keys])
     train_y = pipeline.labels_of(record, "train")
@@ -162,7 +190,8 @@ def finetune_real(
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
-    intel_per_batch = BATCH - real_per_batch
+    intel_per_batch = BATCH - real_per_batch - others_per_batch
+    uniform = np.full((others_per_batch, train.NUM_CLASSES), 1 / train.NUM_CLASSES, np.float32)
     steps = int(np.ceil(len(train_y) / intel_per_batch))
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, epochs * steps, warmup_target=learning_rate, warmup_steps=steps // 2
@@ -186,6 +215,8 @@ def finetune_real(
             "real_photos": int(len(real_y) // VIEWS_PER_PHOTO),
             "seed": seed,
             "distill": distill,
+            "others_per_batch": others_per_batch,
+            "other_photos": 0 if other_x is None else int(len(other_x) // VIEWS_PER_PHOTO),
             "first_block": config.first_block,
         },
         "history": [],
@@ -201,6 +232,10 @@ def finetune_real(
                 real = rng.integers(0, len(real_y), size=real_per_batch)
                 batch = np.concatenate([batch, real_x[real].astype(np.float32)])
                 wanted = np.concatenate([wanted, targets[real_y[real]]])
+            if other_x is not None:
+                drawn = rng.integers(0, len(other_x), size=others_per_batch)
+                batch = np.concatenate([batch, other_x[drawn].astype(np.float32)])
+                wanted = np.concatenate([wanted, uniform])
             losses.append(float(model.train_on_batch(batch, wanted)))
         model.save_weights(out / f"epoch{epoch}.weights.h5")
         state["history"].append(

@@ -86,19 +86,23 @@ def test_pipeline_trains_and_exports_a_model(tiny_dataset: Path, tmp_path: Path)
 
     # Fine-tuning that model further with real scene photos, then interpolating its weights.
     real = tmp_path / "real"
-    for name in ("mountain", "sea", "people"):  # people: not a scene, never read
+    for name in ("mountain", "sea", "people"):  # people: not a scene (outlier exposure only)
         (real / name).mkdir(parents=True)
         for photo in sorted((tiny_dataset / "seg_test" / "glacier").glob("*.jpg"))[:3]:
             (real / name / photo.name).symlink_to(photo.resolve())
     (real / "sea" / "empty.jpg").write_bytes(b"")  # the app would not sort it: left out
     tuned = real_finetune.finetune_real(
-        config, real, "real", epochs=1, real_per_batch=8, distill=0.5
+        config, real, "real", epochs=1, real_per_batch=8, distill=0.5, others_per_batch=4
     )
     assert tuned["settings"]["distill"] == 0.5
     assert tuned["settings"]["real_photos"] == 6
+    assert tuned["settings"]["other_photos"] == 3  # the people, trained towards no scene
     activations, labels = real_finetune.real_views(config, real)
     assert len(activations) == 6 * real_finetune.VIEWS_PER_PHOTO
     assert sorted(set(labels.tolist())) == [3, 4]  # mountain, sea
+    others, other_labels = real_finetune.real_views(config, real, others=True)
+    assert len(others) == 3 * real_finetune.VIEWS_PER_PHOTO
+    assert set(other_labels.tolist()) == {real_finetune.NOT_A_SCENE}
 
     scores = real_finetune.interpolate(config, "real", [0.0, 1.0])
     assert scores["real-a00"] == tuned["start_val"]
