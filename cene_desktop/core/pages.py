@@ -44,8 +44,9 @@ class PageQuery:
 class Page:
     counts: dict[str, int]  # photos in each album, and in Review ({}: not read, unchanged)
     ids: list[int]  # the photos listed, in order
-    heading: str
+    heading: str  # short enough for one line beside the grid's controls
     records: list[PhotoRecord] = field(default_factory=list)  # of the first rows
+    detail: str = ""  # the review pane's: what it lists and why, on the line under its filters
 
 
 def page_touched(changes: Changes, query: PageQuery) -> bool:
@@ -72,7 +73,7 @@ def read_page(catalog: Catalog, query: PageQuery, counts: bool = True) -> Page:
     review pane's heading needs them all the same)."""
     page = _read_ids(catalog, query, counts or query.album == REVIEW)
     records = catalog.photos_by_ids(page.ids[:FIRST_RECORDS])
-    return Page(page.counts, page.ids, page.heading, records)
+    return Page(page.counts, page.ids, page.heading, records, page.detail)
 
 
 def _read_ids(catalog: Catalog, query: PageQuery, with_counts: bool) -> Page:
@@ -84,43 +85,57 @@ def _read_ids(catalog: Catalog, query: PageQuery, with_counts: bool) -> Page:
         return Page(counts, ids, f"{album}: {count_of(len(ids))}")
     if review_filter == SUGGESTIONS:
         ids = catalog.suggestion_ids()
-        heading = f"Review: {count_of(len(ids))} Cene would now place in another album"
-        return Page(counts, ids, heading)
+        detail = (
+            "Cene would now place these elsewhere, having learnt from your corrections."
+            if ids
+            else "Cene would place every photo where it is now."
+        )
+        return Page(counts, ids, f"Review: {count_of(len(ids))} to move?", detail=detail)
     if review_filter == NOT_A_SCENE:
         ids = []
         if other_centre is not None:
             low, high = gate.boundary_band(other_centre)
             ids = catalog.boundary_ids(low, high, other_centre)
-        heading = (
-            f"Review: {count_of(len(ids))} near the line between a scene and Other"
+        heading = f"Review: {count_of(len(ids))}, scene or Other?"
+        detail = (
+            "Cene was not sure these show a scene: nearest the line to Other first."
             if ids
-            else "Review: no photo is near the line between a scene and Other."
+            else "No photo is near the line between a scene album and Other."
         )
-        return Page(counts, ids, heading)
+        return Page(counts, ids, heading, detail=detail)
     pair = review_filter or ""  # a confusable pair here, never the suggestions
     ids = catalog.review_ids(CONFUSABLE_PAIRS.get(pair), below=review_below)
     unreviewed = None if counts[REVIEW] else catalog.review_count()
-    return Page(
-        counts, ids, review_heading(len(ids), counts[REVIEW], review_below, pair, unreviewed)
-    )
+    heading, detail = review_heading(len(ids), counts[REVIEW], review_below, pair, unreviewed)
+    return Page(counts, ids, heading, detail=detail)
 
 
 def review_heading(
     shown: int, total: int, below: float, pair: str = "", unreviewed: int | None = None
-) -> str:
-    """What the review pane shows, in words: ``shown`` photos listed (of the ``pair`` filter,
+) -> tuple[str, str]:
+    """What the review pane shows, in words, as a heading short enough for one line and the
+    sentence under the filters that says why: ``shown`` photos listed (of the ``pair`` filter,
     e.g. "Mountain or glacier?", when one is on) out of ``total`` waiting for a look;
     ``unreviewed``: photos nobody has looked at, sure or not (asked only when ``total`` is 0)."""
-    which = "photos" if below >= 1.0 else f"photos the model was less than {below:.0%} sure of"
+    which = (
+        "Photos nobody has looked at yet"
+        if below >= 1.0
+        else f"Photos the model was less than {below:.0%} sure of"
+    )
     if not total:
         if below >= 1.0 or not unreviewed:
-            return "Review: you have looked at every photo."
+            return "Review: you have looked at every photo.", ""
         return (
-            f"Review: nothing to check. Cene was at least {below:.0%} sure of every photo you "
-            "have not looked at; drag any photo onto another album to correct it."
+            "Review: nothing to check.",
+            f"Cene was at least {below:.0%} sure of every photo you have not looked at; drag "
+            "any photo onto another album to correct it.",
         )
     if pair:
         could_be = pair.rstrip("?").lower()
-        return f"Review: {shown:,} of the {total:,} {which} could be {could_be}"
+        return (
+            f"Review: {shown:,} of {total:,}, {could_be}?",
+            "Could be either; least sure first"
+            + ("." if below >= 1.0 else f" (under {below:.0%} sure)."),
+        )
     more = f" (the first {shown:,} shown)" if shown < total else ""
-    return f"Review: {total:,} {which}, least sure first{more}"
+    return f"Review: {count_of(total)}{more}", f"{which}, least sure first."

@@ -122,15 +122,17 @@ def test_review_asks_only_about_photos_the_model_was_unsure_of(window, qtbot) ->
     show(window, qtbot, REVIEW)
     assert [p.id for p in shown(window)] == [p.id for p in unsure]
     assert window.albums.counts[REVIEW] == len(unsure) == catalog.review_count(below)
-    assert window.heading.text().startswith(
-        f"Review: {len(unsure)} photos the model was less than 99% sure of"
+    assert window.heading.text() == f"Review: {len(unsure)} photos"
+    assert window.review_bar.hint.text().startswith(
+        "Photos the model was less than 99% sure of, least sure first."
     )
     window.grid.selectAll()
     with qtbot.waitSignal(window.action_finished, timeout=10_000):
         window.confirm_selected()
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 0)
     assert window.albums.counts[REVIEW] == 0
-    assert "nothing to check" in window.heading.text()
+    assert window.heading.text() == "Review: nothing to check."
+    assert "at least 99% sure of every photo" in window.review_bar.hint.text()
     window.settings = replace(window.settings, review_below=1.0)  # every photo not looked at
     refreshed(window, qtbot)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(photos) - len(unsure))
@@ -353,7 +355,8 @@ def test_not_a_scene_review_lists_photos_near_the_gate_either_side(window, qtbot
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(near))
     assert {p.id for p in shown(window)} == {p.id for p in near}
-    assert "between a scene and Other" in window.heading.text()
+    assert window.heading.text() == f"Review: {len(near)} photos, scene or Other?"
+    assert "not sure these show a scene" in window.review_bar.hint.text()
 
 
 def test_an_old_library_is_offered_a_recheck_for_its_photos_of_no_scene(

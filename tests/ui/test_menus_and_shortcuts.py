@@ -3,6 +3,8 @@ and a layout that stays put (the album list readable, the heading on one line)."
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from cene_desktop.ui.album_model import REVIEW
 from cene_desktop.ui.dialogs.settings import SettingsDialog
 
+from .conftest import refreshed
 from .test_main_window import show
 
 
@@ -76,6 +79,30 @@ def test_f11_is_full_screen_and_ctrl_comma_opens_settings(window, qtbot) -> None
 def test_ctrl_q_quits(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     QTest.keySequence(window, "Ctrl+Q")
     qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_every_review_heading_fits_on_its_line_in_a_window_of_the_first_start_size(
+    window, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    # 1400 px wide, the panes as a first start lays them out, Review at its default 97 %: the
+    # heading is read whole, and what the list holds and why is on the line under the filters.
+    window.resize(1400, 900)
+    window.panes.setSizes([200, 760, 320])
+    qtbot.waitUntil(lambda: window.width() == 1400)
+    window.settings = replace(window.settings, review_below=0.97)
+    show(window, qtbot, REVIEW)
+    refreshed(window, qtbot)
+    for button in window.review_bar.filters.buttons():
+        with qtbot.waitSignal(window.page_shown, timeout=10_000):
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        heading = window.heading
+        assert heading.fontMetrics().horizontalAdvance(heading.text()) <= heading.width(), (
+            button.text(),
+            heading.text(),
+        )
+        assert window.review_bar.detail, button.text()
+        assert window.review_bar.hint.text().startswith(window.review_bar.detail)
+        assert "Keys 1–6" in window.review_bar.hint.text()
 
 
 def test_the_album_list_and_heading_keep_their_place_in_a_narrow_window(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -159,6 +159,7 @@ class PagesController(Controller):
         window.review_bar.accept_button.setVisible(suggestions)
         window.grid_bar.set_review(window.current_album == REVIEW)
         window.heading.show_page(page.heading)
+        window.review_bar.show_detail(page.detail)
         selected = set(window.selected_ids())
         model = window.grid_model
         model.captions = (

@@ -17,11 +17,17 @@ from cene_desktop.core.library import CONFUSABLE_PAIRS
 from cene_desktop.core.pages import NOT_A_SCENE, SUGGESTIONS
 
 NOT_A_SCENE_LABEL = "Not a scene?"
+KEYS_HINT = "Keys 1–6, 0 = Other, Enter = looks right; or drag onto an album"
+KEYS_TOOLTIP = (
+    "Drag photos onto an album, or press 1–6 (Buildings … Street) or 0 (Other); "
+    "Enter says the album is right."
+)
 
 
 class ReviewBar(QWidget):
     """Above the review pane: its filters (all, a confusable pair, not a scene?, suggestions),
-    the button that accepts suggestions, and a hint of the keys."""
+    the button that accepts suggestions, and a line saying what is listed and which keys sort
+    it."""
 
     #: The filter chosen: a confusable pair ("mountain or glacier?"), SUGGESTIONS,
     #: NOT_A_SCENE, or "" for all.
@@ -48,18 +54,22 @@ class ReviewBar(QWidget):
         self.accept_button.setToolTip("Move the selected photos where Cene now suggests")
         self.accept_button.setVisible(False)
         second.addWidget(self.accept_button)
-        hint = QLabel("Keys 1–6, 0 = Other, Enter = looks right; or drag onto an album")
-        hint.setToolTip(
-            "Drag photos onto an album, or press 1–6 (Buildings … Street) or 0 (Other); "
-            "Enter says the album is right."
-        )
+        self.hint = hint = QLabel()
         hint.setStyleSheet("color: #666;")
         # The hint gives way (cut short) rather than squeezing the album list.
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         second.addWidget(hint, 1)
+        self.show_detail("")
         self.filters.buttonClicked.connect(self._clicked)
         self.setVisible(False)
+
+    def show_detail(self, detail: str) -> None:
+        """What the pane lists and why (the page's detail), then the keys; the whole of both
+        in the tooltip, should the line be cut short."""
+        self.detail = detail
+        self.hint.setText(f"{detail} {KEYS_HINT}." if detail else KEYS_HINT)
+        self.hint.setToolTip(f"{detail}\n{KEYS_TOOLTIP}" if detail else KEYS_TOOLTIP)
 
     def _clicked(self, button: QPushButton) -> None:
         text = NOT_A_SCENE if button.text() == NOT_A_SCENE_LABEL else button.text().lower()
