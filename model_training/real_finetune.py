@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model_training import data, efficientnet_lite, export, features, pipeline, train
+from model_training import data, efficientnet_lite, export, features, gate, pipeline, train
 from model_training.config import TrainingConfig
 
 log = logging.getLogger(__name__)
@@ -44,29 +44,21 @@ VIEWS_PER_PHOTO = 8  # clean, mirrored, six augmented squares
 SOURCE_SIDE = 300  # augmented views are cut from the photo at this short side
 REAL_VIEWS_FILE = "real_views.npz"
 OTHER_VIEWS_FILE = "other_views.npz"
-# The fit split's labels of photos that show no scene (benchmarks/real_photos_manifest.csv).
-OTHER_LABELS = (
-    "animal",
-    "document",
-    "food",
-    "indoor",
-    "night",
-    "object",
-    "people",
-    "plant",
-    "screenshot",
-    "vehicle",
-)
 NOT_A_SCENE = -1  # the label real_views gives a photo of no scene
 BATCH = 64
 
 
 def _real_photos(folder: Path, others: bool = False) -> list[tuple[Path, int]]:
     """The scene photos under ``folder`` (FOLDER/LABEL/photo) and their class indices; with
-    ``others``, the photos of no scene instead, each labelled ``NOT_A_SCENE``."""
-    classes = {name: index for index, name in enumerate(data.CLASSES)}
+    ``others``, the photos of no scene instead (any label the gate does not count as a scene),
+    each labelled ``NOT_A_SCENE``."""
     if others:
-        classes = dict.fromkeys(OTHER_LABELS, NOT_A_SCENE)
+        return [
+            (path, NOT_A_SCENE)
+            for path in sorted(folder.glob("*/*"))
+            if path.is_file() and path.parent.name not in gate.SCENE_LABELS
+        ]
+    classes = {name: index for index, name in enumerate(data.CLASSES)}
     return [
         (path, classes[path.parent.name])
         for path in sorted(folder.glob("*/*"))

@@ -329,7 +329,6 @@ class FolderWatcher:
             if error.errno != errno.ENOSPC:
                 raise
             # watchdog 7 and newer raise for a sub-folder too, once the limit is reached.
-            self.stop()
             why = (
                 f"its {folders} folders are more than the system's inotify limit lets Cene watch"
                 if folders > 1
