@@ -49,6 +49,11 @@ class Page:
     detail: str = ""  # the review pane's: what it lists and why, on the line under its filters
 
 
+# The review pane's reasons for its Suggestions (with photos, without).
+SUGGESTED = "Cene would move these."
+NOTHING_SUGGESTED = "Nothing to move."
+
+
 def page_touched(changes: Changes, query: PageQuery) -> bool:
     """Whether the photos a page lists (or their labels) may differ after ``changes``; the
     album counts are read again after any change."""
@@ -85,11 +90,7 @@ def _read_ids(catalog: Catalog, query: PageQuery, with_counts: bool) -> Page:
         return Page(counts, ids, f"{album}: {count_of(len(ids))}")
     if review_filter == SUGGESTIONS:
         ids = catalog.suggestion_ids()
-        detail = (
-            "Cene would now place these elsewhere, having learnt from your corrections."
-            if ids
-            else "Cene would place every photo where it is now."
-        )
+        detail = SUGGESTED if ids else NOTHING_SUGGESTED
         return Page(counts, ids, f"Review: {count_of(len(ids))} to move?", detail=detail)
     if review_filter == NOT_A_SCENE:
         ids = []
@@ -98,7 +99,7 @@ def _read_ids(catalog: Catalog, query: PageQuery, with_counts: bool) -> Page:
             ids = catalog.boundary_ids(low, high, other_centre)
         heading = f"Review: {count_of(len(ids))}, scene or Other?"
         detail = (
-            "Cene was not sure these show a scene: nearest the line to Other first."
+            "Nearest the line between a scene and Other first."
             if ids
             else "No photo is near the line between a scene album and Other."
         )
@@ -117,11 +118,7 @@ def review_heading(
     sentence under the filters that says why: ``shown`` photos listed (of the ``pair`` filter,
     e.g. "Mountain or glacier?", when one is on) out of ``total`` waiting for a look;
     ``unreviewed``: photos nobody has looked at, sure or not (asked only when ``total`` is 0)."""
-    which = (
-        "Photos nobody has looked at yet"
-        if below >= 1.0
-        else f"Photos the model was less than {below:.0%} sure of"
-    )
+    which = "Not looked at yet" if below >= 1.0 else f"Under {below:.0%} sure"
     if not total:
         if below >= 1.0 or not unreviewed:
             return "Review: you have looked at every photo.", ""
@@ -133,9 +130,8 @@ def review_heading(
     if pair:
         could_be = pair.rstrip("?").lower()
         return (
-            f"Review: {shown:,} of {total:,}, {could_be}?",
-            "Could be either; least sure first"
-            + ("." if below >= 1.0 else f" (under {below:.0%} sure)."),
+            f"Review: {shown:,} {could_be}?",
+            f"Could be either; of {total:,} {which.lower()}.",
         )
     more = f" (the first {shown:,} shown)" if shown < total else ""
-    return f"Review: {count_of(total)}{more}", f"{which}, least sure first."
+    return f"Review: {count_of(total)}{more}", f"{which}; least sure first."

@@ -123,9 +123,7 @@ def test_review_asks_only_about_photos_the_model_was_unsure_of(window, qtbot) ->
     assert [p.id for p in shown(window)] == [p.id for p in unsure]
     assert window.albums.counts[REVIEW] == len(unsure) == catalog.review_count(below)
     assert window.heading.text() == f"Review: {len(unsure)} photos"
-    assert window.review_bar.hint.text().startswith(
-        "Photos the model was less than 99% sure of, least sure first."
-    )
+    assert window.review_bar.hint.text().startswith("Under 99% sure; least sure first.")
     window.grid.selectAll()
     with qtbot.waitSignal(window.action_finished, timeout=10_000):
         window.confirm_selected()
@@ -356,7 +354,9 @@ def test_not_a_scene_review_lists_photos_near_the_gate_either_side(window, qtbot
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(near))
     assert {p.id for p in shown(window)} == {p.id for p in near}
     assert window.heading.text() == f"Review: {len(near)} photos, scene or Other?"
-    assert "not sure these show a scene" in window.review_bar.hint.text()
+    assert window.review_bar.hint.text().startswith(
+        "Nearest the line between a scene and Other first."
+    )
 
 
 def test_an_old_library_is_offered_a_recheck_for_its_photos_of_no_scene(

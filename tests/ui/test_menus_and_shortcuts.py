@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from cene_desktop.core.library import CONFUSABLE_PAIRS
+from cene_desktop.core.pages import NOTHING_SUGGESTED, SUGGESTED, review_heading
 from cene_desktop.ui.album_model import REVIEW
 from cene_desktop.ui.dialogs.settings import SettingsDialog
 
@@ -81,28 +83,37 @@ def test_ctrl_q_quits(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: not window.isVisible())
 
 
-def test_every_review_heading_fits_on_its_line_in_a_window_of_the_first_start_size(
+def test_every_review_heading_and_its_reason_fit_their_lines_at_the_first_start_size(
     window, qtbot
 ) -> None:  # type: ignore[no-untyped-def]
-    # 1400 px wide, the panes as a first start lays them out, Review at its default 97 %: the
-    # heading is read whole, and what the list holds and why is on the line under the filters.
-    window.resize(1400, 900)
+    # 1280 x 800 with the panes as a first start lays them out, Review at its default 97 %: the
+    # heading is read whole (in a big library too), and what the list holds and why, then the
+    # keys, fit on the line under the filters.
+    window.resize(1280, 800)
     window.panes.setSizes([200, 760, 320])
-    qtbot.waitUntil(lambda: window.width() == 1400)
+    qtbot.waitUntil(lambda: window.width() == 1280)
     window.settings = replace(window.settings, review_below=0.97)
     show(window, qtbot, REVIEW)
     refreshed(window, qtbot)
+    heading, hint = window.heading, window.review_bar.hint
     for button in window.review_bar.filters.buttons():
         with qtbot.waitSignal(window.page_shown, timeout=10_000):
             qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        heading = window.heading
         assert heading.fontMetrics().horizontalAdvance(heading.text()) <= heading.width(), (
             button.text(),
             heading.text(),
         )
         assert window.review_bar.detail, button.text()
-        assert window.review_bar.hint.text().startswith(window.review_bar.detail)
-        assert "Keys 1–6" in window.review_bar.hint.text()
+        assert hint.text().startswith(window.review_bar.detail)
+        assert "Keys 1–6" in hint.text()
+        assert hint.fontMetrics().horizontalAdvance(hint.text()) <= hint.width(), hint.text()
+    for detail in (SUGGESTED, NOTHING_SUGGESTED):  # beside the button that accepts them
+        window.review_bar.show_detail(detail)
+        assert window.review_bar.accept_button.isVisible()
+        assert hint.fontMetrics().horizontalAdvance(hint.text()) <= hint.width(), hint.text()
+    for pair in CONFUSABLE_PAIRS:  # 12,345 of 20,507 waiting: the numbers of a big library
+        big, _ = review_heading(12_345, 20_507, 0.97, pair)
+        assert heading.fontMetrics().horizontalAdvance(big) <= heading.width(), big
 
 
 def test_the_album_list_and_heading_keep_their_place_in_a_narrow_window(window, qtbot) -> None:  # type: ignore[no-untyped-def]
