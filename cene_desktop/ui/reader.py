@@ -67,8 +67,8 @@ class CatalogReader(QObject):
         except (OSError, CatalogError, sqlite3.Error) as error:
             self.close()
             self.unusable.emit(
-                f"Cene cannot use the library folder {self.library}: {error}. "
-                "Choose another one in Settings."
+                f"Cene cannot use the library folder {self.library}: "
+                f"{str(error).rstrip('.')}. Choose another one in Settings."
             )
             return
         self.opened.emit(LibraryOpened(self.library, unjudged))

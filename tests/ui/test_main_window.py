@@ -196,6 +196,43 @@ def test_a_library_that_cannot_be_used_is_a_clear_message(qtbot, tmp_path) -> No
     assert blocker.read_text() == "a file where the library should be"
 
 
+def test_a_library_open_in_another_cene_is_one_clear_sentence(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from cene_desktop.config import Settings
+    from cene_desktop.ui.main_window import MainWindow
+
+    library = tmp_path / "Albums"
+    library.mkdir()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from pathlib import Path; "
+            "from cene_desktop.core.catalog import Catalog; "
+            f"c = Catalog.open(Path({str(library)!r})); print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        window = MainWindow(
+            Settings(photos_dir=str(tmp_path), library_dir=str(library), watching=False),
+            settings_file=tmp_path / "settings.json",
+        )
+        qtbot.addWidget(window)
+        window.start()
+        qtbot.waitUntil(lambda: "in use by another Cene" in window.statusBar().currentMessage())
+        message = window.statusBar().currentMessage()
+        assert f"(pid {holder.pid})" in message
+        assert ".." not in message  # the catalog's sentence and the window's, one full stop each
+        assert message.endswith("or choose another library. Choose another one in Settings.")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_catalog_that_stops_answering_is_opened_afresh(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     # What a vanished library drive looks like to SQLite: every query fails.
     broken = window.reader.catalog
